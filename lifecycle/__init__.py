@@ -1,0 +1,81 @@
+"""server-lifecycle: the lifecycle of a cloud server (OpenStack Nova, Huawei ECS) as a state machine.
+
+Quick tour::
+
+    >>> import lifecycle
+    >>> lifecycle.status_of("active", "rebooting")
+    <Status.REBOOT: 'REBOOT'>
+    >>> srv = lifecycle.Server("stopped")
+    >>> srv.allowed_operations()[:4]
+    ['hard_reboot', 'rebuild', 'evacuate', 'resize']
+    >>> srv.resize(); srv.settle(); srv.status
+    4
+    <Status.VERIFY_RESIZE: 'VERIFY_RESIZE'>
+    >>> srv.confirm_resize(); srv.status
+    <Status.SHUTOFF: 'SHUTOFF'>
+
+Names that need the state machine (:class:`Server` and friends) are imported on
+first use, so ``import lifecycle`` and :func:`status_of` stay fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from lifecycle.errors import (
+    DeclarationError,
+    InstanceLockedError,
+    InvalidStateError,
+    LifecycleError,
+    UnknownDialectError,
+    UnknownNameError,
+    UnknownOperationError,
+    UnknownStateError,
+    UnsupportedOperationError,
+)
+from lifecycle.settings import Settings
+from lifecycle.states import PowerState, Status, TaskState, VmState
+from lifecycle.status import pairs_for, status_of
+
+if TYPE_CHECKING:
+    from lifecycle.server import Server
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DeclarationError",
+    "InstanceLockedError",
+    "InvalidStateError",
+    "LifecycleError",
+    "PowerState",
+    "Server",
+    "Settings",
+    "Status",
+    "TaskState",
+    "UnknownDialectError",
+    "UnknownNameError",
+    "UnknownOperationError",
+    "UnknownStateError",
+    "UnsupportedOperationError",
+    "VmState",
+    "pairs_for",
+    "status_of",
+]
+
+_LAZY = {
+    "Server": "lifecycle.server",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'lifecycle' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

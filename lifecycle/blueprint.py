@@ -1,0 +1,317 @@
+"""A dialect's declaration expanded into states and edges for one set of settings.
+
+The declaration (:mod:`lifecycle.spec`) speaks in routes: "from these vm_states,
+walk these steps". A state machine needs the flat list of states and labelled
+edges. :func:`blueprint` does that expansion once, checks the result (every edge
+deterministic, every legal request has exactly one route, no task that cannot
+finish, every shown status known) and raises :class:`DeclarationError` listing
+every offender. The runtime machine (:mod:`lifecycle.machine`) and the diagram
+machine are both built from a blueprint, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import itertools
+from collections.abc import Iterable, Iterator
+from typing import Literal
+
+from lifecycle import dialects
+from lifecycle.errors import DeclarationError
+from lifecycle.settings import Settings
+from lifecycle.spec import ANY, Dialect, Failure, Operation, Pair, Route
+from lifecycle.states import PowerState, Status, VmState
+
+__all__ = ["ADVANCE", "FAIL", "NEW", "Blueprint", "Edge", "blueprint", "check_dialect", "pair_name"]
+
+NEW = "new"
+"""Machine state of a server before ``create`` (its vm_state is None)."""
+ADVANCE = "advance"
+"""Trigger that takes the running task one step further."""
+FAIL = "fail"
+"""Trigger that makes the running task fail."""
+
+EdgeKind = Literal["operation", "step", "failure"]
+
+
+def pair_name(pair: Pair) -> str:
+    """Machine state name of a pair: ``active``, ``active.rebooting``, or :data:`NEW`."""
+    vm, task = pair
+    if vm is None:
+        return NEW
+    return vm.value if task is None else f"{vm.value}.{task.value}"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Edge:
+    """One labelled transition of the machine.
+
+    Attributes:
+        trigger: an operation name, :data:`ADVANCE` or :data:`FAIL`.
+        source / dest: the pairs it joins.
+        powered_off / launched: guards (None: not checked).
+        power / set_launched: what taking the edge writes besides the pair.
+        kind: ``operation`` (a request), ``step`` (a task step) or ``failure``.
+        operation: the operation whose declaration produced the edge.
+    """
+
+    trigger: str
+    source: Pair
+    dest: Pair
+    powered_off: bool | None
+    launched: bool | None
+    power: PowerState | None
+    set_launched: bool | None
+    kind: EdgeKind
+    operation: str
+
+    def guards(self, powered_off: bool, launched: bool) -> bool:
+        """Whether the edge applies to a server with these facts."""
+        return (self.powered_off is None or self.powered_off == powered_off) and (
+            self.launched is None or self.launched == launched
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Blueprint:
+    """States and edges of one dialect under one set of settings."""
+
+    dialect: Dialect
+    settings: Settings
+    pairs: tuple[Pair, ...]
+    edges: tuple[Edge, ...]
+
+    @functools.cached_property
+    def transient(self) -> frozenset[Pair]:
+        """Pairs a task is still running in (they have a step to take)."""
+        return frozenset(e.source for e in self.edges if e.kind == "step")
+
+    @functools.cached_property
+    def triggers(self) -> tuple[str, ...]:
+        """Operation names with at least one edge, then ``advance`` and ``fail``."""
+        ops = [op.name for op in self.dialect.operations if any(e.trigger == op.name for e in self.edges)]
+        return (*ops, ADVANCE, FAIL)
+
+
+def _walk(route: Route, source: VmState | None) -> list[tuple[Pair, int]]:
+    """The pairs a route visits from ``source``, each with its step index."""
+    vm = source
+    out: list[tuple[Pair, int]] = []
+    for index, step in enumerate(route.steps):
+        vm = step.vm or vm
+        out.append(((vm, step.task), index))
+    return out
+
+
+def _routes(dialect: Dialect, settings: Settings) -> Iterator[tuple[Operation, Route]]:
+    for op in dialect.operations:
+        for route in op.routes:
+            if route.when is None or route.when.test(settings):
+                yield op, route
+
+
+def _source_pairs(op: Operation, vm: VmState | None, pairs: Iterable[Pair]) -> list[Pair]:
+    """Pairs of vm_state ``vm`` whose task the operation's precondition accepts."""
+    tasks = [t for v, t in pairs if v == vm]
+    if op.task_states is ANY:
+        return [(vm, t) for t in tasks]
+    return [(vm, t) for t in tasks if t in op.task_states]
+
+
+_GUARD_CASES = tuple(itertools.product((False, True), repeat=2))
+
+
+def _expand(dialect: Dialect, settings: Settings) -> tuple[list[Pair], list[Edge], list[str]]:
+    problems: list[str] = []
+    pairs: dict[Pair, None] = {(None, None): None}
+    for vm in dialect.vm_states:
+        pairs[(vm, None)] = None
+    for vm, row in dialect.status_rows.items():
+        for task in row:
+            pairs[(vm, task)] = None
+    for _op, route in _routes(dialect, settings):
+        for source in sorted(route.sources, key=lambda v: "" if v is None else v.value):
+            for pair, _ in _walk(route, source):
+                pairs[pair] = None
+
+    edges: dict[tuple[str, Pair, bool | None, bool | None], Edge] = {}
+
+    def add(edge: Edge) -> None:
+        key = (edge.trigger, edge.source, edge.powered_off, edge.launched)
+        old = edges.setdefault(key, edge)
+        if (old.dest, old.power, old.set_launched) != (edge.dest, edge.power, edge.set_launched):
+            problems.append(
+                f"{edge.trigger!r} from {pair_name(edge.source)} leads to {pair_name(old.dest)} "
+                f"(declared by {old.operation}) and to {pair_name(edge.dest)} (declared by {edge.operation})"
+            )
+
+    for op, route in _routes(dialect, settings):
+        launched_guard = True if op.must_have_launched else route.launched
+        if op.must_have_launched and route.launched is False:
+            problems.append(f"{op.name}: a route guarded launched=False can never run (must_have_launched)")
+            continue
+        for source in sorted(route.sources, key=lambda v: "" if v is None else v.value):
+            if op.vm_states is not ANY and source not in op.vm_states:
+                problems.append(f"{op.name}: route starts from {source} which its precondition refuses")
+                continue
+            walk = _walk(route, source)
+            first_pair, _ = walk[0]
+            for src in _source_pairs(op, source, pairs):
+                step = route.steps[0]
+                add(
+                    Edge(
+                        op.name,
+                        src,
+                        first_pair,
+                        route.powered_off,
+                        launched_guard,
+                        step.power,
+                        step.launched,
+                        "operation",
+                        op.name,
+                    )
+                )
+            for (here, index), (there, _) in itertools.pairwise(walk):
+                step = route.steps[index + 1]
+                add(
+                    Edge(
+                        ADVANCE,
+                        here,
+                        there,
+                        route.powered_off,
+                        route.launched,
+                        step.power,
+                        step.launched,
+                        "step",
+                        op.name,
+                    )
+                )
+                failure = route.steps[index].failure or op.failure
+                dest: Pair = (VmState.ERROR, None) if failure is Failure.ERROR else (here[0], None)
+                add(Edge(FAIL, here, dest, None, None, None, None, "failure", op.name))
+    return list(pairs), list(edges.values()), problems
+
+
+def _check(dialect: Dialect, settings: Settings, pairs: list[Pair], edges: list[Edge]) -> list[str]:
+    problems: list[str] = []
+    known_vm = set(dialect.vm_states)
+    known_task = set(dialect.task_states)
+    for vm, task in pairs:
+        if vm is not None and vm not in known_vm:
+            problems.append(f"vm_state {vm.value!r} is used but not in the dialect's vm_states")
+        if task is not None and task not in known_task:
+            problems.append(f"task_state {task.value!r} is used but not in the dialect's task_states")
+
+    by_source: dict[tuple[str, Pair], list[Edge]] = {}
+    for edge in edges:
+        by_source.setdefault((edge.trigger, edge.source), []).append(edge)
+    for (trigger, source), group in by_source.items():
+        for powered_off, launched in _GUARD_CASES:
+            targets = {(e.dest, e.power, e.set_launched) for e in group if e.guards(powered_off, launched)}
+            if len(targets) > 1:
+                problems.append(
+                    f"{trigger!r} from {pair_name(source)} is ambiguous when powered_off={powered_off}, "
+                    f"launched={launched}: {sorted(pair_name(t[0]) for t in targets)}"
+                )
+
+    for op in dialect.operations:
+        for vm in {v for v, _ in pairs}:
+            for src in _source_pairs(op, vm, pairs):
+                for powered_off, launched in _GUARD_CASES:
+                    if op.rejection(src[0], src[1], launched) is not None:
+                        continue
+                    matching = [
+                        r
+                        for r in op.routes
+                        if (r.when is None or r.when.test(settings))
+                        and vm in r.sources
+                        and r.powered_off in (None, powered_off)
+                        and r.launched in (None, launched)
+                    ]
+                    if len(matching) != 1:
+                        problems.append(
+                            f"{op.name} is legal at {pair_name(src)} (powered_off={powered_off}, "
+                            f"launched={launched}) but {len(matching)} routes apply under {settings}"
+                        )
+
+    reachable = _reachable(edges, [(None, None)])
+    stepping = {e.source for e in edges if e.kind == "step"}
+    for vm, task in sorted(reachable - stepping, key=pair_name):
+        if task is not None:
+            problems.append(f"{pair_name((vm, task))} is reachable but its task never finishes (no step out)")
+    if dialect.strict_status:
+        for vm, task in sorted(reachable, key=pair_name):
+            if vm is not None and dialect.status(vm, task) is Status.UNKNOWN:
+                problems.append(f"{pair_name((vm, task))} is reachable but shows UNKNOWN")
+    return problems
+
+
+def _reachable(edges: Iterable[Edge], starts: Iterable[Pair]) -> set[Pair]:
+    """Pairs reachable from ``starts`` when every guard may hold."""
+    out: dict[Pair, list[Pair]] = {}
+    for edge in edges:
+        out.setdefault(edge.source, []).append(edge.dest)
+    seen = set(starts)
+    todo = list(seen)
+    while todo:
+        for nxt in out.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+@functools.lru_cache(maxsize=64)
+def _cached(dialect: Dialect, settings: Settings) -> Blueprint:
+    pairs, edges, problems = _expand(dialect, settings)
+    problems += _check(dialect, settings, pairs, edges)
+    if problems:
+        raise DeclarationError(dialect.name, problems)
+    return Blueprint(dialect, settings, tuple(pairs), tuple(edges))
+
+
+def blueprint(dialect: str | Dialect = "nova", settings: Settings | None = None) -> Blueprint:
+    """The checked expansion of ``dialect`` under ``settings`` (cached).
+
+    Raises:
+        DeclarationError: the declaration is inconsistent; lists every problem.
+    """
+    resolved = dialects.get(dialect)
+    check_dialect(resolved)
+    return _cached(resolved, settings or Settings())
+
+
+@functools.lru_cache(maxsize=16)
+def check_dialect(dialect: Dialect) -> None:
+    """Check what no single set of settings can: every vm_state is reachable under some settings.
+
+    Raises:
+        DeclarationError: lists the vm_states no settings reach, and the problems
+            of each settings profile tried.
+    """
+    reached: set[VmState | None] = set()
+    problems: list[str] = []
+    for settings in profiles():
+        try:
+            bp = _cached(dialect, settings)
+        except DeclarationError as exc:
+            problems += [f"{p} [settings {settings}]" for p in exc.problems]
+            continue
+        reached |= {vm for vm, _ in _reachable(bp.edges, [(None, None)])}
+    problems += [
+        f"vm_state {vm.value!r} is reachable under no settings" for vm in dialect.vm_states if vm not in reached
+    ]
+    if problems:
+        raise DeclarationError(dialect.name, dict.fromkeys(problems))
+
+
+def profiles() -> tuple[Settings, ...]:
+    """Settings that together take every settings-dependent route: the default, then each option flipped."""
+    return (
+        Settings(),
+        Settings(shelved_offload_time=-1),
+        Settings(reclaim_instance_interval=3600),
+        Settings(volume_backed=True),
+        Settings(resize_confirm_window=3600),
+    )

@@ -1,0 +1,64 @@
+"""The registry of dialects: one data module each, found by name.
+
+A dialect is a module in this package that defines ``DIALECT`` (a
+:class:`lifecycle.spec.Dialect`); its registry name is ``DIALECT.name``, and the
+module is named after it with ``-`` as ``_`` (``huawei-ecs`` lives in
+``huawei_ecs.py``). Adding a cloud is adding such a module; nothing in the
+engine changes. Code outside the package can :func:`register` a dialect too.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from lifecycle.errors import UnknownDialectError
+from lifecycle.spec import Dialect
+
+__all__ = ["get", "names", "register"]
+
+_REGISTRY: dict[str, Dialect] = {}
+
+
+def register(dialect: Dialect) -> Dialect:
+    """Make ``dialect`` available by name to every function that takes ``dialect=``."""
+    _REGISTRY[dialect.name] = dialect
+    return dialect
+
+
+def _load(module_name: str) -> Dialect | None:
+    try:
+        module = importlib.import_module(f"{__name__}.{module_name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"{__name__}.{module_name}":
+            return None
+        raise
+    dialect = getattr(module, "DIALECT", None)
+    if not isinstance(dialect, Dialect):
+        return None
+    _REGISTRY.setdefault(dialect.name, dialect)
+    return dialect
+
+
+def names() -> tuple[str, ...]:
+    """Every available dialect name, built-in modules first."""
+    for info in pkgutil.iter_modules(__path__):
+        _load(info.name)
+    return tuple(_REGISTRY)
+
+
+def get(dialect: str | Dialect) -> Dialect:
+    """The dialect called ``dialect`` (a :class:`Dialect` is returned as is).
+
+    Raises:
+        UnknownDialectError: no such dialect; the message lists the valid ones.
+    """
+    if isinstance(dialect, Dialect):
+        return dialect
+    found = _REGISTRY.get(dialect)
+    if found is None and isinstance(dialect, str) and dialect.replace("-", "_").isidentifier():
+        _load(dialect.replace("-", "_"))
+        found = _REGISTRY.get(dialect)
+    if found is None:
+        raise UnknownDialectError("dialect", dialect, names())
+    return found

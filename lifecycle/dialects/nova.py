@@ -1,0 +1,635 @@
+"""Upstream OpenStack Nova, read from its code.
+
+Pinned to openstack/nova commit 00a030403f672b975364c855b7d25b40ef83e757
+(master, 2026-08-21, ``git describe`` 33.0.0-373). Each rule cites the file and
+function it comes from; line numbers are at that commit.
+
+- status: ``nova/api/openstack/common.py:_STATE_MAP`` and ``status_from_state``;
+- preconditions: ``@check_instance_state`` / ``@check_instance_lock`` on each
+  method of ``nova/compute/api.py:API``;
+- task steps and end states: the RPC handlers of ``nova/compute/manager.py``
+  (and ``nova/conductor/manager.py`` for unshelve);
+- failures: ``manager.py:reverts_task_state`` (:attr:`Failure.REVERT`) and
+  ``manager.py:_error_out_instance_on_exception`` (:attr:`Failure.ERROR`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from lifecycle.spec import ANY, Dialect, Failure, Messages, Operation, Route, Step, When
+from lifecycle.states import PowerState as P
+from lifecycle.states import Status as S
+from lifecycle.states import TaskState as T
+from lifecycle.states import VmState as V
+
+__all__ = ["DIALECT"]
+
+_RESIZE_TASKS = (T.RESIZE_PREP, T.RESIZE_MIGRATING, T.RESIZE_MIGRATED, T.RESIZE_FINISH)
+_REBUILD_TASKS = (T.REBUILDING, T.REBUILD_BLOCK_DEVICE_MAPPING, T.REBUILD_SPAWNING)
+
+# nova/api/openstack/common.py:_STATE_MAP (lines 44-118). Keys other than
+# 'default' are listed here; 'default' is STATUS_DEFAULTS below.
+STATUS_ROWS: Mapping[V, Mapping[T | None, S]] = MappingProxyType(
+    {
+        V.ACTIVE: {
+            T.REBOOTING: S.REBOOT,
+            T.REBOOT_PENDING: S.REBOOT,
+            T.REBOOT_STARTED: S.REBOOT,
+            T.REBOOTING_HARD: S.HARD_REBOOT,
+            T.REBOOT_PENDING_HARD: S.HARD_REBOOT,
+            T.REBOOT_STARTED_HARD: S.HARD_REBOOT,
+            T.UPDATING_PASSWORD: S.PASSWORD,
+            **{t: S.REBUILD for t in _REBUILD_TASKS},
+            T.MIGRATING: S.MIGRATING,
+            **{t: S.RESIZE for t in _RESIZE_TASKS},
+        },
+        V.STOPPED: {
+            **{t: S.RESIZE for t in _RESIZE_TASKS},
+            **{t: S.REBUILD for t in _REBUILD_TASKS},
+        },
+        V.RESIZED: {T.RESIZE_REVERTING: S.REVERT_RESIZE},
+        V.PAUSED: {T.MIGRATING: S.MIGRATING},
+        V.ERROR: {t: S.REBUILD for t in _REBUILD_TASKS},
+    }
+)
+
+STATUS_DEFAULTS = MappingProxyType(
+    {
+        V.ACTIVE: S.ACTIVE,
+        V.BUILDING: S.BUILD,
+        V.STOPPED: S.SHUTOFF,
+        V.RESIZED: S.VERIFY_RESIZE,
+        V.PAUSED: S.PAUSED,
+        V.SUSPENDED: S.SUSPENDED,
+        V.RESCUED: S.RESCUE,
+        V.ERROR: S.ERROR,
+        V.DELETED: S.DELETED,
+        V.SOFT_DELETED: S.SOFT_DELETED,
+        V.SHELVED: S.SHELVED,
+        V.SHELVED_OFFLOADED: S.SHELVED_OFFLOADED,
+    }
+)
+
+# nova/compute/vm_states.py:70-88 and task_states.py:120-132
+ALLOW_HARD_REBOOT = frozenset({V.ACTIVE, V.STOPPED, V.PAUSED, V.SUSPENDED, V.ERROR})
+ALLOW_TRIGGER_CRASH_DUMP = frozenset({V.ACTIVE, V.PAUSED, V.RESCUED, V.RESIZED, V.ERROR})
+ALLOW_REBOOT = frozenset(
+    {
+        None,
+        T.REBOOTING,
+        T.REBOOT_PENDING,
+        T.REBOOT_STARTED,
+        T.RESUMING,
+        T.REBOOTING_HARD,
+        T.UNPAUSING,
+        T.PAUSING,
+        T.SUSPENDING,
+    }
+)
+# Every vm_state a request can still reach; a deleted server is gone (the API
+# answers 404 before any state check).
+_ANY_LIVE = frozenset(set(V) - {V.DELETED})
+_SNAPSHOT_SOURCES = frozenset({V.ACTIVE, V.STOPPED, V.PAUSED, V.SUSPENDED})
+
+
+def _done(vm: V, power: P | None = None, *, launched: bool | None = None) -> Step:
+    """The last write of an operation: the task is cleared and ``vm`` is where it rests."""
+    return Step(None, vm, power, launched)
+
+
+def _single(sources: frozenset[V | None], task: T, end: V, power: P | None, cite: str) -> tuple[Route, ...]:
+    """An operation of one task then an end state (pause, start, rescue...)."""
+    return (Route(sources, (Step(task), _done(end, power)), cite=cite),)
+
+
+_IMAGE_BACKED = When("not volume_backed", lambda s: not s.volume_backed)
+_VOLUME_BACKED = When("volume_backed", lambda s: s.volume_backed)
+_OFFLOAD_NOW = When(
+    "shelved_offload_time == 0 and not volume_backed",
+    lambda s: s.shelved_offload_time == 0 and not s.volume_backed,
+)
+_OFFLOAD_LATER = When(
+    "shelved_offload_time != 0 and not volume_backed",
+    lambda s: s.shelved_offload_time != 0 and not s.volume_backed,
+)
+_HARD_DELETE = When("reclaim_instance_interval == 0", lambda s: s.reclaim_instance_interval == 0)
+_SOFT_DELETE = When("reclaim_instance_interval > 0", lambda s: s.reclaim_instance_interval > 0)
+
+_SHELVE_UPLOAD = (Step(T.SHELVING), Step(T.SHELVING_IMAGE_PENDING_UPLOAD), Step(T.SHELVING_IMAGE_UPLOADING))
+_REBUILD_STEPS = tuple(Step(t) for t in _REBUILD_TASKS)
+_REBUILD_ROUTES = (
+    Route(
+        frozenset({V.ACTIVE, V.ERROR}),
+        (*_REBUILD_STEPS, _done(V.ACTIVE, P.RUNNING)),
+        cite="manager.py:_do_rebuild_instance",
+    ),
+    # A stopped server is spawned, then powered off again through stop_instance
+    # (manager.py:4253-4260), so the powering-off step fails like a stop does.
+    Route(
+        frozenset({V.STOPPED}),
+        (
+            *_REBUILD_STEPS,
+            Step(T.POWERING_OFF, V.ACTIVE, P.RUNNING, failure=Failure.REVERT),
+            _done(V.STOPPED, P.SHUTDOWN),
+        ),
+        cite="manager.py:_do_rebuild_instance (orig_vm_state stopped)",
+    ),
+)
+_RESIZE_ROUTES = (
+    # finish_resize keeps power_state: a stopped server stays off and is
+    # remembered as such (system_metadata old_vm_state, manager.py:6240-6243).
+    Route(
+        frozenset({V.ACTIVE, V.STOPPED}),
+        (*(Step(t) for t in _RESIZE_TASKS), _done(V.RESIZED)),
+        cite="manager.py:prep_resize/resize_instance/finish_resize",
+    ),
+)
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "create",
+        "create",
+        frozenset({None}),
+        (
+            Route(
+                frozenset({None}),
+                (
+                    Step(T.SCHEDULING, V.BUILDING, P.NOSTATE),
+                    Step(None),  # conductor clears the task before the compute host takes it
+                    Step(T.NETWORKING),
+                    Step(T.BLOCK_DEVICE_MAPPING),
+                    Step(T.SPAWNING),
+                    _done(V.ACTIVE, P.RUNNING, launched=True),
+                ),
+                cite="manager.py:_build_and_run_instance (2479-2482, 2057-2059, 2913-2915, 2674-2680)",
+            ),
+        ),
+        Failure.ERROR,
+        "Boot a new server (POST /servers).",
+        "api.py:API.create",
+        task_states=ANY,
+        must_have_launched=False,
+        checks_lock=False,
+    ),
+    Operation(
+        "reboot",
+        "reboot",
+        frozenset({V.ACTIVE}),
+        (
+            Route(
+                frozenset({V.ACTIVE}),
+                (Step(T.REBOOTING), Step(T.REBOOT_PENDING), Step(T.REBOOT_STARTED), _done(V.ACTIVE, P.RUNNING)),
+                cite="manager.py:reboot_instance",
+            ),
+        ),
+        # The guest did not come back: reboot_instance sets error (manager.py:4500-4520).
+        Failure.ERROR,
+        "Soft reboot: ask the guest OS to restart.",
+        "api.py:API.reboot (_soft_reboot, line 3647)",
+    ),
+    Operation(
+        "hard_reboot",
+        "reboot",
+        ALLOW_HARD_REBOOT,
+        (
+            Route(
+                ALLOW_HARD_REBOOT,
+                (
+                    Step(T.REBOOTING_HARD),
+                    Step(T.REBOOT_PENDING_HARD),
+                    Step(T.REBOOT_STARTED_HARD),
+                    _done(V.ACTIVE, P.RUNNING),
+                ),
+                cite="manager.py:reboot_instance",
+            ),
+        ),
+        Failure.ERROR,
+        "Hard reboot: power-cycle the guest; also repairs ERROR.",
+        "api.py:API.reboot (_hard_reboot, line 3660)",
+        task_states=ALLOW_REBOOT,
+    ),
+    Operation(
+        "rebuild",
+        "rebuild",
+        frozenset({V.ACTIVE, V.STOPPED, V.ERROR}),
+        _REBUILD_ROUTES,
+        Failure.ERROR,
+        "Reinstall the server from an image, keeping its id and addresses.",
+        "api.py:API.rebuild (line 3683)",
+    ),
+    Operation(
+        "evacuate",
+        "evacuate",
+        frozenset({V.ACTIVE, V.STOPPED, V.ERROR}),
+        _REBUILD_ROUTES,
+        Failure.ERROR,
+        "Rebuild on another host after its host failed (admin).",
+        "api.py:API.evacuate (line 5707)",
+        task_states=ANY,
+        checks_lock=False,
+    ),
+    Operation(
+        "resize",
+        "resize",
+        frozenset({V.ACTIVE, V.STOPPED}),
+        _RESIZE_ROUTES,
+        Failure.ERROR,
+        "Change the flavor; ends VERIFY_RESIZE until confirmed or reverted.",
+        "api.py:API.resize (line 4290)",
+    ),
+    Operation(
+        "migrate",
+        "migrate",
+        frozenset({V.ACTIVE, V.STOPPED}),
+        _RESIZE_ROUTES,
+        Failure.ERROR,
+        "Cold-migrate to another host (a resize to the same flavor).",
+        "api.py:API.resize (line 4290, flavor_id None)",
+    ),
+    Operation(
+        "live_migrate",
+        "os-migrateLive",
+        frozenset({V.ACTIVE, V.PAUSED}),
+        (
+            Route(
+                frozenset({V.ACTIVE, V.PAUSED}),
+                (Step(T.MIGRATING), Step(None)),
+                cite="manager.py:_do_live_migration / _post_live_migration",
+            ),
+        ),
+        # Conductor pre-checks (no valid host) keep vm_state and clear the task.
+        Failure.REVERT,
+        "Move a running server to another host without stopping it.",
+        "api.py:API.live_migrate (line 5575)",
+    ),
+    Operation(
+        "confirm_resize",
+        "confirmResize",
+        frozenset({V.RESIZED}),
+        (
+            # confirm sets no task_state; the end follows the power state
+            # (manager.py:_confirm_resize, 5477-5490).
+            Route(
+                frozenset({V.RESIZED}),
+                (_done(V.STOPPED, P.SHUTDOWN),),
+                powered_off=True,
+                cite="manager.py:_confirm_resize",
+            ),
+            Route(
+                frozenset({V.RESIZED}),
+                (_done(V.ACTIVE, P.RUNNING),),
+                powered_off=False,
+                cite="manager.py:_confirm_resize",
+            ),
+        ),
+        Failure.ERROR,
+        "Accept a resize or migration.",
+        "api.py:API.confirm_resize (line 4112)",
+    ),
+    Operation(
+        "revert_resize",
+        "revertResize",
+        frozenset({V.RESIZED}),
+        (
+            Route(
+                frozenset({V.RESIZED}),
+                (Step(T.RESIZE_REVERTING), _done(V.ACTIVE, P.RUNNING)),
+                powered_off=False,
+                cite="manager.py:finish_revert_resize",
+            ),
+            # old_vm_state stopped: the guest is powered off again (manager.py:6117-6141).
+            Route(
+                frozenset({V.RESIZED}),
+                (Step(T.RESIZE_REVERTING), Step(T.POWERING_OFF), _done(V.STOPPED, P.SHUTDOWN)),
+                powered_off=True,
+                cite="manager.py:finish_revert_resize (old_vm_state stopped)",
+            ),
+        ),
+        Failure.ERROR,
+        "Undo a resize or migration: back to the old flavor and host.",
+        "api.py:API.revert_resize (line 4001)",
+    ),
+    Operation(
+        "shelve",
+        "shelve",
+        frozenset({V.ACTIVE, V.STOPPED, V.PAUSED, V.SUSPENDED}),
+        (
+            Route(
+                frozenset({V.ACTIVE, V.STOPPED, V.PAUSED, V.SUSPENDED}),
+                (
+                    *_SHELVE_UPLOAD,
+                    Step(T.SHELVING_OFFLOADING, V.SHELVED, P.SHUTDOWN),
+                    _done(V.SHELVED_OFFLOADED, P.NOSTATE),
+                ),
+                when=_OFFLOAD_NOW,
+                cite="manager.py:_shelve_instance (7584-7613) then _shelve_offload_instance",
+            ),
+            Route(
+                frozenset({V.ACTIVE, V.STOPPED, V.PAUSED, V.SUSPENDED}),
+                (*_SHELVE_UPLOAD, _done(V.SHELVED, P.SHUTDOWN)),
+                when=_OFFLOAD_LATER,
+                cite="manager.py:_shelve_instance (7584-7613)",
+            ),
+            # Volume-backed servers skip the image and offload at once (api.py:4570-4581).
+            Route(
+                frozenset({V.ACTIVE, V.STOPPED, V.PAUSED, V.SUSPENDED}),
+                (Step(T.SHELVING), _done(V.SHELVED_OFFLOADED, P.NOSTATE)),
+                when=_VOLUME_BACKED,
+                cite="api.py:API.shelve (4570-4581), manager.py:shelve_offload_instance",
+            ),
+        ),
+        Failure.REVERT,
+        "Power off and keep an image; frees the host once offloaded.",
+        "api.py:API.shelve (line 4545)",
+    ),
+    Operation(
+        "shelve_offload",
+        "shelveOffload",
+        frozenset({V.SHELVED}),
+        (
+            Route(
+                frozenset({V.SHELVED}),
+                (Step(T.SHELVING_OFFLOADING), _done(V.SHELVED_OFFLOADED, P.NOSTATE)),
+                cite="manager.py:_shelve_offload_instance (7692-7708)",
+            ),
+        ),
+        Failure.REVERT,
+        "Remove a shelved server from its host now.",
+        "api.py:API.shelve_offload (line 4585)",
+    ),
+    Operation(
+        "unshelve",
+        "unshelve",
+        frozenset({V.SHELVED, V.SHELVED_OFFLOADED}),
+        (
+            # Still on its host: the conductor starts it (conductor/manager.py:1025-1028).
+            Route(
+                frozenset({V.SHELVED}),
+                (Step(T.UNSHELVING), Step(T.POWERING_ON), _done(V.ACTIVE, P.RUNNING)),
+                cite="conductor/manager.py:unshelve_instance, manager.py:start_instance",
+            ),
+            Route(
+                frozenset({V.SHELVED_OFFLOADED}),
+                (Step(T.UNSHELVING), Step(T.SPAWNING), _done(V.ACTIVE, P.RUNNING)),
+                cite="manager.py:_unshelve_instance (7772, 7860-7864)",
+            ),
+        ),
+        # No valid host: task cleared, still shelved or offloaded.
+        Failure.REVERT,
+        "Bring a shelved server back.",
+        "api.py:API.unshelve (line 4705)",
+    ),
+    Operation(
+        "pause",
+        "pause",
+        frozenset({V.ACTIVE}),
+        _single(frozenset({V.ACTIVE}), T.PAUSING, V.PAUSED, P.PAUSED, "manager.py:pause_instance"),
+        Failure.REVERT,
+        "Freeze the guest in memory.",
+        "api.py:API.pause (line 4826)",
+    ),
+    Operation(
+        "unpause",
+        "unpause",
+        frozenset({V.PAUSED}),
+        _single(frozenset({V.PAUSED}), T.UNPAUSING, V.ACTIVE, P.RUNNING, "manager.py:unpause_instance"),
+        Failure.REVERT,
+        "Thaw a paused guest.",
+        "api.py:API.unpause (line 4835)",
+    ),
+    Operation(
+        "suspend",
+        "suspend",
+        frozenset({V.ACTIVE}),
+        # power_state is what the driver reports; libvirt's managedSave shows SHUTDOWN.
+        _single(frozenset({V.ACTIVE}), T.SUSPENDING, V.SUSPENDED, P.SHUTDOWN, "manager.py:suspend_instance"),
+        Failure.ERROR,
+        "Save guest memory to disk and stop it.",
+        "api.py:API.suspend (line 4862)",
+    ),
+    Operation(
+        "resume",
+        "resume",
+        frozenset({V.SUSPENDED}),
+        _single(frozenset({V.SUSPENDED}), T.RESUMING, V.ACTIVE, P.RUNNING, "manager.py:resume_instance"),
+        Failure.ERROR,
+        "Restore a suspended guest.",
+        "api.py:API.resume (line 4874)",
+    ),
+    Operation(
+        "rescue",
+        "rescue",
+        frozenset({V.ACTIVE, V.STOPPED, V.ERROR}),
+        _single(
+            frozenset({V.ACTIVE, V.STOPPED, V.ERROR}), T.RESCUING, V.RESCUED, P.RUNNING, "manager.py:rescue_instance"
+        ),
+        Failure.ERROR,
+        "Boot from a rescue image with the original disk attached.",
+        "api.py:API.rescue (line 4884)",
+    ),
+    Operation(
+        "unrescue",
+        "unrescue",
+        frozenset({V.RESCUED}),
+        # unrescue always ends active, whatever the server was before rescue.
+        _single(frozenset({V.RESCUED}), T.UNRESCUING, V.ACTIVE, P.RUNNING, "manager.py:unrescue_instance"),
+        Failure.ERROR,
+        "Leave rescue mode.",
+        "api.py:API.unrescue (line 4949)",
+    ),
+    Operation(
+        "stop",
+        "stop",
+        frozenset({V.ACTIVE, V.ERROR}),
+        _single(frozenset({V.ACTIVE, V.ERROR}), T.POWERING_OFF, V.STOPPED, P.SHUTDOWN, "manager.py:stop_instance"),
+        Failure.REVERT,
+        "Power off; also allowed from ERROR.",
+        "api.py:API.stop (line 2868)",
+    ),
+    Operation(
+        "start",
+        "start",
+        frozenset({V.STOPPED}),
+        _single(frozenset({V.STOPPED}), T.POWERING_ON, V.ACTIVE, P.RUNNING, "manager.py:start_instance"),
+        Failure.REVERT,
+        "Power on a stopped server.",
+        "api.py:API.start (line 2875)",
+    ),
+    Operation(
+        "delete",
+        "delete",
+        _ANY_LIVE,
+        (
+            Route(
+                _ANY_LIVE,
+                (Step(T.DELETING), _done(V.DELETED, P.NOSTATE)),
+                when=_HARD_DELETE,
+                cite="api.py:API._delete_instance, manager.py:terminate_instance",
+            ),
+            # A soft-deleted server is deleted for good whatever the interval.
+            Route(
+                frozenset({V.SOFT_DELETED}),
+                (Step(T.DELETING), _done(V.DELETED, P.NOSTATE)),
+                when=_SOFT_DELETE,
+                cite="api.py:API.delete (soft-delete branch), manager.py:terminate_instance",
+            ),
+            Route(
+                _ANY_LIVE - {V.SOFT_DELETED},
+                (Step(T.SOFT_DELETING), _done(V.SOFT_DELETED, P.SHUTDOWN)),
+                when=_SOFT_DELETE,
+                launched=True,
+                cite="api.py:API.soft_delete (line 2791), manager.py:soft_delete_instance",
+            ),
+            # soft_delete refuses a server that never ran; servers.py:_delete then
+            # falls back to a hard delete.
+            Route(
+                _ANY_LIVE - {V.SOFT_DELETED},
+                (Step(T.DELETING), _done(V.DELETED, P.NOSTATE)),
+                when=_SOFT_DELETE,
+                launched=False,
+                cite="api/openstack/compute/servers.py:ServersController._delete",
+            ),
+        ),
+        # terminate_instance failing sets error (manager.py:_delete_instance).
+        Failure.ERROR,
+        "Delete; a soft delete when reclaim_instance_interval > 0.",
+        "api.py:API.delete (line 2807)",
+        task_states=ANY,
+        must_have_launched=False,
+    ),
+    Operation(
+        "force_delete",
+        "forceDelete",
+        _ANY_LIVE,
+        (
+            Route(
+                _ANY_LIVE,
+                (Step(T.DELETING), _done(V.DELETED, P.NOSTATE)),
+                cite="api.py:API.force_delete, manager.py:terminate_instance",
+            ),
+        ),
+        Failure.ERROR,
+        "Delete at once, skipping the soft-delete interval.",
+        "api.py:API.force_delete (line 2847)",
+        task_states=ANY,
+        must_have_launched=False,
+    ),
+    Operation(
+        "restore",
+        "restore",
+        frozenset({V.SOFT_DELETED}),
+        _single(frozenset({V.SOFT_DELETED}), T.RESTORING, V.ACTIVE, P.RUNNING, "manager.py:restore_instance"),
+        Failure.REVERT,
+        "Undo a soft delete.",
+        "api.py:API.restore (line 2815)",
+    ),
+    Operation(
+        "create_image",
+        "createImage",
+        _SNAPSHOT_SOURCES,
+        (
+            Route(
+                _SNAPSHOT_SOURCES,
+                (
+                    Step(T.IMAGE_SNAPSHOT_PENDING),
+                    Step(T.IMAGE_SNAPSHOT),
+                    Step(T.IMAGE_PENDING_UPLOAD),
+                    Step(T.IMAGE_UPLOADING),
+                    Step(None),
+                ),
+                when=_IMAGE_BACKED,
+                cite="api.py:API.snapshot (line 3441), manager.py:snapshot_instance",
+            ),
+            # A volume-backed snapshot is a volume snapshot: no task_state at all.
+            Route(
+                _SNAPSHOT_SOURCES,
+                (Step(None),),
+                when=_VOLUME_BACKED,
+                cite="api.py:API.snapshot_volume_backed (line 3498)",
+            ),
+        ),
+        Failure.REVERT,
+        "Snapshot the server to an image; the status stays as it was.",
+        "api.py:API.snapshot (line 3441)",
+        checks_lock=False,
+    ),
+    Operation(
+        "create_backup",
+        "createBackup",
+        _SNAPSHOT_SOURCES,
+        (
+            Route(
+                _SNAPSHOT_SOURCES,
+                (Step(T.IMAGE_BACKUP), Step(T.IMAGE_PENDING_UPLOAD), Step(T.IMAGE_UPLOADING), Step(None)),
+                cite="api.py:API.backup (line 3400), manager.py:backup_instance",
+            ),
+        ),
+        Failure.REVERT,
+        "Snapshot into a rotating backup series.",
+        "api.py:API.backup (line 3400)",
+        checks_lock=False,
+    ),
+    Operation(
+        "change_password",
+        "changePassword",
+        frozenset({V.ACTIVE}),
+        (
+            Route(
+                frozenset({V.ACTIVE}),
+                (Step(T.UPDATING_PASSWORD), Step(None)),
+                cite="manager.py:set_admin_password",
+            ),
+        ),
+        Failure.REVERT,
+        "Set the administrator password in the guest.",
+        "api.py:API.set_admin_password (line 4960)",
+    ),
+    Operation(
+        "trigger_crash_dump",
+        "trigger_crash_dump",
+        ALLOW_TRIGGER_CRASH_DUMP,
+        (Route(ALLOW_TRIGGER_CRASH_DUMP, (Step(None),), cite="manager.py:trigger_crash_dump"),),
+        Failure.REVERT,
+        "Send an NMI to the guest; no state change.",
+        "api.py:API.trigger_crash_dump (line 2888)",
+    ),
+)
+
+DIALECT = Dialect(
+    name="nova",
+    title="OpenStack Nova",
+    source="openstack/nova@00a030403f672b975364c855b7d25b40ef83e757",
+    vm_states=tuple(V),
+    task_states=tuple(T),
+    statuses=tuple(S),
+    status_rows=STATUS_ROWS,
+    status_defaults=STATUS_DEFAULTS,
+    operations=OPERATIONS,
+    nominal_power=MappingProxyType(
+        {
+            V.BUILDING: P.NOSTATE,
+            V.ACTIVE: P.RUNNING,
+            V.STOPPED: P.SHUTDOWN,
+            V.PAUSED: P.PAUSED,
+            V.SUSPENDED: P.SHUTDOWN,
+            V.RESCUED: P.RUNNING,
+            V.RESIZED: P.RUNNING,
+            V.SHELVED: P.SHUTDOWN,
+            V.SHELVED_OFFLOADED: P.NOSTATE,
+            V.SOFT_DELETED: P.SHUTDOWN,
+            V.DELETED: P.NOSTATE,
+            V.ERROR: P.NOSTATE,
+        }
+    ),
+    # nova/api/openstack/common.py:raise_http_conflict_for_instance_invalid_state (330-346)
+    messages=Messages(
+        state="Cannot '{action}' instance {id} while it is in {attr} {state}",
+        no_state="Instance {id} is in an invalid state for '{action}'",
+        locked="Instance {id} is locked",
+        unsupported="Operation '{action}' is not supported by {dialect}",
+        http_status=409,
+        code="conflictingRequest",
+    ),
+)

@@ -1,0 +1,119 @@
+"""Every error the library raises, each carrying the values it is about.
+
+::
+
+    LifecycleError
+    ├── UnknownNameError (also ValueError): a name that is not in the vocabulary
+    │   ├── UnknownStateError      vm_state, task_state, power_state, status or pair
+    │   ├── UnknownOperationError  an operation no dialect knows
+    │   └── UnknownDialectError
+    ├── InvalidStateError          the operation is not legal in the server's state (Nova's 409)
+    │   └── InstanceLockedError    the server is locked (Nova's 409 "is locked")
+    ├── UnsupportedOperationError  the dialect has no such operation at all
+    └── DeclarationError           a dialect declaration contradicts itself
+
+Callers branch on the class and read the fields; the message is built from the
+fields, so nobody has to parse it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+__all__ = [
+    "DeclarationError",
+    "InstanceLockedError",
+    "InvalidStateError",
+    "LifecycleError",
+    "UnknownDialectError",
+    "UnknownNameError",
+    "UnknownOperationError",
+    "UnknownStateError",
+    "UnsupportedOperationError",
+]
+
+
+class LifecycleError(Exception):
+    """Base class of every error this library raises on purpose."""
+
+
+class UnknownNameError(LifecycleError, ValueError):
+    """A name outside the vocabulary: says what it is, the valid choices and the closest ones."""
+
+    def __init__(self, kind: str, value: object, choices: Iterable[str]) -> None:
+        self.kind = kind
+        self.value = value
+        self.choices: tuple[str, ...] = tuple(choices)
+        self.suggestions: tuple[str, ...] = tuple(difflib.get_close_matches(str(value), self.choices, n=3, cutoff=0.6))
+        hint = f" Did you mean {' or '.join(map(repr, self.suggestions))}?" if self.suggestions else ""
+        super().__init__(f"unknown {kind} {value!r}.{hint} Valid choices: {', '.join(self.choices)}")
+
+
+class UnknownStateError(UnknownNameError):
+    """An unknown vm_state, task_state, power_state or status, or a pair the model lacks."""
+
+
+class UnknownOperationError(UnknownNameError):
+    """An operation name that no dialect declares."""
+
+
+class UnknownDialectError(UnknownNameError):
+    """A dialect name that is not registered."""
+
+
+class InvalidStateError(LifecycleError):
+    """The operation is not accepted in the server's current state.
+
+    Mirrors Nova's ``InstanceInvalidState`` as the API renders it (HTTP 409):
+    ``attr`` is the field that failed the check (``vm_state``, ``task_state`` or
+    ``launched_at``) and ``state`` its value. ``allowed`` lists the operations that
+    would have been accepted instead.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str,
+        server_id: str,
+        vm_state: str | None,
+        task_state: str | None,
+        attr: str | None = None,
+        state: str | None = None,
+        allowed: Iterable[str] = (),
+    ) -> None:
+        self.operation = operation
+        self.server_id = server_id
+        self.vm_state = vm_state
+        self.task_state = task_state
+        self.attr = attr
+        self.state = state
+        self.allowed: tuple[str, ...] = tuple(allowed)
+        self.message = message
+        super().__init__(message)
+
+
+class InstanceLockedError(InvalidStateError):
+    """The server is locked; Nova answers 409 ``Instance <id> is locked``."""
+
+
+class UnsupportedOperationError(LifecycleError):
+    """The dialect's cloud does not offer the operation at all (not a state problem)."""
+
+    def __init__(self, message: str, *, operation: str, dialect: str, supported: Iterable[str]) -> None:
+        self.operation = operation
+        self.dialect = dialect
+        self.supported: tuple[str, ...] = tuple(supported)
+        self.message = message
+        super().__init__(message)
+
+
+class DeclarationError(LifecycleError):
+    """A dialect declaration is inconsistent; ``problems`` lists every offender."""
+
+    def __init__(self, dialect: str, problems: Iterable[str]) -> None:
+        self.dialect = dialect
+        self.problems: tuple[str, ...] = tuple(problems)
+        lines = "\n  - ".join(self.problems)
+        super().__init__(f"dialect {dialect!r} has {len(self.problems)} problem(s):\n  - {lines}")

@@ -1,0 +1,328 @@
+"""A simulated server: the object users drive through the lifecycle.
+
+A :class:`Server` is a model of the shared `transitions` machine of its dialect
+and settings; operations fire that machine, so every accepted request and every
+task step is exactly the machine's. Where the machine refuses, the error is
+worded from the declaration's precondition, like Nova's 409.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from lifecycle import dialects
+from lifecycle.blueprint import ADVANCE, FAIL, pair_name
+from lifecycle.errors import (
+    InstanceLockedError,
+    InvalidStateError,
+    UnknownOperationError,
+    UnknownStateError,
+    UnsupportedOperationError,
+)
+from lifecycle.machine import MachineError
+from lifecycle.settings import Settings
+from lifecycle.spec import Dialect, Operation, Pair
+from lifecycle.states import PowerState, Status, TaskState, VmState
+from lifecycle.status import parse_power_state, parse_task_state, parse_vm_state
+from lifecycle.table import Table, table_for
+
+__all__ = ["Change", "Server", "all_operation_names"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Change:
+    """One recorded change of a server: what fired and the pair before and after."""
+
+    trigger: str
+    before: Pair
+    after: Pair
+    power_state: PowerState
+
+    def __str__(self) -> str:
+        return f"{self.trigger}: {pair_name(self.before)} -> {pair_name(self.after)}"
+
+
+def all_operation_names() -> tuple[str, ...]:
+    """Every operation name some registered dialect declares."""
+    return tuple(dict.fromkeys(op.name for name in dialects.names() for op in dialects.get(name).operations))
+
+
+class Server:
+    """One server walking its dialect's lifecycle.
+
+    ``Server()`` starts before ``create``; ``Server("stopped")`` or
+    ``Server(vm_state="resized", power_state=4)`` starts anywhere the model has.
+
+    Args:
+        vm_state: where it starts (None: not created yet).
+        task_state: the task running there (None: idle).
+        power_state: defaults to the dialect's nominal power for ``vm_state``.
+        dialect: ``"nova"`` (default), ``"huawei-ecs"`` or a :class:`Dialect`.
+        id / name: identify it in messages (``id`` defaults to a UUID4).
+        launched: whether it ever finished spawning (default: it did, unless
+            building or not created).
+        locked: refuse operations that check the lock, as Nova's lock does.
+        history: record every change in :attr:`history`.
+        **settings: cloud options, see :class:`lifecycle.Settings`.
+
+    Operations are methods named after them (``srv.reboot()``) or
+    ``srv.perform("reboot")``; an illegal one raises :class:`InvalidStateError`.
+
+    Raises:
+        UnknownStateError: a name outside the vocabulary, or a pair the dialect's
+            model does not have.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "history",
+        "id",
+        "launched",
+        "locked",
+        "name",
+        "power_state",
+        "table",
+        "task_state",
+        "vm_state",
+    )
+
+    def __init__(
+        self,
+        vm_state: VmState | str | None = None,
+        task_state: TaskState | str | None = None,
+        power_state: PowerState | int | str | None = None,
+        *,
+        dialect: str | Dialect = "nova",
+        id: str | None = None,  # noqa: A002 - the API's own field name
+        name: str | None = None,
+        launched: bool | None = None,
+        locked: bool = False,
+        history: bool = True,
+        settings: Settings | None = None,
+        **options: Any,
+    ) -> None:
+        self.table: Table = table_for(dialect, Settings.from_kwargs(settings, **options))
+        vm = None if vm_state is None else parse_vm_state(vm_state)
+        task = parse_task_state(task_state)
+        pair = (vm, task)
+        if pair_name(pair) not in self.table._pair_by_name:
+            known = [pair_name(p) for p in self.table.blueprint.pairs if p[0] == vm]
+            raise UnknownStateError(f"pair for dialect {self.dialect.name!r}", pair_name(pair), known)
+        node = self.table.node_for(pair, None if power_state is None else parse_power_state(power_state), launched)
+        self.vm_state: VmState | None = vm
+        self.task_state: TaskState | None = task
+        _, _, self.power_state, self.launched = self.table.nodes[node]
+        self.id: str = id or str(uuid.uuid4())
+        self.name: str = name or self.id
+        self.locked = locked
+        self.history: list[Change] | None = [] if history else None
+
+    # -- state ------------------------------------------------------------
+    @property
+    def dialect(self) -> Dialect:
+        """The dialect this server follows."""
+        return self.table.blueprint.dialect
+
+    @property
+    def settings(self) -> Settings:
+        """The cloud settings this server follows."""
+        return self.table.blueprint.settings
+
+    @property
+    def state(self) -> str:
+        """Machine state name (``active.rebooting``); `transitions` reads and writes it."""
+        return pair_name((self.vm_state, self.task_state))
+
+    @state.setter
+    def state(self, name: str) -> None:
+        self.vm_state, self.task_state = self.table._pair_by_name[name]
+
+    @property
+    def pair(self) -> Pair:
+        """``(vm_state, task_state)``."""
+        return (self.vm_state, self.task_state)
+
+    @property
+    def status(self) -> Status | None:
+        """The public status (None before ``create``)."""
+        if self.vm_state is None:
+            return None
+        return self.dialect.status(self.vm_state, self.task_state)
+
+    @property
+    def node(self) -> int:
+        """This server's node in the compiled :class:`~lifecycle.table.Table`."""
+        return self.table.node_id((self.vm_state, self.task_state, self.power_state, self.launched))
+
+    @property
+    def busy(self) -> bool:
+        """A task is running (there is a step left to take)."""
+        return ADVANCE in self.table.step_row(self.node)
+
+    # -- operations -------------------------------------------------------
+    def operation(self, name: str) -> Operation:
+        """The declaration of ``name`` in this server's dialect.
+
+        Raises:
+            UnsupportedOperationError: another dialect has it, this one does not.
+            UnknownOperationError: no dialect has it.
+        """
+        op = self.dialect.operation_map.get(name)
+        if op is not None:
+            return op
+        own = list(self.dialect.operation_map)
+        if name in all_operation_names():
+            raise UnsupportedOperationError(
+                self.dialect.messages.unsupported.format(action=name, dialect=self.dialect.title),
+                operation=name,
+                dialect=self.dialect.name,
+                supported=own,
+            )
+        raise UnknownOperationError("operation", name, own)
+
+    def may(self, operation: str) -> bool:
+        """Whether ``operation`` would be accepted now (lock included); never raises for known names."""
+        op = self.dialect.operation_map.get(operation)
+        if op is None:
+            if operation in (ADVANCE, FAIL):
+                return operation in self.table.step_row(self.node)
+            self.operation(operation)  # raises the right error for unknown names
+            return False
+        if op.checks_lock and self.locked:
+            return False
+        return operation in self.table.step_row(self.node)
+
+    def allowed_operations(self) -> list[str]:
+        """The operations :meth:`may` accepts now, in declaration order."""
+        row = self.table.step_row(self.node)
+        return [op.name for op in self.dialect.operations if op.name in row and not (op.checks_lock and self.locked)]
+
+    def perform(self, operation: str) -> None:
+        """Request ``operation``; on success the server is in the operation's first task.
+
+        Raises:
+            InstanceLockedError: the server is locked and the operation checks it.
+            InvalidStateError: the operation is not legal in the current state.
+            UnsupportedOperationError / UnknownOperationError: no such operation here.
+        """
+        op = self.operation(operation)
+        if op.checks_lock and self.locked:
+            raise InstanceLockedError(
+                self.dialect.messages.locked.format(id=self.id, action=op.action),
+                operation=op.name,
+                server_id=self.id,
+                vm_state=self._value(self.vm_state),
+                task_state=self._value(self.task_state),
+                attr="locked",
+                state="True",
+                allowed=[o for o in self.allowed_operations() if not self.operation(o).checks_lock],
+            )
+        if not self._fire(op.name):
+            raise self._refusal(op)
+
+    def advance(self) -> None:
+        """Take one step of the running task.
+
+        Raises:
+            InvalidStateError: no task is running.
+        """
+        if not self._fire(ADVANCE):
+            raise self._idle_error(ADVANCE)
+
+    def settle(self) -> int:
+        """Run the current task to its end; returns the number of steps taken (0 if idle)."""
+        steps = 0
+        while self._fire(ADVANCE):
+            steps += 1
+        return steps
+
+    def fail(self) -> None:
+        """Make the running task fail, leaving the server where Nova leaves it (error, or task cleared).
+
+        Raises:
+            InvalidStateError: no task is running.
+        """
+        if not self._fire(FAIL):
+            raise self._idle_error(FAIL)
+
+    def lock(self) -> None:
+        """Lock the server (Nova's ``lock`` action: no state check)."""
+        self.locked = True
+
+    def unlock(self) -> None:
+        """Unlock the server."""
+        self.locked = False
+
+    def __getattr__(self, name: str) -> Callable[[], None]:
+        # Operation methods (srv.reboot()) come from the dialect, so a new
+        # dialect's operations need no code here.
+        if name.startswith("_") or name not in all_operation_names():
+            raise AttributeError(f"{type(self).__name__!s} has no attribute {name!r}")
+
+        def run() -> None:
+            self.perform(name)
+
+        run.__name__ = name
+        return run
+
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *self.dialect.operation_map})
+
+    def __repr__(self) -> str:
+        return (
+            f"<Server {self.name} {self.status} vm_state={self._value(self.vm_state)} "
+            f"task_state={self._value(self.task_state)} power_state={int(self.power_state)}>"
+        )
+
+    # -- internals --------------------------------------------------------
+    @staticmethod
+    def _value(state: VmState | TaskState | None) -> str | None:
+        return None if state is None else state.value
+
+    def _fire(self, trigger: str) -> bool:
+        event = self.table.machine.events.get(trigger)
+        if event is None:
+            return False
+        before = self.pair
+        try:
+            accepted = bool(event.trigger(self))
+        except MachineError:
+            return False
+        if accepted and self.history is not None:
+            self.history.append(Change(trigger, before, self.pair, self.power_state))
+        return accepted
+
+    def _refusal(self, op: Operation) -> InvalidStateError:
+        messages = self.dialect.messages
+        reason = op.rejection(self.vm_state, self.task_state, self.launched)
+        attr, state = reason if reason is not None else (None, None)
+        if attr is not None and state is not None:
+            message = messages.state.format(action=op.action, id=self.id, attr=attr, state=state)
+        else:
+            message = messages.no_state.format(action=op.action, id=self.id)
+        return InvalidStateError(
+            message,
+            operation=op.name,
+            server_id=self.id,
+            vm_state=self._value(self.vm_state),
+            task_state=self._value(self.task_state),
+            attr=attr,
+            state=None if state is None else str(state),
+            allowed=self.allowed_operations(),
+        )
+
+    def _idle_error(self, trigger: str) -> InvalidStateError:
+        return InvalidStateError(
+            f"Server {self.id} has no task running to {trigger} "
+            f"(vm_state {self._value(self.vm_state)}, task_state {self._value(self.task_state)})",
+            operation=trigger,
+            server_id=self.id,
+            vm_state=self._value(self.vm_state),
+            task_state=self._value(self.task_state),
+            attr="task_state",
+            state=None,
+            allowed=self.allowed_operations(),
+        )
