@@ -158,6 +158,8 @@ def _expand(dialect: Dialect, settings: Settings) -> tuple[list[Pair], list[Edge
             walk = _walk(route, source)
             first_pair, _ = walk[0]
             for src in _source_pairs(op, source, pairs):
+                if not route.starts_at(*src):
+                    continue
                 step = route.steps[0]
                 add(
                     Edge(
@@ -225,7 +227,7 @@ def _check(dialect: Dialect, settings: Settings, pairs: list[Pair], edges: list[
                         r
                         for r in op.routes
                         if (r.when is None or r.when.test(settings))
-                        and vm in r.sources
+                        and r.starts_at(*src)
                         and r.powered_off in (None, powered_off)
                         and r.launched in (None, launched)
                     ]

@@ -104,6 +104,9 @@ class Route:
             route (None: no guard). Nova branches on it in confirm and revert.
         launched: guard on the server having finished a spawn (None: no guard);
             Nova's API falls back from soft to hard delete on it.
+        from_tasks: the task_states (None for idle) this route starts from, when
+            it depends on them (None: every task the operation accepts). Nova's
+            delete of a server still scheduling has no host to ask, for example.
         cite: Nova (or vendor) source of this route.
     """
 
@@ -112,7 +115,12 @@ class Route:
     when: When | None = None
     powered_off: bool | None = None
     launched: bool | None = None
+    from_tasks: frozenset[TaskState | None] | None = None
     cite: str = ""
+
+    def starts_at(self, vm: VmState | None, task: TaskState | None) -> bool:
+        """Whether this route is the one for a request made in ``(vm, task)`` (guards aside)."""
+        return vm in self.sources and (self.from_tasks is None or task in self.from_tasks)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -92,6 +92,9 @@ ALLOW_REBOOT = frozenset(
 # answers 404 before any state check).
 _ANY_LIVE = frozenset(set(V) - {V.DELETED})
 _SNAPSHOT_SOURCES = frozenset({V.ACTIVE, V.STOPPED, V.PAUSED, V.SUSPENDED})
+# Servers with a compute host to run the delete (an offloaded one has none).
+_HOSTED = _ANY_LIVE - {V.SHELVED_OFFLOADED}
+_NOT_SCHEDULING = frozenset({None, *T}) - {T.SCHEDULING}
 
 
 def _done(vm: V, power: P | None = None, *, launched: bool | None = None) -> Step:
@@ -118,6 +121,19 @@ _HARD_DELETE = When("reclaim_instance_interval == 0", lambda s: s.reclaim_instan
 _SOFT_DELETE = When("reclaim_instance_interval > 0", lambda s: s.reclaim_instance_interval > 0)
 
 _SHELVE_UPLOAD = (Step(T.SHELVING), Step(T.SHELVING_IMAGE_PENDING_UPLOAD), Step(T.SHELVING_IMAGE_UPLOADING))
+_LOCAL_DELETE = (
+    Route(
+        frozenset({V.BUILDING}),
+        (_done(V.DELETED, P.NOSTATE),),
+        from_tasks=frozenset({T.SCHEDULING}),
+        cite="api.py:API._delete (BuildRequest deleted, no host yet)",
+    ),
+    Route(
+        frozenset({V.SHELVED_OFFLOADED}),
+        (_done(V.DELETED, P.NOSTATE),),
+        cite="api.py:API._delete -> _local_delete (offloaded: no host)",
+    ),
+)
 _REBUILD_STEPS = tuple(Step(t) for t in _REBUILD_TASKS)
 _REBUILD_ROUTES = (
     Route(
@@ -462,10 +478,15 @@ OPERATIONS: tuple[Operation, ...] = (
         "delete",
         _ANY_LIVE,
         (
+            # No host to ask: the API deletes locally and the server is gone at
+            # once (api.py:API._delete: BuildRequest removed while scheduling;
+            # _local_delete for offloaded servers, soft or not).
+            *_LOCAL_DELETE,
             Route(
-                _ANY_LIVE,
+                _HOSTED,
                 (Step(T.DELETING), _done(V.DELETED, P.NOSTATE)),
                 when=_HARD_DELETE,
+                from_tasks=_NOT_SCHEDULING,
                 cite="api.py:API._delete_instance, manager.py:terminate_instance",
             ),
             # A soft-deleted server is deleted for good whatever the interval.
@@ -476,19 +497,21 @@ OPERATIONS: tuple[Operation, ...] = (
                 cite="api.py:API.delete (soft-delete branch), manager.py:terminate_instance",
             ),
             Route(
-                _ANY_LIVE - {V.SOFT_DELETED},
+                _HOSTED - {V.SOFT_DELETED},
                 (Step(T.SOFT_DELETING), _done(V.SOFT_DELETED, P.SHUTDOWN)),
                 when=_SOFT_DELETE,
                 launched=True,
+                from_tasks=_NOT_SCHEDULING,
                 cite="api.py:API.soft_delete (line 2791), manager.py:soft_delete_instance",
             ),
             # soft_delete refuses a server that never ran; servers.py:_delete then
             # falls back to a hard delete.
             Route(
-                _ANY_LIVE - {V.SOFT_DELETED},
+                _HOSTED - {V.SOFT_DELETED},
                 (Step(T.DELETING), _done(V.DELETED, P.NOSTATE)),
                 when=_SOFT_DELETE,
                 launched=False,
+                from_tasks=_NOT_SCHEDULING,
                 cite="api/openstack/compute/servers.py:ServersController._delete",
             ),
         ),
@@ -504,9 +527,11 @@ OPERATIONS: tuple[Operation, ...] = (
         "forceDelete",
         _ANY_LIVE,
         (
+            *_LOCAL_DELETE,
             Route(
-                _ANY_LIVE,
+                _HOSTED,
                 (Step(T.DELETING), _done(V.DELETED, P.NOSTATE)),
+                from_tasks=_NOT_SCHEDULING,
                 cite="api.py:API.force_delete, manager.py:terminate_instance",
             ),
         ),

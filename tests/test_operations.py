@@ -1,0 +1,193 @@
+"""Each operation walks Nova's task steps and lands in Nova's end state.
+
+Expected sequences are transcribed from nova/compute/manager.py at 00a030403f
+(summarised with line cites in shared/reference/nova-lifecycle.md section 4),
+independently of the declaration in lifecycle/dialects/nova.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from lifecycle import PowerState, Server, Status
+
+# (start vm_state, operation, settings) -> [(vm_state, task_state, status) after each write]
+WALKS = [
+    # manager.py:_build_and_run_instance: scheduling, an untasked hand-over, networking, bdm, spawning.
+    (None, "create", {}, [
+        ("building", "scheduling", "BUILD"), ("building", None, "BUILD"), ("building", "networking", "BUILD"),
+        ("building", "block_device_mapping", "BUILD"), ("building", "spawning", "BUILD"),
+        ("active", None, "ACTIVE")]),
+    # manager.py:reboot_instance (4424-4539)
+    ("active", "reboot", {}, [
+        ("active", "rebooting", "REBOOT"), ("active", "reboot_pending", "REBOOT"),
+        ("active", "reboot_started", "REBOOT"), ("active", None, "ACTIVE")]),
+    # vm_state does not change while a hard reboot runs: a stopped server shows SHUTOFF until it ends.
+    ("stopped", "hard_reboot", {}, [
+        ("stopped", "rebooting_hard", "SHUTOFF"), ("stopped", "reboot_pending_hard", "SHUTOFF"),
+        ("stopped", "reboot_started_hard", "SHUTOFF"), ("active", None, "ACTIVE")]),
+    ("error", "hard_reboot", {}, [
+        ("error", "rebooting_hard", "ERROR"), ("error", "reboot_pending_hard", "ERROR"),
+        ("error", "reboot_started_hard", "ERROR"), ("active", None, "ACTIVE")]),
+    ("active", "rebuild", {}, [
+        ("active", "rebuilding", "REBUILD"), ("active", "rebuild_block_device_mapping", "REBUILD"),
+        ("active", "rebuild_spawning", "REBUILD"), ("active", None, "ACTIVE")]),
+    # A stopped server is spawned, then powered off again (manager.py:4253-4260).
+    ("stopped", "rebuild", {}, [
+        ("stopped", "rebuilding", "REBUILD"), ("stopped", "rebuild_block_device_mapping", "REBUILD"),
+        ("stopped", "rebuild_spawning", "REBUILD"), ("active", "powering-off", "ACTIVE"),
+        ("stopped", None, "SHUTOFF")]),
+    ("error", "evacuate", {}, [
+        ("error", "rebuilding", "REBUILD"), ("error", "rebuild_block_device_mapping", "REBUILD"),
+        ("error", "rebuild_spawning", "REBUILD"), ("active", None, "ACTIVE")]),
+    ("active", "resize", {}, [
+        ("active", "resize_prep", "RESIZE"), ("active", "resize_migrating", "RESIZE"),
+        ("active", "resize_migrated", "RESIZE"), ("active", "resize_finish", "RESIZE"),
+        ("resized", None, "VERIFY_RESIZE")]),
+    ("stopped", "migrate", {}, [
+        ("stopped", "resize_prep", "RESIZE"), ("stopped", "resize_migrating", "RESIZE"),
+        ("stopped", "resize_migrated", "RESIZE"), ("stopped", "resize_finish", "RESIZE"),
+        ("resized", None, "VERIFY_RESIZE")]),
+    ("paused", "live_migrate", {}, [("paused", "migrating", "MIGRATING"), ("paused", None, "PAUSED")]),
+    ("active", "live_migrate", {}, [("active", "migrating", "MIGRATING"), ("active", None, "ACTIVE")]),
+    # confirm sets no task_state (api.py:4112); power RUNNING -> active.
+    ("resized", "confirm_resize", {}, [("active", None, "ACTIVE")]),
+    ("resized", "revert_resize", {}, [("resized", "resize_reverting", "REVERT_RESIZE"), ("active", None, "ACTIVE")]),
+    # shelve holds its task states under the original vm_state (7584-7613), offloads at once by default.
+    ("active", "shelve", {}, [
+        ("active", "shelving", "ACTIVE"), ("active", "shelving_image_pending_upload", "ACTIVE"),
+        ("active", "shelving_image_uploading", "ACTIVE"), ("shelved", "shelving_offloading", "SHELVED"),
+        ("shelved_offloaded", None, "SHELVED_OFFLOADED")]),
+    ("stopped", "shelve", {"shelved_offload_time": -1}, [
+        ("stopped", "shelving", "SHUTOFF"), ("stopped", "shelving_image_pending_upload", "SHUTOFF"),
+        ("stopped", "shelving_image_uploading", "SHUTOFF"), ("shelved", None, "SHELVED")]),
+    ("active", "shelve", {"shelved_offload_time": 3600}, [
+        ("active", "shelving", "ACTIVE"), ("active", "shelving_image_pending_upload", "ACTIVE"),
+        ("active", "shelving_image_uploading", "ACTIVE"), ("shelved", None, "SHELVED")]),
+    # Volume-backed servers go from shelving straight to offloaded (api.py:4570-4581).
+    ("active", "shelve", {"volume_backed": True}, [
+        ("active", "shelving", "ACTIVE"), ("shelved_offloaded", None, "SHELVED_OFFLOADED")]),
+    ("shelved", "shelve_offload", {}, [
+        ("shelved", "shelving_offloading", "SHELVED"), ("shelved_offloaded", None, "SHELVED_OFFLOADED")]),
+    # conductor/manager.py:1025-1028 vs manager.py:7772, 7860-7864
+    ("shelved", "unshelve", {}, [
+        ("shelved", "unshelving", "SHELVED"), ("shelved", "powering-on", "SHELVED"), ("active", None, "ACTIVE")]),
+    ("shelved_offloaded", "unshelve", {}, [
+        ("shelved_offloaded", "unshelving", "SHELVED_OFFLOADED"),
+        ("shelved_offloaded", "spawning", "SHELVED_OFFLOADED"), ("active", None, "ACTIVE")]),
+    ("active", "pause", {}, [("active", "pausing", "ACTIVE"), ("paused", None, "PAUSED")]),
+    ("paused", "unpause", {}, [("paused", "unpausing", "PAUSED"), ("active", None, "ACTIVE")]),
+    ("active", "suspend", {}, [("active", "suspending", "ACTIVE"), ("suspended", None, "SUSPENDED")]),
+    ("suspended", "resume", {}, [("suspended", "resuming", "SUSPENDED"), ("active", None, "ACTIVE")]),
+    ("error", "rescue", {}, [("error", "rescuing", "ERROR"), ("rescued", None, "RESCUE")]),
+    ("rescued", "unrescue", {}, [("rescued", "unrescuing", "RESCUE"), ("active", None, "ACTIVE")]),
+    ("error", "stop", {}, [("error", "powering-off", "ERROR"), ("stopped", None, "SHUTOFF")]),
+    ("stopped", "start", {}, [("stopped", "powering-on", "SHUTOFF"), ("active", None, "ACTIVE")]),
+    ("active", "delete", {}, [("active", "deleting", "ACTIVE"), ("deleted", None, "DELETED")]),
+    ("active", "delete", {"reclaim_instance_interval": 60}, [
+        ("active", "soft-deleting", "ACTIVE"), ("soft-delete", None, "SOFT_DELETED")]),
+    ("soft-delete", "delete", {"reclaim_instance_interval": 60}, [
+        ("soft-delete", "deleting", "SOFT_DELETED"), ("deleted", None, "DELETED")]),
+    ("soft-delete", "restore", {}, [("soft-delete", "restoring", "SOFT_DELETED"), ("active", None, "ACTIVE")]),
+    ("paused", "force_delete", {"reclaim_instance_interval": 60}, [
+        ("paused", "deleting", "PAUSED"), ("deleted", None, "DELETED")]),
+    ("active", "create_image", {}, [
+        ("active", "image_snapshot_pending", "ACTIVE"), ("active", "image_snapshot", "ACTIVE"),
+        ("active", "image_pending_upload", "ACTIVE"), ("active", "image_uploading", "ACTIVE"),
+        ("active", None, "ACTIVE")]),
+    # A volume-backed snapshot sets no task_state at all (api.py:3498).
+    ("stopped", "create_image", {"volume_backed": True}, [("stopped", None, "SHUTOFF")]),
+    ("suspended", "create_backup", {}, [
+        ("suspended", "image_backup", "SUSPENDED"), ("suspended", "image_pending_upload", "SUSPENDED"),
+        ("suspended", "image_uploading", "SUSPENDED"), ("suspended", None, "SUSPENDED")]),
+    ("active", "change_password", {}, [("active", "updating_password", "PASSWORD"), ("active", None, "ACTIVE")]),
+    ("resized", "trigger_crash_dump", {}, [("resized", None, "VERIFY_RESIZE")]),
+]  # fmt: skip
+
+
+def _walk(server: Server, operation: str) -> list[tuple[str, str | None, str]]:
+    seen = []
+    server.perform(operation)
+    while True:
+        assert server.vm_state is not None
+        assert server.status is not None
+        seen.append((server.vm_state.value, server.task_state and server.task_state.value, server.status.value))
+        if not server.busy:
+            return seen
+        server.advance()
+
+
+@pytest.mark.parametrize(
+    ("start", "operation", "settings", "expected"),
+    WALKS,
+    ids=[f"{w[0]}-{w[1]}{'-' + '-'.join(f'{k}={v}' for k, v in w[2].items()) if w[2] else ''}" for w in WALKS],
+)
+def test_task_steps(start: str | None, operation: str, settings: dict[str, int], expected: list[object]) -> None:
+    """The operation walks exactly Nova's task_state steps and ends where Nova ends."""
+    assert _walk(Server(start, **settings), operation) == expected
+
+
+def test_every_nova_operation_has_a_walk() -> None:
+    """The walks above cover every operation of the nova dialect."""
+    from lifecycle.dialects import nova
+
+    assert {op.name for op in nova.OPERATIONS} == {w[1] for w in WALKS} | {"hard_reboot"}
+
+
+@pytest.mark.parametrize(("start", "end"), [("active", "active"), ("stopped", "stopped")])
+def test_resize_confirm_returns_to_the_starting_power(start: str, end: str) -> None:
+    """A stopped server that is resized stays off and confirms back to stopped (manager.py:5477-5490)."""
+    srv = Server(start)
+    srv.resize()
+    srv.settle()
+    assert srv.status is Status.VERIFY_RESIZE
+    srv.confirm_resize()
+    assert srv.vm_state == end
+    assert srv.power_state is (PowerState.RUNNING if end == "active" else PowerState.SHUTDOWN)
+
+
+def test_revert_of_a_stopped_resize_powers_off_again() -> None:
+    """Revert of a resize that started stopped passes through powering-off and ends stopped (6117-6141)."""
+    srv = Server("stopped")
+    srv.resize()
+    srv.settle()
+    assert _walk(srv, "revert_resize") == [
+        ("resized", "resize_reverting", "REVERT_RESIZE"),
+        ("resized", "powering-off", "VERIFY_RESIZE"),
+        ("stopped", None, "SHUTOFF"),
+    ]
+
+
+def test_build_sets_power_and_launched() -> None:
+    """A finished build is RUNNING and launched; before that, operations needing launched_at are refused."""
+    srv = Server()
+    assert srv.status is None
+    srv.create()
+    assert srv.power_state is PowerState.NOSTATE
+    assert not srv.launched
+    srv.settle()
+    assert srv.power_state is PowerState.RUNNING
+    assert srv.launched
+
+
+def test_delete_without_a_host_is_immediate() -> None:
+    """A server still scheduling, or offloaded, has no host: the API deletes it locally, at once."""
+    for srv in (Server("building", "scheduling"), Server("shelved_offloaded")):
+        srv.delete()
+        assert srv.status is Status.DELETED
+        assert not srv.busy
+    hosted = Server("building", "networking")
+    hosted.delete()
+    assert hosted.task_state == "deleting"
+
+
+def test_soft_delete_falls_back_to_hard_delete_for_a_server_that_never_ran() -> None:
+    """With reclaim_instance_interval set, a never-launched server is still deleted for good (servers.py:_delete)."""
+    srv = Server("error", launched=False, reclaim_instance_interval=60)
+    srv.delete()
+    srv.settle()
+    assert srv.status is Status.DELETED
+    ran = Server("error", reclaim_instance_interval=60)
+    ran.delete()
+    ran.settle()
+    assert ran.status is Status.SOFT_DELETED
