@@ -44,7 +44,14 @@ class State:
     def __str__(self) -> str:
         if self.status is None:
             return "(not created)"
-        return f"{self.status.value} ({pair_name(self.pair)})"
+        return f"{self.status.value} ({self.label})"
+
+    @property
+    def label(self) -> str:
+        """``vm_state`` or ``vm_state/task_state``, as the API's fields read (``new`` before create)."""
+        if self.vm_state is None:
+            return "new"
+        return self.vm_state.value if self.task_state is None else f"{self.vm_state.value}/{self.task_state.value}"
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready fields, with the API's names for the values."""
