@@ -83,7 +83,7 @@ def parse_place(table: Table, place: Place) -> Pair | Status:
     """``place`` as a pair of the table's model, or a status (not yet narrowed to pairs).
 
     A string is tried as a status (case-insensitive), then as a vm_state, and
-    ``"vm/task"`` or ``"vm.task"`` as a pair.
+    ``"vm/task"`` or ``"vm.task"`` as a pair; ``"new"`` is before ``create``.
 
     Raises:
         UnknownStateError: no such status, vm_state or pair in this dialect's model.
@@ -96,6 +96,8 @@ def parse_place(table: Table, place: Place) -> Pair | Status:
         return _known_pair(table, (vm, parse_task_state(task_raw)))
     if isinstance(place, Status):
         return place
+    if place.strip().lower() == "new":
+        return (None, None)
     split = _split(place)
     if split is not None:
         return _known_pair(table, (parse_vm_state(split[0]), parse_task_state(split[1])))
@@ -107,7 +109,8 @@ def parse_place(table: Table, place: Place) -> Pair | Status:
         return _known_pair(table, (VmState(place), None))
     except ValueError:
         dialect = table.blueprint.dialect
-        choices = [s.value for s in dialect.statuses if s is not Status.UNKNOWN] + [v.value for v in dialect.vm_states]
+        choices = [s.value for s in dialect.statuses if s is not Status.UNKNOWN]
+        choices += [v.value for v in dialect.vm_states if v.value.upper() not in choices] + ["new"]
         raise UnknownStateError("status or vm_state", place, choices) from None
 
 

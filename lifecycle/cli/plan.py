@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from lifecycle.paths import plan
 
-    start = None if args.start.lower() == "new" else args.start
+    start = args.start
     settings = settings_of(args)
     steps = plan(start, args.goal, dialect=args.dialect, failures=args.failures, **settings)
     if args.json:
