@@ -228,9 +228,9 @@ def _known_names(dialect: Dialect) -> frozenset[str]:
 def _reject_unknown(table: Table, ops: Sequence[str]) -> None:
     known = _known_names(table.blueprint.dialect)
     try:
-        unknown = set(ops) - known
+        unknown = bool(set(ops) - known)
     except TypeError:  # an unhashable step
-        unknown = {op for op in ops if not isinstance(op, str)}
+        unknown = True
     if unknown:
         first = next(op for op in ops if not isinstance(op, str) or op not in known)
         choices = (*table.blueprint.dialect.operation_map, ADVANCE, FAIL)
