@@ -18,7 +18,8 @@ OPERATIONS = [op.name for op in lifecycle.Server().dialect.operations]
 def test_legal_sequence_from_before_create() -> None:
     """The issue's example is legal and every state after each step is recorded."""
     result = check(["create", "stop", "resize", "confirm_resize", "start"])
-    assert result.ok and bool(result)
+    assert result.ok
+    assert bool(result)
     assert [s.status for s in result.states] == [
         Status.ACTIVE,
         Status.SHUTOFF,
@@ -44,7 +45,8 @@ def test_concurrent_requests_are_refused_with_nova_409() -> None:
     assert violation.operation == "resize"
     assert violation.state.status is Status.REBOOT
     assert violation.reason == str(info.value) == "Cannot 'resize' instance s1 while it is in task_state rebooting"
-    assert "hard_reboot" in violation.allowed and "advance" in violation.allowed
+    assert "hard_reboot" in violation.allowed
+    assert "advance" in violation.allowed
     assert "resize" not in violation.allowed
     assert len(result.states) == 1
 
@@ -68,7 +70,9 @@ def test_advance_without_a_task_is_an_illegal_step() -> None:
 def test_events_drive_a_task_step_by_step() -> None:
     """advance and fail move a running task when not settling."""
     result = check(["reboot", "advance", "advance", "advance"], start="ACTIVE", settle=False)
-    assert result.ok and result.end.status is Status.ACTIVE and result.end.task_state is None
+    assert result.ok
+    assert result.end.status is Status.ACTIVE
+    assert result.end.task_state is None
     failed = check(["reboot", "fail"], start="ACTIVE", settle=False)
     assert failed.end.status is Status.ERROR
 
@@ -116,13 +120,16 @@ def test_non_string_step_is_unknown() -> None:
 def test_empty_sequence_is_legal() -> None:
     """No steps: nothing to refuse, the end is the start."""
     result = check([], start="PAUSED")
-    assert result.ok and len(result) == 0 and result.end.status is Status.PAUSED
+    assert result.ok
+    assert len(result) == 0
+    assert result.end.status is Status.PAUSED
 
 
 def test_generators_and_settings_are_accepted() -> None:
     """Any iterable works, and settings change the outcome (soft delete)."""
     result = check(iter(["create", "delete", "restore"]), reclaim_instance_interval=60)
-    assert result.ok and result.end.status is Status.ACTIVE
+    assert result.ok
+    assert result.end.status is Status.ACTIVE
     assert not check(["create", "delete", "restore"])
 
 
@@ -139,9 +146,11 @@ def test_lifecycle_check_stays_the_function_after_module_import() -> None:
     """Importing the implementing modules does not shadow the package's functions."""
     import lifecycle.paths
     import lifecycle.sequence
-    import lifecycle.trace  # noqa: F401
+    import lifecycle.trace
 
-    assert callable(lifecycle.check) and callable(lifecycle.plan) and callable(lifecycle.check_trace)
+    assert callable(lifecycle.check)
+    assert callable(lifecycle.plan)
+    assert callable(lifecycle.check_trace)
 
 
 def _drive(ops: list[str], start: tuple[str | None, str | None], settle: bool) -> tuple[list[object], int | None, str]:

@@ -48,9 +48,12 @@ def test_unexplained_change_is_reported_with_its_line() -> None:
     """SHELVED_OFFLOADED -> RESIZE needs two requests: unexplained with one, explained with any number."""
     trace = [srv("b", "SHELVED_OFFLOADED", "shelved_offloaded"), srv("b", "RESIZE", "active", "resize_prep")]
     report = check_trace(trace)
-    assert not report.valid and not report.ok
+    assert not report.valid
+    assert not report.ok
     (change,) = report.unexplained
-    assert change.line == 2 and change.previous_line == 1 and change.server_id == "b"
+    assert change.line == 2
+    assert change.previous_line == 1
+    assert change.server_id == "b"
     assert "no path" in change.note
     assert "UNEXPLAINED" in str(change)
     assert check_trace(trace, max_operations=None).changes[0].explanation == ("unshelve", "resize")
@@ -70,8 +73,10 @@ def test_status_only_observations_consider_every_pair() -> None:
     """With only status, any pair showing it is a candidate; a running task is named when it explains the change."""
     report = check_trace([srv("a", "REBOOT"), srv("a", "ACTIVE"), srv("a", "SHUTOFF")])
     first, second = report.changes
-    assert first.explanation == () and first.in_progress == "reboot"
-    assert second.explanation == ("stop",) and second.in_progress is None
+    assert first.explanation == ()
+    assert first.in_progress == "reboot"
+    assert second.explanation == ("stop",)
+    assert second.in_progress is None
 
 
 def test_delete_then_404_is_fine_and_nothing_comes_back() -> None:
@@ -119,20 +124,24 @@ def test_malformed_lines_are_reported_and_the_rest_is_checked() -> None:
     lines = {p.line: p.message for p in report.problems}
     assert sorted(lines) == [2, 3, 4, 5, 6, 7, 8, 9]
     assert lines[2].startswith("malformed JSON")
-    assert "not a JSON object" in lines[3] and "not a JSON object" in lines[4]
+    assert "not a JSON object" in lines[3]
+    assert "not a JSON object" in lines[4]
     assert lines[5] == "missing 'status'"
     assert "Did you mean 'ACTIVE'" in lines[7]
     assert "contradicts" in lines[8]
     assert "vm_state" in lines[9]
-    assert report.valid and not report.ok
-    assert report.changes[0].line == 11 and report.changes[0].explanation == ("stop",)
+    assert report.valid
+    assert not report.ok
+    assert report.changes[0].line == 11
+    assert report.changes[0].explanation == ("stop",)
 
 
 @pytest.mark.parametrize("text", ["", "   \n\n", "[]"])
 def test_empty_input_is_a_problem(text: str) -> None:
     """No observations at all is bad input, not a valid trace."""
     report = check_trace(text)
-    assert not report.ok and report.problems[0].message.startswith("empty input")
+    assert not report.ok
+    assert report.problems[0].message.startswith("empty input")
 
 
 def test_json_array_pretty_stream_bytes_paths_and_files(tmp_path: pathlib.Path) -> None:
@@ -197,4 +206,5 @@ def test_ten_megabyte_trace(tmp_path: pathlib.Path) -> None:
     report: TraceReport = check_trace(path)
     assert report.observations == len(lines) - 1
     assert [p.line for p in report.problems] == [1001]
-    assert report.valid and len(report.servers) == 200
+    assert report.valid
+    assert len(report.servers) == 200
