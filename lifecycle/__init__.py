@@ -39,11 +39,15 @@ from lifecycle.states import PowerState, Status, TaskState, VmState
 from lifecycle.status import pairs_for, status_of
 
 if TYPE_CHECKING:
+    from lifecycle.paths import plan, reachable
+    from lifecycle.sequence import CheckResult, check
     from lifecycle.server import Server
+    from lifecycle.trace import TraceReport, check_trace
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CheckResult",
     "DeclarationError",
     "InstanceLockedError",
     "InvalidStateError",
@@ -53,18 +57,29 @@ __all__ = [
     "Settings",
     "Status",
     "TaskState",
+    "TraceReport",
     "UnknownDialectError",
     "UnknownNameError",
     "UnknownOperationError",
     "UnknownStateError",
     "UnsupportedOperationError",
     "VmState",
+    "check",
+    "check_trace",
     "pairs_for",
+    "plan",
+    "reachable",
     "status_of",
 ]
 
 _LAZY = {
+    "CheckResult": "lifecycle.sequence",
     "Server": "lifecycle.server",
+    "TraceReport": "lifecycle.trace",
+    "check": "lifecycle.sequence",
+    "check_trace": "lifecycle.trace",
+    "plan": "lifecycle.paths",
+    "reachable": "lifecycle.paths",
 }
 
 

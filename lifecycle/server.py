@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from lifecycle import dialects
@@ -29,7 +29,7 @@ from lifecycle.states import PowerState, Status, TaskState, VmState
 from lifecycle.status import parse_power_state, parse_task_state, parse_vm_state
 from lifecycle.table import Table, table_for
 
-__all__ = ["Change", "Server", "all_operation_names"]
+__all__ = ["Change", "Server", "all_operation_names", "idle_refusal", "operation_error", "refusal"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -173,15 +173,7 @@ class Server:
         op = self.dialect.operation_map.get(name)
         if op is not None:
             return op
-        own = list(self.dialect.operation_map)
-        if name in all_operation_names():
-            raise UnsupportedOperationError(
-                self.dialect.messages.unsupported.format(action=name, dialect=self.dialect.title),
-                operation=name,
-                dialect=self.dialect.name,
-                supported=own,
-            )
-        raise UnknownOperationError("operation", name, own)
+        raise operation_error(self.dialect, name)
 
     def may(self, operation: str) -> bool:
         """Whether ``operation`` would be accepted now (lock included); never raises for known names."""
@@ -306,33 +298,94 @@ class Server:
         return accepted
 
     def _refusal(self, op: Operation) -> InvalidStateError:
-        messages = self.dialect.messages
-        reason = op.rejection(self.vm_state, self.task_state, self.launched)
-        attr, state = reason if reason is not None else (None, None)
-        if attr is not None and state is not None:
-            message = messages.state.format(action=op.action, id=self.id, attr=attr, state=state)
-        else:
-            message = messages.no_state.format(action=op.action, id=self.id)
-        return InvalidStateError(
-            message,
-            operation=op.name,
+        return refusal(
+            self.dialect,
+            op,
             server_id=self.id,
-            vm_state=self._value(self.vm_state),
-            task_state=self._value(self.task_state),
-            attr=attr,
-            state=None if state is None else str(state),
+            vm_state=self.vm_state,
+            task_state=self.task_state,
+            launched=self.launched,
             allowed=self.allowed_operations(),
         )
 
     def _idle_error(self, trigger: str) -> InvalidStateError:
-        return InvalidStateError(
-            f"Server {self.id} has no task running to {trigger} "
-            f"(vm_state {self._value(self.vm_state)}, task_state {self._value(self.task_state)})",
-            operation=trigger,
+        return idle_refusal(
+            trigger,
             server_id=self.id,
-            vm_state=self._value(self.vm_state),
-            task_state=self._value(self.task_state),
-            attr="task_state",
-            state=None,
+            vm_state=self.vm_state,
+            task_state=self.task_state,
             allowed=self.allowed_operations(),
         )
+
+
+# Refusals are built here, outside Server, so that code judging states without a
+# Server (lifecycle.sequence, lifecycle.trace) words them exactly as Server does.
+
+
+def _value(state: VmState | TaskState | None) -> str | None:
+    return None if state is None else state.value
+
+
+def operation_error(dialect: Dialect, name: str) -> UnsupportedOperationError | UnknownOperationError:
+    """The error for an operation ``dialect`` does not declare: unsupported here, or unknown everywhere."""
+    own = list(dialect.operation_map)
+    if name in all_operation_names():
+        return UnsupportedOperationError(
+            dialect.messages.unsupported.format(action=name, dialect=dialect.title),
+            operation=name,
+            dialect=dialect.name,
+            supported=own,
+        )
+    return UnknownOperationError("operation", name, own)
+
+
+def refusal(
+    dialect: Dialect,
+    op: Operation,
+    *,
+    server_id: str,
+    vm_state: VmState | None,
+    task_state: TaskState | None,
+    launched: bool,
+    allowed: Iterable[str],
+) -> InvalidStateError:
+    """Nova's 409 for ``op`` refused in this state, worded from the precondition and the dialect's messages."""
+    messages = dialect.messages
+    reason = op.rejection(vm_state, task_state, launched)
+    attr, state = reason if reason is not None else (None, None)
+    if attr is not None and state is not None:
+        message = messages.state.format(action=op.action, id=server_id, attr=attr, state=state)
+    else:
+        message = messages.no_state.format(action=op.action, id=server_id)
+    return InvalidStateError(
+        message,
+        operation=op.name,
+        server_id=server_id,
+        vm_state=_value(vm_state),
+        task_state=_value(task_state),
+        attr=attr,
+        state=None if state is None else str(state),
+        allowed=allowed,
+    )
+
+
+def idle_refusal(
+    trigger: str,
+    *,
+    server_id: str,
+    vm_state: VmState | None,
+    task_state: TaskState | None,
+    allowed: Iterable[str],
+) -> InvalidStateError:
+    """The error for ``advance`` or ``fail`` when no task is running."""
+    return InvalidStateError(
+        f"Server {server_id} has no task running to {trigger} "
+        f"(vm_state {_value(vm_state)}, task_state {_value(task_state)})",
+        operation=trigger,
+        server_id=server_id,
+        vm_state=_value(vm_state),
+        task_state=_value(task_state),
+        attr="task_state",
+        state=None,
+        allowed=allowed,
+    )

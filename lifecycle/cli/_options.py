@@ -1,0 +1,55 @@
+"""Options shared by the subcommands that build a model: cloud settings and where a server is."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from typing import Any
+
+from lifecycle.settings import Settings
+
+_HELP = {
+    "shelved_offload_time": "seconds before a shelved server is offloaded (0: at once, -1: never)",
+    "reclaim_instance_interval": "seconds a deleted server stays SOFT_DELETED (0: delete is a hard delete)",
+    "resize_confirm_window": "seconds before a resize is confirmed automatically (0: never)",
+    "volume_backed": "the server boots from a volume",
+}
+
+PLACE_HELP = "a status (SHUTOFF), a vm_state (stopped), or vm_state/task_state (active/rebooting)"
+
+
+def add_settings(parser: argparse.ArgumentParser) -> None:
+    """One option per :class:`lifecycle.Settings` field (``--reclaim-instance-interval 3600``...)."""
+    group = parser.add_argument_group("cloud settings (default: Nova's defaults)")
+    for field in dataclasses.fields(Settings):
+        flag = "--" + field.name.replace("_", "-")
+        help_text = _HELP.get(field.name, "")
+        if field.type in (bool, "bool"):
+            group.add_argument(flag, dest=field.name, action="store_true", default=None, help=help_text)
+        else:
+            group.add_argument(flag, dest=field.name, type=int, default=None, metavar="SECONDS", help=help_text)
+
+
+def settings_of(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings given on the command line, as keyword arguments."""
+    out: dict[str, Any] = {}
+    for field in dataclasses.fields(Settings):
+        value = getattr(args, field.name, None)
+        if value is not None:
+            out[field.name] = value
+    return out
+
+
+def operation_names(words: list[str], stdin_text: str | None = None) -> list[str]:
+    """Operation names from the command line.
+
+    Commas separate too, a lone ``-`` reads more names from stdin, and ``-``
+    inside a name is ``_`` (``confirm-resize``), as people type them.
+    """
+    out: list[str] = []
+    for word in words:
+        if word == "-":
+            out += operation_names((stdin_text or "").replace(",", " ").split())
+            continue
+        out += [part.strip().replace("-", "_") for part in word.split(",") if part.strip()]
+    return out

@@ -1,0 +1,45 @@
+"""Find the shortest operations from one state to another: ``lifecycle plan SHELVED_OFFLOADED VERIFY_RESIZE``.
+
+Task steps are free: a goal shown only while a task runs (RESIZE) is reached by
+requesting the operation that shows it. Exit code 1 when no sequence gets there.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from lifecycle.cli._common import EXIT_INVALID, EXIT_OK, add_dialect, add_json, print_json
+from lifecycle.cli._options import PLACE_HELP, add_settings, settings_of
+
+HELP = "shortest operations from one state to another"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("start", help=f"where the server is: {PLACE_HELP}, or 'new' (not created)")
+    parser.add_argument("goal", help="the status to reach, or vm_state/task_state")
+    parser.add_argument("--failures", action="store_true", help="allow task failures on the way (to reach ERROR)")
+    add_dialect(parser)
+    add_json(parser)
+    add_settings(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from lifecycle.paths import plan
+
+    start = args.start
+    settings = settings_of(args)
+    steps = plan(start, args.goal, dialect=args.dialect, failures=args.failures, **settings)
+    if args.json:
+        print_json({"start": args.start, "goal": args.goal, "reachable": steps is not None, "operations": steps})
+        return EXIT_OK if steps is not None else EXIT_INVALID
+    if steps is None:
+        hint = ""
+        if not args.failures and plan(start, args.goal, dialect=args.dialect, failures=True, **settings) is not None:
+            hint = " (only through a task failure: try --failures)"
+        print(f"unreachable: no sequence of operations leads from {args.start} to {args.goal}{hint}")
+        return EXIT_INVALID
+    if not steps:
+        print(f"nothing to do: {args.start} already shows {args.goal} (or gets there by itself)")
+    for number, op in enumerate(steps, 1):
+        print(f"{number}. {op}")
+    return EXIT_OK

@@ -1,0 +1,273 @@
+"""Validate a sequence of operations against the lifecycle, at dict-lookup speed.
+
+:func:`check` answers "would the cloud accept these requests, in this order, from
+here?" without raising: the result holds the state after every accepted step and,
+for the first refused one, the 409 the cloud would answer and what it would have
+accepted instead.
+
+The hot loop only follows the compiled table (:mod:`lifecycle.table`): the rows
+reachable from the start are filled first (by firing the machine), then each
+step is ``rows[node].get(op)``. States are built from node ints only when asked
+for. Named ``sequence`` rather than ``check`` so that ``lifecycle.check`` stays the
+function even after this module is imported.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from lifecycle.blueprint import ADVANCE, FAIL
+from lifecycle.errors import InvalidStateError, LifecycleError, UnknownOperationError, UnsupportedOperationError
+from lifecycle.nodes import Place, State, start_node, state_of
+from lifecycle.server import all_operation_names, idle_refusal, operation_error, refusal
+from lifecycle.settings import Settings
+from lifecycle.spec import Dialect
+from lifecycle.table import Table, table_for
+
+__all__ = ["CheckResult", "Violation", "check"]
+
+SERVER_ID = "<server>"
+"""The server id refusal messages name when the caller gives none."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Violation:
+    """The first step the cloud would refuse.
+
+    Attributes:
+        index: its position in the sequence (0-based).
+        operation: the operation (or ``advance``/``fail``) refused.
+        state: the state the server was in when it was requested.
+        reason: the cloud's message, e.g. Nova's 409 ``Cannot 'resize' instance
+            <id> while it is in task_state rebooting``.
+        allowed: what would have been accepted there (operations in declaration
+            order, then ``advance`` and ``fail`` when a task could take them).
+        error: the exception :class:`lifecycle.Server` raises for the same request.
+    """
+
+    index: int
+    operation: str
+    state: State
+    reason: str
+    allowed: tuple[str, ...]
+    error: LifecycleError
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready fields."""
+        return {
+            "index": self.index,
+            "operation": self.operation,
+            "state": self.state.as_dict(),
+            "reason": self.reason,
+            "allowed": list(self.allowed),
+        }
+
+
+class CheckResult:
+    """The outcome of :func:`check`: truthy when every step is legal.
+
+    Attributes:
+        operations: the steps checked, as given.
+        start: the state before the first step.
+        settle: whether each step ran to completion before the next.
+        violation: the first refused step, or None.
+    """
+
+    __slots__ = ("__weakref__", "_nodes", "_states", "_table", "operations", "settle", "start", "violation")
+
+    def __init__(
+        self,
+        table: Table,
+        operations: Sequence[str],
+        start: int,
+        nodes: list[int],
+        settle: bool,
+        violation: Violation | None,
+    ) -> None:
+        self._table = table
+        self._nodes = nodes
+        self._states: tuple[State, ...] | None = None
+        self.operations = operations
+        self.start = state_of(table, start)
+        self.settle = settle
+        self.violation = violation
+
+    @property
+    def ok(self) -> bool:
+        """Every step is legal."""
+        return self.violation is None
+
+    def __bool__(self) -> bool:
+        return self.violation is None
+
+    def __len__(self) -> int:
+        """Number of steps accepted."""
+        return len(self._nodes)
+
+    @property
+    def states(self) -> tuple[State, ...]:
+        """The state after each accepted step (one per step up to the violation), built on first use."""
+        if self._states is None:
+            self._states = self._build_states()
+        return self._states
+
+    def _build_states(self) -> tuple[State, ...]:
+        cache: dict[int, State] = {}
+        table = self._table
+        out: list[State] = []
+        append = out.append
+        for node in self._nodes:
+            state = cache.get(node)
+            if state is None:
+                state = cache[node] = state_of(table, node)
+            append(state)
+        return tuple(out)
+
+    @property
+    def end(self) -> State:
+        """The state after the last accepted step (the start if none was)."""
+        return state_of(self._table, self._nodes[-1]) if self._nodes else self.start
+
+    @property
+    def dialect(self) -> Dialect:
+        """The dialect checked against."""
+        return self._table.blueprint.dialect
+
+    @property
+    def settings(self) -> Settings:
+        """The cloud settings checked under."""
+        return self._table.blueprint.settings
+
+    def raise_for_violation(self) -> None:
+        """Raise the error :class:`lifecycle.Server` would have raised at the violation, if any."""
+        if self.violation is not None:
+            raise self.violation.error
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready summary: every step with the state after it, and the violation."""
+        return {
+            "ok": self.ok,
+            "dialect": self.dialect.name,
+            "settings": dict(self.settings.as_dict()),
+            "settle": self.settle,
+            "start": self.start.as_dict(),
+            "steps": [
+                {"index": i, "operation": op, "state": state.as_dict()}
+                for i, (op, state) in enumerate(zip(self.operations, self.states, strict=False))
+            ],
+            "violation": None if self.violation is None else self.violation.as_dict(),
+        }
+
+    def __repr__(self) -> str:
+        verdict = "ok" if self.ok else f"refused at step {self.violation.index}"  # type: ignore[union-attr]
+        return f"<CheckResult {verdict}: {len(self._nodes)}/{len(self.operations)} steps, end {self.end}>"
+
+
+def check(
+    operations: Iterable[str],
+    *,
+    start: Place = None,
+    dialect: str | Dialect = "nova",
+    settle: bool = True,
+    server_id: str = SERVER_ID,
+    settings: Settings | None = None,
+    **options: Any,
+) -> CheckResult:
+    """Check that ``operations`` would be accepted one after the other, starting at ``start``.
+
+    Args:
+        operations: operation names (``"create"``, ``"stop"``...) and the events
+            ``"advance"`` (one task step) and ``"fail"`` (the running task fails).
+        start: a status (``"SHUTOFF"``: its rest pair), a vm_state, a
+            ``(vm_state, task_state)`` pair, or None (before ``create``).
+        settle: each step runs to completion before the next (True, like a
+            client that waits), or the next is requested at once while the task
+            still runs (False, like concurrent API calls: ``["reboot", "resize"]``
+            is refused on ``resize``).
+        server_id: the id refusal messages name.
+        settings / options: cloud settings (:class:`lifecycle.Settings`), e.g.
+            ``reclaim_instance_interval=3600``.
+
+    Returns:
+        A :class:`CheckResult`; an illegal step (the cloud's 409, ``advance`` with
+        no task running, an operation this dialect lacks) is reported there, not
+        raised.
+
+    Raises:
+        UnknownOperationError: a step names an operation no dialect has (a typo,
+            not a refusal); the message suggests the closest names.
+        UnknownStateError: ``start`` is not a state of the model.
+    """
+    table = table_for(dialect, Settings.from_kwargs(settings, **options))
+    ops: Sequence[str] = operations if isinstance(operations, list | tuple) else list(operations)
+    _reject_unknown(table, ops)
+    first = node = start_node(table, start)
+    rows = table.settle_rows if settle else table.step_rows
+    table.explore([node], settled=settle)  # fill every row the loop can reach
+
+    nodes: list[int] = []
+    append = nodes.append
+    for op in ops:
+        nxt = rows[node].get(op)  # type: ignore[union-attr]  # rows from start are filled
+        if nxt is None:
+            break
+        append(nxt)
+        node = nxt
+    violation = None if len(nodes) == len(ops) else _violation(table, ops, nodes, node, settle, server_id)
+    return CheckResult(table, ops, first, nodes, settle, violation)
+
+
+@functools.lru_cache(maxsize=16)
+def _known_names(dialect: Dialect) -> frozenset[str]:
+    return frozenset((*all_operation_names(), *dialect.operation_map, ADVANCE, FAIL))
+
+
+def _reject_unknown(table: Table, ops: Sequence[str]) -> None:
+    known = _known_names(table.blueprint.dialect)
+    try:
+        unknown = bool(set(ops) - known)
+    except TypeError:  # an unhashable step
+        unknown = True
+    if unknown:
+        first = next(op for op in ops if not isinstance(op, str) or op not in known)
+        choices = (*table.blueprint.dialect.operation_map, ADVANCE, FAIL)
+        raise UnknownOperationError("operation", first, choices)
+
+
+def _violation(
+    table: Table, ops: Sequence[str], nodes: list[int], node: int, settle: bool, server_id: str
+) -> Violation:
+    index = len(nodes)
+    name = ops[index]
+    state = state_of(table, node)
+    row = table.settle_row(node) if settle else table.step_row(node)
+    allowed = tuple(t for t in table.triggers if t in row)
+    operations_allowed = [t for t in allowed if t not in (ADVANCE, FAIL)]
+    dialect = table.blueprint.dialect
+    op = dialect.operation_map.get(name)
+    error: LifecycleError
+    if name in (ADVANCE, FAIL):
+        error = idle_refusal(
+            name,
+            server_id=server_id,
+            vm_state=state.vm_state,
+            task_state=state.task_state,
+            allowed=operations_allowed,
+        )
+    elif op is None:
+        error = operation_error(dialect, name)
+    else:
+        error = refusal(
+            dialect,
+            op,
+            server_id=server_id,
+            vm_state=state.vm_state,
+            task_state=state.task_state,
+            launched=state.launched,
+            allowed=operations_allowed,
+        )
+    reason = error.message if isinstance(error, InvalidStateError | UnsupportedOperationError) else str(error)
+    return Violation(index, name, state, reason, allowed, error)
