@@ -15,7 +15,7 @@ arrows into ERROR do not stretch the layout.
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from lifecycle.diagrams.model import Diagram, Link, Node
 
@@ -27,8 +27,13 @@ __all__ = ["FONT", "to_digraph", "to_dot"]
 FONT = "Helvetica"
 
 _FILL = {"stable": "#dbeafe", "transient": "#fef3c7", "any": "#f3f4f6", "start": "black", "alias": "#fee2e2"}
-_STYLE = {"stable": "rounded,filled", "transient": "filled", "any": "dashed,rounded,filled", "alias": "filled,dashed",
-          "start": "filled"}
+_STYLE = {
+    "stable": "rounded,filled",
+    "transient": "filled",
+    "any": "dashed,rounded,filled",
+    "alias": "filled,dashed",
+    "start": "filled",
+}
 _EDGE: dict[str, dict[str, str]] = {
     "operation": {"color": "#1e40af", "fontcolor": "#1e3a8a", "penwidth": "1.6"},
     "step": {"color": "#6b7280", "fontcolor": "#374151", "penwidth": "1.0"},
@@ -39,20 +44,26 @@ _EDGE: dict[str, dict[str, str]] = {
 
 def _node_label(node: Node) -> str:
     if node.kind in ("any", "alias"):
-        return f'<<font point-size="10"><i>{html.escape(node.subtitle)}</i></font>>'
+        return f'<<font point-size="10"><i>{html.escape(node.subtitle, quote=False)}</i></font>>'
     parts = []
     if node.title:
-        parts.append(f"<b>{html.escape(node.title)}</b>")
+        parts.append(f"<b>{html.escape(node.title, quote=False)}</b>")
     if node.subtitle and node.subtitle != node.title:
-        parts.append(f'<font point-size="10">{html.escape(node.subtitle)}</font>')
-    parts.extend(f'<font point-size="9" color="#4b5563">{html.escape(note)}</font>' for note in node.notes)
+        parts.append(f'<font point-size="10">{html.escape(node.subtitle, quote=False)}</font>')
+    parts.extend(f'<font point-size="9" color="#4b5563">{html.escape(note, quote=False)}</font>' for note in node.notes)
     return "<" + "<br/>".join(parts) + ">"
 
 
 def _node_attrs(node: Node) -> dict[str, str]:
     if node.kind == "start":
-        return {"label": "", "shape": "circle", "style": "filled", "fillcolor": "black", "width": "0.25",
-                "tooltip": ",".join(node.states)}
+        return {
+            "label": "",
+            "shape": "circle",
+            "style": "filled",
+            "fillcolor": "black",
+            "width": "0.25",
+            "tooltip": ",".join(node.states),
+        }
     attrs = {
         "label": _node_label(node),
         "shape": "box",
@@ -82,13 +93,15 @@ def to_digraph(diagram: Diagram, *, rankdir: str | None = None) -> graphviz.Digr
     import graphviz
 
     full = diagram.name == "full"
-    title = html.escape(diagram.title)
-    legend = "".join(f'<br/><font point-size="10">{html.escape(line)}</font>' for line in diagram.legend)
+    title = html.escape(diagram.title, quote=False)
+    legend = "".join(
+        f'<font point-size="10">{html.escape(line, quote=False)}</font><br align="left"/>' for line in diagram.legend
+    )
     graph = graphviz.Digraph(
         name=diagram.name,
         graph_attr={
             "rankdir": rankdir or ("TB" if diagram.name == "overview" else "LR"),
-            "label": f'<<font point-size="16"><b>{title}</b></font>{legend}>',
+            "label": f'<<font point-size="16"><b>{title}</b></font><br align="left"/>{legend}>',
             "labelloc": "t",
             "labeljust": "l",
             "fontname": FONT,
@@ -122,9 +135,9 @@ def to_digraph(diagram: Diagram, *, rankdir: str | None = None) -> graphviz.Digr
     forward = set(diagram.sink) | {n.id for n in diagram.nodes if n.kind == "alias"}
     for link in diagram.links:
         graph.edge(link.source, link.dest, **_edge_attrs(link, forward))
-    return graph
+    return cast("graphviz.Digraph", graph)
 
 
 def to_dot(diagram: Diagram) -> str:
     """DOT source text of the diagram (deterministic)."""
-    return to_digraph(diagram).source
+    return str(to_digraph(diagram).source)

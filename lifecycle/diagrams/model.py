@@ -25,6 +25,7 @@ import dataclasses
 import functools
 import textwrap
 from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Literal
 
 from lifecycle.blueprint import ADVANCE, FAIL, NEW, Blueprint, Edge, blueprint, pair_name, profiles
@@ -260,7 +261,9 @@ def _moves(bp: Blueprint) -> Iterator[_Move]:
         guard = guard_text(edge, ops.get(edge.operation))
         for case in _cases(edge):
             walked, rest = settle(bp, edge, case)
-            passed = [e.source[0] for e in walked if e.source[1] is None and e.source[0] not in (edge.source[0], rest[0])]
+            passed = [
+                e.source[0] for e in walked if e.source[1] is None and e.source[0] not in (edge.source[0], rest[0])
+            ]
             if passed:
                 yield _Move(edge.trigger, edge.source[0], passed[0], guard)
                 yield _Move(ADVANCE, passed[0], rest[0], "", step=True)
@@ -283,7 +286,7 @@ _COLLAPSE = 6
 def overview(dialect: str | Dialect = "nova", settings: Settings | None = None) -> Diagram:
     """vm_states and the operations between them (every settings profile merged unless ``settings``).
 
-    Operations that keep the vm_state are listed in the node ("stays: ...").
+    Operations that keep the vm_state are listed in the node ("unchanged by ...").
     Settings conditions are footnotes (``[S1]``) explained in the legend, so the
     arrows stay short. An operation that reaches a vm_state from nearly every
     other one (delete) is drawn once from an "any other state" node.
@@ -318,7 +321,9 @@ def overview(dialect: str | Dialect = "nova", settings: Settings | None = None) 
         else:
             groups.setdefault((dst, label, move.op), []).append(src)
 
-    used = {n for (dst, _, _), srcs in groups.items() for n in (dst, *srcs)} | set(stays) | {n for k in steps for n in k}
+    used = (
+        {n for (dst, _, _), srcs in groups.items() for n in (dst, *srcs)} | set(stays) | {n for k in steps for n in k}
+    )
     vm_ids = [vm.value for vm in d.vm_states if vm.value in used]
     leaving = {src for srcs in groups.values() for src in srcs} | set(stays)
     arrows: dict[tuple[str, str], list[tuple[str, str]]] = {}
@@ -343,10 +348,16 @@ def overview(dialect: str | Dialect = "nova", settings: Settings | None = None) 
         rest = (vm, None)
         kind: NodeKind = "transient" if rest in base.transient else "stable"
         notes = _wrap(stays.get(vm.value, ()))
-        nodes.append(Node(vm.value, _status(d, rest), vm.value, kind, notes=_prefix("stays: ", notes)))
+        nodes.append(Node(vm.value, _status(d, rest), vm.value, kind, notes=_prefix("unchanged by ", notes)))
     nodes.extend(any_nodes.values())
     links = tuple(
-        Link(src, dst, "operation", tuple(dict.fromkeys(lbl for lbl, _ in items)), tuple(dict.fromkeys(t for _, t in items)))
+        Link(
+            src,
+            dst,
+            "operation",
+            tuple(dict.fromkeys(lbl for lbl, _ in items)),
+            tuple(dict.fromkeys(t for _, t in items)),
+        )
         for (src, dst), items in arrows.items()
     ) + tuple(Link(src, dst, "step", (), (ADVANCE,)) for src, dst in steps)
     legend = [*_legend(d, merged_settings=settings is None, settings=base.settings)]
@@ -354,8 +365,12 @@ def overview(dialect: str | Dialect = "nova", settings: Settings | None = None) 
     if steps:
         legend.append("Thin grey: the task finishes on its own (the server passes that vm_state).")
     if any_nodes:
-        legend.append("'any other state': every vm_state an operation can leave, except the arrow's end and those named.")
-    return Diagram("overview", f"{d.title}: vm_states and operations", d.name, tuple(nodes), links, legend=tuple(legend))
+        legend.append(
+            "'any other state': every vm_state an operation can leave, except the arrow's end and those named."
+        )
+    return Diagram(
+        "overview", f"{d.title}: vm_states and operations", d.name, tuple(nodes), links, legend=tuple(legend)
+    )
 
 
 def _prefix(prefix: str, lines: tuple[str, ...]) -> tuple[str, ...]:
@@ -415,21 +430,23 @@ def full(dialect: str | Dialect = "nova", settings: Settings | None = None) -> D
                 raw.extend((pair_name(s), pair_name(dest), "operation", label, trigger) for s in srcs)
     for edge in bp.edges:
         if edge.kind == "step":
-            raw.append((pair_name(edge.source), pair_name(edge.dest), "step", _label("", guard_text(edge, None)), ADVANCE))
+            raw.append(
+                (pair_name(edge.source), pair_name(edge.dest), "step", _label("", guard_text(edge, None)), ADVANCE)
+            )
         elif edge.kind == "failure":
-            dest = pair_name(edge.dest)
+            target = pair_name(edge.dest)
             if edge.source[0] is not None:
                 # Drawn to a copy of the destination inside the source's cluster:
                 # a hundred dashed arrows across the picture into ERROR (or back
                 # to the vm_state) hide everything else.
-                alias = f"{edge.source[0].value}>{dest}"
+                alias = f"{edge.source[0].value}>{target}"
                 aliases.setdefault(alias, (edge.source[0].value, edge.dest))
-                dest = alias
-            raw.append((pair_name(edge.source), dest, "failure", "", FAIL))
+                target = alias
+            raw.append((pair_name(edge.source), target, "failure", "", FAIL))
 
     merged: dict[tuple[str, str, LinkKind], tuple[list[str], list[str]]] = {}
-    for src, dst, kind, label, trigger in raw:
-        labels, triggers = merged.setdefault((src, dst, kind), ([], []))
+    for tail, head, link_kind, label, trigger in raw:
+        labels, triggers = merged.setdefault((tail, head, link_kind), ([], []))
         if label and label not in labels:
             labels.append(label)
         if trigger not in triggers:
@@ -444,16 +461,33 @@ def full(dialect: str | Dialect = "nova", settings: Settings | None = None) -> D
         for pair in pairs:
             kind: NodeKind = "start" if vm is None else "transient" if pair in bp.transient else "stable"
             subtitle = pair_name(pair) if pair[1] is None else pair[1].value
-            nodes.append(Node(pair_name(pair), _status(d, pair), subtitle, kind, None if vm is None else vm.value,
-                              reachable=pair in reachable))
+            nodes.append(
+                Node(
+                    pair_name(pair),
+                    _status(d, pair),
+                    subtitle,
+                    kind,
+                    None if vm is None else vm.value,
+                    reachable=pair in reachable,
+                )
+            )
         if vm in any_used and vm is not None:
             nodes.append(
-                Node(vm.value + ANY_SUFFIX, "", f"any {vm.value} state", "any", vm.value,
-                     stands_for=tuple(pair_name(p) for p in pairs))
+                Node(
+                    vm.value + ANY_SUFFIX,
+                    "",
+                    f"any {vm.value} state",
+                    "any",
+                    vm.value,
+                    stands_for=tuple(pair_name(p) for p in pairs),
+                )
             )
     for alias, (cluster, pair) in aliases.items():
-        nodes.append(Node(alias, _status(d, pair), f"fails to {pair_name(pair)}", "alias", cluster,
-                          stands_for=(pair_name(pair),)))
+        nodes.append(
+            Node(
+                alias, _status(d, pair), f"fails to {pair_name(pair)}", "alias", cluster, stands_for=(pair_name(pair),)
+            )
+        )
     legend = (
         *_legend(d, merged_settings=False, settings=bp.settings),
         "Bold: operations (requests). Thin: task steps (advance). Dashed: failures (fail).",
@@ -468,7 +502,7 @@ def _reachable(bp: Blueprint) -> set[Pair]:
     out: dict[Pair, list[Pair]] = {}
     for edge in bp.edges:
         out.setdefault(edge.source, []).append(edge.dest)
-    seen = {(None, None)}
+    seen: set[Pair] = {(None, None)}
     todo: list[Pair] = [(None, None)]
     while todo:
         for nxt in out.get(todo.pop(), ()):
@@ -482,7 +516,7 @@ def _reachable(bp: Blueprint) -> set[Pair]:
 # one operation
 
 
-def _operation_parts(bp: Blueprint, op: Operation) -> Iterator[tuple[str, Edge]]:
+def _operation_parts(bp: Blueprint, op: Operation) -> Iterator[tuple[LinkKind, Edge]]:
     """Every edge one request of ``op`` can take from a resting state: the request, steps, failures."""
     index = _index(bp.dialect, bp.settings)
     for edge in bp.edges:
@@ -499,7 +533,9 @@ def _operation_parts(bp: Blueprint, op: Operation) -> Iterator[tuple[str, Edge]]
                     yield from (("failure", f) for f in index.out(FAIL, pair, case))
 
 
-def followups(d: Dialect, op: Operation, ends: set[VmState | None], starts: set[VmState | None]) -> list[Operation]:
+def followups(
+    d: Dialect, op: Operation, ends: AbstractSet[VmState | None], starts: AbstractSet[VmState | None]
+) -> list[Operation]:
     """Operations that only apply where ``op`` ends and lead back to where it started (confirm/revert after resize)."""
     out: list[Operation] = []
     candidates = ends - starts
@@ -524,47 +560,51 @@ def operation(dialect: str | Dialect, name: str, settings: Settings | None = Non
         raise UnknownOperationError("operation", name, [o.name for o in d.operations])
     all_profiles = (base.settings,) if settings is not None else profiles()
     per_profile = [list(_operation_parts(blueprint(d, p), op)) for p in all_profiles]
-    merged = _merged(per_profile)
+    parts: dict[tuple[LinkKind, Edge], set[int]] = {}
+    for i, items in enumerate(per_profile):
+        for item in items:
+            parts.setdefault(item, set()).add(i)
     ops = _ops(d)
 
     pair_order: dict[Pair, None] = {}
     links: dict[tuple[str, str, LinkKind], tuple[list[str], list[str]]] = {}
     transient: set[Pair] = set()
-    for item, present in merged.items():
-        assert isinstance(item, tuple)
-        kind, edge = item
-        pair_order.setdefault(edge.source, None)
-        pair_order.setdefault(edge.dest, None)
-        if kind == "step":
-            transient.add(edge.source)
-        if kind == "operation":
-            transient.add(edge.dest) if edge.dest[1] is not None else None
-        cond = _condition(op, present, all_profiles)
-        label = _label(edge.trigger, guard_text(edge, ops.get(edge.operation)), cond) if kind == "operation" else ""
-        if kind == "step":
-            label = _label("", guard_text(edge, None), cond)
-        labels, triggers = links.setdefault((pair_name(edge.source), pair_name(edge.dest), kind), ([], []))  # type: ignore[arg-type]
+    starts: set[VmState | None] = set()
+
+    def add(source: str, dest: str, kind: LinkKind, label: str, trigger: str) -> None:
+        labels, triggers = links.setdefault((source, dest, kind), ([], []))
         if label and label not in labels:
             labels.append(label)
-        if edge.trigger not in triggers:
-            triggers.append(edge.trigger)
+        if trigger not in triggers:
+            triggers.append(trigger)
 
-    starts = {p[0] for p in pair_order if any(k == "operation" and e.source == p for k, e in (i for i in merged if isinstance(i, tuple)))}
-    ends = {p[0] for p in pair_order if p[1] is None and p not in transient and p[0] not in (VmState.ERROR,)}
+    for (kind, edge), present in parts.items():
+        pair_order.setdefault(edge.source, None)
+        pair_order.setdefault(edge.dest, None)
+        cond = _condition(op, frozenset(present), all_profiles)
+        label = ""
+        if kind == "operation":
+            starts.add(edge.source[0])
+            label = _label(edge.trigger, guard_text(edge, ops.get(edge.operation)), cond)
+        elif kind == "step":
+            transient.add(edge.source)
+            label = _label("", guard_text(edge, None), cond)
+        add(pair_name(edge.source), pair_name(edge.dest), kind, label, edge.trigger)
+
+    ends: set[VmState | None] = {
+        p[0] for p in pair_order if p[1] is None and p not in transient and p[0] is not VmState.ERROR
+    }
+    moves = _merged([list(_moves(blueprint(d, p))) for p in all_profiles])
     for other in followups(d, op, ends, starts):
-        for move in (m for m in _merged([list(_moves(blueprint(d, p))) for p in all_profiles]) if isinstance(m, _Move)):
-            if move.op == other.name and move.source in ends and move.dest in starts:
-                key = (_vm_name(move.source), _vm_name(move.dest), "followup")
-                labels, triggers = links.setdefault(key, ([], []))  # type: ignore[arg-type]
-                lbl = _label(move.op, move.guard)
-                if lbl not in labels:
-                    labels.append(lbl)
-                if move.op not in triggers:
-                    triggers.append(move.op)
+        for move in moves:
+            if isinstance(move, _Move) and move.op == other.name and move.source in ends and move.dest in starts:
+                add(_vm_name(move.source), _vm_name(move.dest), "followup", _label(move.op, move.guard), move.op)
 
-    nodes = []
+    nodes: list[Node] = []
     for pair in sorted(pair_order, key=lambda p: list(base.pairs).index(p) if p in base.pairs else len(base.pairs)):
-        kind_: NodeKind = "start" if pair[0] is None else "transient" if pair[1] is not None or pair in transient else "stable"
+        kind_: NodeKind = (
+            "start" if pair[0] is None else "transient" if pair[1] is not None or pair in transient else "stable"
+        )
         nodes.append(Node(pair_name(pair), _status(d, pair), pair_name(pair), kind_))
     sources = {pair_name(p) for p in pair_order if p[1] is None and p[0] in starts}
     sink = tuple(n.id for n in nodes if n.id == VmState.ERROR.value and n.id not in sources)
@@ -572,7 +612,7 @@ def operation(dialect: str | Dialect, name: str, settings: Settings | None = Non
     if op.task_states is ANY:
         legend.append("Also accepted while any task runs.")
     elif any(t is not None for t in op.task_states):
-        legend.append("Also accepted during: " + ", ".join(t.value for t in op.task_states if t is not None) + ".")
+        legend.append("Also accepted during: " + ", ".join(t.value for t in d.task_states if t in op.task_states) + ".")
     legend.append("Dashed: where a failing step leaves the server. Grey: the operations that follow.")
     return Diagram(
         f"operation-{op.name}",
