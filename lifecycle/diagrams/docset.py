@@ -26,6 +26,8 @@ __all__ = ["DocSet", "build", "check", "write"]
 TEXT_SUFFIXES = (".dot", ".mmd", ".md")
 IMAGE_SUFFIXES = (".svg", ".png")
 PNG_FOR = ("overview", "operations/resize")
+REFERENCE = "nova"
+"""The dialect listed first and compared with every other one (upstream Nova)."""
 """Diagrams also committed as PNG (the rest as SVG only, to keep the directory small)."""
 
 
@@ -114,7 +116,8 @@ def _differences_md(ds: Sequence[Dialect]) -> str:
 
 def build(names: Sequence[str] | None = None) -> DocSet:
     """The whole set for ``names`` (every registered dialect by default), not yet rendered."""
-    ds = [dialects.get(n) for n in (names or dialects.names())]
+    chosen = sorted(names or dialects.names(), key=lambda n: (n != REFERENCE, n))  # fixed order, whatever loaded first
+    ds = [dialects.get(n) for n in chosen]
     text: dict[str, bytes] = {"README.md": _readme(ds).encode(), "differences.md": _differences_md(ds).encode()}
     images: dict[str, tuple[str, Literal["svg", "png"]]] = {}
     for d in ds:

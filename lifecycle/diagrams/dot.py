@@ -105,7 +105,7 @@ def to_digraph(diagram: Diagram, *, rankdir: str | None = None) -> graphviz.Digr
             "labelloc": "t",
             "labeljust": "l",
             "fontname": FONT,
-            "nodesep": "0.25" if full else "0.35",
+            "nodesep": "0.25" if full or diagram.name == "overview" else "0.35",
             "ranksep": "0.45" if full else "0.55",
             "newrank": "true",
             "compound": "true",
