@@ -1,0 +1,65 @@
+"""Draw a lifecycle diagram from the model, e.g. ``lifecycle diagram --operation resize -o resize.svg``.
+
+Kinds: ``overview`` (vm_states and the operations between them), ``full`` (every
+state and transition, vm_states as clusters), ``operation`` (the steps of one
+operation and the status at each). Formats: svg and png need Graphviz ``dot``;
+dot and mermaid (overview and operation only) do not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from lifecycle.cli._common import EXIT_OK, EXIT_USAGE, CliError, add_dialect
+
+HELP = "draw an overview, full or per-operation diagram (svg, png, dot, mermaid)"
+
+KINDS = ("overview", "full", "operation")
+FORMATS = ("svg", "png", "dot", "mermaid")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_dialect(parser)
+    parser.add_argument("--kind", choices=KINDS, default="overview", help="which diagram (default: overview)")
+    parser.add_argument("--operation", metavar="OP", help="the operation, for --kind operation (e.g. resize)")
+    parser.add_argument("--format", choices=FORMATS, default=None, help="output format (default: from -o, else svg)")
+    parser.add_argument("-o", "--output", default="-", metavar="PATH", help="file to write, or - for stdout (default)")
+
+
+def _format(args: argparse.Namespace) -> str:
+    if args.format:
+        return str(args.format)
+    suffix = Path(args.output).suffix.lower().lstrip(".")
+    return {"mmd": "mermaid", "gv": "dot"}.get(suffix, suffix) if suffix in (*FORMATS, "mmd", "gv") else "svg"
+
+
+def run(args: argparse.Namespace) -> int:
+    from lifecycle.diagrams import model
+    from lifecycle.diagrams.render import render
+
+    fmt = _format(args)
+    if args.kind == "operation" and not args.operation:
+        raise CliError("--kind operation needs --operation OP (e.g. --operation resize)", EXIT_USAGE)
+    if args.operation and args.kind != "operation":
+        args.kind = "operation"
+    if args.kind == "full" and fmt == "mermaid":
+        raise CliError("mermaid is available for --kind overview and operation; use svg, png or dot for full")
+    if args.kind == "overview":
+        diagram = model.overview(args.dialect)
+    elif args.kind == "full":
+        diagram = model.full(args.dialect)
+    else:
+        diagram = model.operation(args.dialect, args.operation)
+    data = render(diagram, fmt)  # type: ignore[arg-type]
+    if args.output == "-":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        try:
+            Path(args.output).write_bytes(data)
+        except OSError as exc:
+            raise CliError(f"cannot write {args.output}: {exc.strerror}") from None
+    return EXIT_OK
