@@ -116,7 +116,7 @@ def _differences_md(ds: Sequence[Dialect]) -> str:
 
 def build(names: Sequence[str] | None = None) -> DocSet:
     """The whole set for ``names`` (every registered dialect by default), not yet rendered."""
-    chosen = sorted(names or dialects.names(), key=lambda n: (n != REFERENCE, n))  # fixed order, whatever loaded first
+    chosen = sorted(names or dialects.builtin(), key=lambda n: (n != REFERENCE, n))  # fixed order, whatever loaded first
     ds = [dialects.get(n) for n in chosen]
     text: dict[str, bytes] = {"README.md": _readme(ds).encode(), "differences.md": _differences_md(ds).encode()}
     images: dict[str, tuple[str, Literal["svg", "png"]]] = {}

@@ -15,7 +15,7 @@ import pkgutil
 from lifecycle.errors import UnknownDialectError
 from lifecycle.spec import Dialect
 
-__all__ = ["get", "names", "register"]
+__all__ = ["builtin", "get", "names", "register"]
 
 _REGISTRY: dict[str, Dialect] = {}
 
@@ -45,6 +45,12 @@ def names() -> tuple[str, ...]:
     for info in pkgutil.iter_modules(__path__):
         _load(info.name)
     return tuple(_REGISTRY)
+
+
+def builtin() -> tuple[str, ...]:
+    """The dialects shipped as modules of this package (what the generated docs cover)."""
+    found = (_load(info.name) for info in pkgutil.iter_modules(__path__))
+    return tuple(d.name for d in found if d is not None)
 
 
 def get(dialect: str | Dialect) -> Dialect:
