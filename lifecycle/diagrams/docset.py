@@ -115,8 +115,8 @@ def _differences_md(ds: Sequence[Dialect]) -> str:
 
 
 def build(names: Sequence[str] | None = None) -> DocSet:
-    """The whole set for ``names`` (every registered dialect by default), not yet rendered."""
-    chosen = sorted(names or dialects.builtin(), key=lambda n: (n != REFERENCE, n))  # fixed order, whatever loaded first
+    """The whole set for ``names`` (the built-in dialects by default, in a fixed order), not yet rendered."""
+    chosen = sorted(names or dialects.builtin(), key=lambda n: (n != REFERENCE, n))
     ds = [dialects.get(n) for n in chosen]
     text: dict[str, bytes] = {"README.md": _readme(ds).encode(), "differences.md": _differences_md(ds).encode()}
     images: dict[str, tuple[str, Literal["svg", "png"]]] = {}
