@@ -88,6 +88,11 @@ class Blueprint:
         return frozenset(e.source for e in self.edges if e.kind == "step")
 
     @functools.cached_property
+    def reachable(self) -> frozenset[Pair]:
+        """Pairs reachable from before ``create`` when every guard may hold."""
+        return frozenset(_reachable(self.edges, [(None, None)]))
+
+    @functools.cached_property
     def triggers(self) -> tuple[str, ...]:
         """Operation names with at least one edge, then ``advance`` and ``fail``."""
         ops = [op.name for op in self.dialect.operations if any(e.trigger == op.name for e in self.edges)]
@@ -300,7 +305,7 @@ def check_dialect(dialect: Dialect) -> None:
         except DeclarationError as exc:
             problems += [f"{p} [settings {settings}]" for p in exc.problems]
             continue
-        reached |= {vm for vm, _ in _reachable(bp.edges, [(None, None)])}
+        reached |= {vm for vm, _ in bp.reachable}
     problems += [
         f"vm_state {vm.value!r} is reachable under no settings" for vm in dialect.vm_states if vm not in reached
     ]

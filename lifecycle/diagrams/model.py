@@ -402,7 +402,7 @@ def full(dialect: str | Dialect = "nova", settings: Settings | None = None) -> D
     bp = blueprint(dialect, settings)
     d = bp.dialect
     ops = _ops(d)
-    reachable = _reachable(bp)
+    reachable = bp.reachable
     members: dict[VmState | None, list[Pair]] = {}
     for pair in bp.pairs:
         members.setdefault(pair[0], []).append(pair)
@@ -496,20 +496,6 @@ def full(dialect: str | Dialect = "nova", settings: Settings | None = None) -> D
         "Red 'fails to' boxes are the state a failure leads to, drawn inside the cluster it fails from.",
     )
     return Diagram("full", f"{d.title}: full lifecycle", d.name, tuple(nodes), links, tuple(clusters), legend)
-
-
-def _reachable(bp: Blueprint) -> set[Pair]:
-    out: dict[Pair, list[Pair]] = {}
-    for edge in bp.edges:
-        out.setdefault(edge.source, []).append(edge.dest)
-    seen: set[Pair] = {(None, None)}
-    todo: list[Pair] = [(None, None)]
-    while todo:
-        for nxt in out.get(todo.pop(), ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return seen
 
 
 # ---------------------------------------------------------------------------

@@ -102,9 +102,22 @@ def _done(vm: V, power: P | None = None, *, launched: bool | None = None) -> Ste
     return Step(None, vm, power, launched)
 
 
-def _single(sources: frozenset[V | None], task: T, end: V, power: P | None, cite: str) -> tuple[Route, ...]:
-    """An operation of one task then an end state (pause, start, rescue...)."""
-    return (Route(sources, (Step(task), _done(end, power)), cite=cite),)
+def _one_task(
+    name: str,
+    action: str,
+    sources: frozenset[V | None],
+    task: T,
+    end: V,
+    power: P,
+    failure: Failure,
+    summary: str,
+    *,
+    api: str,
+    manager: str,
+) -> Operation:
+    """An operation that is legal with no task running and walks one task to an end state (pause, start...)."""
+    route = Route(sources, (Step(task), _done(end, power)), cite=manager)
+    return Operation(name, action, sources, (route,), failure, summary, api)
 
 
 _IMAGE_BACKED = When("not volume_backed", lambda s: not s.volume_backed)
@@ -397,81 +410,103 @@ OPERATIONS: tuple[Operation, ...] = (
         "Bring a shelved server back.",
         "api.py:API.unshelve (line 4705)",
     ),
-    Operation(
+    _one_task(
         "pause",
         "pause",
         frozenset({V.ACTIVE}),
-        _single(frozenset({V.ACTIVE}), T.PAUSING, V.PAUSED, P.PAUSED, "manager.py:pause_instance"),
+        T.PAUSING,
+        V.PAUSED,
+        P.PAUSED,
         Failure.REVERT,
         "Freeze the guest in memory.",
-        "api.py:API.pause (line 4826)",
+        api="api.py:API.pause (line 4826)",
+        manager="manager.py:pause_instance",
     ),
-    Operation(
+    _one_task(
         "unpause",
         "unpause",
         frozenset({V.PAUSED}),
-        _single(frozenset({V.PAUSED}), T.UNPAUSING, V.ACTIVE, P.RUNNING, "manager.py:unpause_instance"),
+        T.UNPAUSING,
+        V.ACTIVE,
+        P.RUNNING,
         Failure.REVERT,
         "Thaw a paused guest.",
-        "api.py:API.unpause (line 4835)",
+        api="api.py:API.unpause (line 4835)",
+        manager="manager.py:unpause_instance",
     ),
-    Operation(
+    # power_state is what the driver reports; libvirt's managedSave shows SHUTDOWN.
+    _one_task(
         "suspend",
         "suspend",
         frozenset({V.ACTIVE}),
-        # power_state is what the driver reports; libvirt's managedSave shows SHUTDOWN.
-        _single(frozenset({V.ACTIVE}), T.SUSPENDING, V.SUSPENDED, P.SHUTDOWN, "manager.py:suspend_instance"),
+        T.SUSPENDING,
+        V.SUSPENDED,
+        P.SHUTDOWN,
         Failure.ERROR,
         "Save guest memory to disk and stop it.",
-        "api.py:API.suspend (line 4862)",
+        api="api.py:API.suspend (line 4862)",
+        manager="manager.py:suspend_instance",
     ),
-    Operation(
+    _one_task(
         "resume",
         "resume",
         frozenset({V.SUSPENDED}),
-        _single(frozenset({V.SUSPENDED}), T.RESUMING, V.ACTIVE, P.RUNNING, "manager.py:resume_instance"),
+        T.RESUMING,
+        V.ACTIVE,
+        P.RUNNING,
         Failure.ERROR,
         "Restore a suspended guest.",
-        "api.py:API.resume (line 4874)",
+        api="api.py:API.resume (line 4874)",
+        manager="manager.py:resume_instance",
     ),
-    Operation(
+    _one_task(
         "rescue",
         "rescue",
         frozenset({V.ACTIVE, V.STOPPED, V.ERROR}),
-        _single(
-            frozenset({V.ACTIVE, V.STOPPED, V.ERROR}), T.RESCUING, V.RESCUED, P.RUNNING, "manager.py:rescue_instance"
-        ),
+        T.RESCUING,
+        V.RESCUED,
+        P.RUNNING,
         Failure.ERROR,
         "Boot from a rescue image with the original disk attached.",
-        "api.py:API.rescue (line 4884)",
+        api="api.py:API.rescue (line 4884)",
+        manager="manager.py:rescue_instance",
     ),
-    Operation(
+    # unrescue always ends active, whatever the server was before rescue.
+    _one_task(
         "unrescue",
         "unrescue",
         frozenset({V.RESCUED}),
-        # unrescue always ends active, whatever the server was before rescue.
-        _single(frozenset({V.RESCUED}), T.UNRESCUING, V.ACTIVE, P.RUNNING, "manager.py:unrescue_instance"),
+        T.UNRESCUING,
+        V.ACTIVE,
+        P.RUNNING,
         Failure.ERROR,
         "Leave rescue mode.",
-        "api.py:API.unrescue (line 4949)",
+        api="api.py:API.unrescue (line 4949)",
+        manager="manager.py:unrescue_instance",
     ),
-    Operation(
+    _one_task(
         "stop",
         "stop",
         frozenset({V.ACTIVE, V.ERROR}),
-        _single(frozenset({V.ACTIVE, V.ERROR}), T.POWERING_OFF, V.STOPPED, P.SHUTDOWN, "manager.py:stop_instance"),
+        T.POWERING_OFF,
+        V.STOPPED,
+        P.SHUTDOWN,
         Failure.REVERT,
         "Power off; also allowed from ERROR.",
-        "api.py:API.stop (line 2868)",
+        api="api.py:API.stop (line 2868)",
+        manager="manager.py:stop_instance",
     ),
-    Operation(
+    _one_task(
         "start",
         "start",
         frozenset({V.STOPPED}),
-        _single(frozenset({V.STOPPED}), T.POWERING_ON, V.ACTIVE, P.RUNNING, "manager.py:start_instance"),
+        T.POWERING_ON,
+        V.ACTIVE,
+        P.RUNNING,
         Failure.REVERT,
         "Power on a stopped server.",
-        "api.py:API.start (line 2875)",
+        api="api.py:API.start (line 2875)",
+        manager="manager.py:start_instance",
     ),
     Operation(
         "delete",
@@ -541,14 +576,17 @@ OPERATIONS: tuple[Operation, ...] = (
         task_states=ANY,
         must_have_launched=False,
     ),
-    Operation(
+    _one_task(
         "restore",
         "restore",
         frozenset({V.SOFT_DELETED}),
-        _single(frozenset({V.SOFT_DELETED}), T.RESTORING, V.ACTIVE, P.RUNNING, "manager.py:restore_instance"),
+        T.RESTORING,
+        V.ACTIVE,
+        P.RUNNING,
         Failure.REVERT,
         "Undo a soft delete.",
-        "api.py:API.restore (line 2815)",
+        api="api.py:API.restore (line 2815)",
+        manager="manager.py:restore_instance",
     ),
     Operation(
         "create_image",
