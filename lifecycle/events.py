@@ -24,7 +24,7 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from lifecycle.blueprint import pair_name
+from lifecycle.blueprint import ADVANCE, pair_name
 from lifecycle.spec import Pair
 from lifecycle.states import PowerState, Status
 
@@ -55,6 +55,8 @@ class Event:
         after: the pair after.
         power_state: the power_state after.
         status: the public status after (None only before ``create``).
+        done: no task step is left after this change: the server is at rest
+            (the run succeeded or failed, or the request completed at once).
     """
 
     time: float
@@ -66,6 +68,7 @@ class Event:
     after: Pair
     power_state: PowerState
     status: Status | None
+    done: bool = True
 
     def snapshot(self, epoch: datetime.datetime = EPOCH) -> dict[str, Any]:
         """The server as the Compute API would show it right after this change."""
@@ -135,23 +138,26 @@ class EventLog:
         if self.enabled:
             self._records.append((time, server, operation, kind, before, after))
 
-    def _event(self, record: _Record) -> Event:
+    def make(self, record: _Record) -> Event:
+        """The :class:`Event` of one raw record ``(time, server, operation, kind, node before, node after)``."""
         time, server, operation, kind, before, after = record
-        nodes = server.table.nodes
+        table = server.table
+        nodes = table.nodes
         vm, task, power, _ = nodes[after]
         before_pair: Pair | None = None
         if before >= 0:
             before_vm, before_task, _, _ = nodes[before]
             before_pair = (before_vm, before_task)
         status = None if vm is None else server.dialect.status(vm, task)
-        return Event(time, server.id, server.name, operation, kind, before_pair, (vm, task), power, status)  # type: ignore[arg-type]
+        done = ADVANCE not in table.step_row(after)
+        return Event(time, server.id, server.name, operation, kind, before_pair, (vm, task), power, status, done)  # type: ignore[arg-type]
 
     def __len__(self) -> int:
         return len(self._records)
 
     def __iter__(self) -> Iterator[Event]:
         for record in list(self._records):
-            yield self._event(record)
+            yield self.make(record)
 
     @overload
     def __getitem__(self, index: int) -> Event: ...
@@ -159,14 +165,14 @@ class EventLog:
     def __getitem__(self, index: slice) -> list[Event]: ...
     def __getitem__(self, index: int | slice) -> Event | list[Event]:
         if isinstance(index, slice):
-            return [self._event(r) for r in self._records[index]]
-        return self._event(self._records[index])
+            return [self.make(r) for r in self._records[index]]
+        return self.make(self._records[index])
 
     def for_server(self, server: Server | str) -> list[Event]:
         """The events of one server (by object, id or name), oldest first."""
         if isinstance(server, str):
-            return [self._event(r) for r in list(self._records) if server in (r[1].id, r[1].name)]
-        return [self._event(r) for r in list(self._records) if r[1] is server]
+            return [self.make(r) for r in list(self._records) if server in (r[1].id, r[1].name)]
+        return [self.make(r) for r in list(self._records) if r[1] is server]
 
     def clear(self) -> None:
         """Forget every recorded event."""

@@ -40,14 +40,14 @@ import random
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal, TypeAlias
 
 from lifecycle.blueprint import ADVANCE, FAIL, pair_name
 from lifecycle.clock import Clock, VirtualClock
 from lifecycle.durations import Durations, DurationSpec
 from lifecycle.errors import InvalidStateError, LifecycleError, ServerNotFoundError, UnknownStateError
-from lifecycle.events import EventKind, EventLog
+from lifecycle.events import Event, EventKind, EventLog
 from lifecycle.faults import FaultRule, Faults, Plan
 from lifecycle.periodic import PeriodicJob, due_job
 from lifecycle.server import Change, Server
@@ -71,6 +71,16 @@ _STRIPES = 64
 _GUEST_RUNNING = PowerState.RUNNING
 
 
+class _Pending(threading.local):
+    """Changes this thread wrote under a lock, to tell the listeners once the lock is released."""
+
+    def __init__(self) -> None:
+        self.changes: list[tuple[float, FleetServer, str, str, int, int]] = []
+
+
+_pending = _Pending()
+
+
 class FleetServer(Server):
     """A :class:`~lifecycle.server.Server` that lives in a :class:`Fleet` and takes time.
 
@@ -78,6 +88,7 @@ class FleetServer(Server):
     refused exactly as on a plain server; an accepted one starts its first task
     now and the rest follow on the fleet's clock. ``srv.advance()``,
     ``srv.settle()`` and ``srv.fail()`` act at once (the timetable follows).
+    Made by :meth:`Fleet.create`, never directly.
     """
 
     __slots__ = ("_due", "_fleet")
@@ -185,6 +196,7 @@ class Fleet:
         self._own_durations: dict[str, Durations] = {}
         self._changes: dict[tuple[Table, str, int, int], Change] = {}
         self._step_ops: dict[Table, dict[tuple[VmState | None, TaskState | None], str]] = {}
+        self._listeners: tuple[Callable[[Event], None], ...] = ()
         self._probe = Server(dialect=self.dialect, settings=self.settings, history=False)  # words errors
         if isinstance(self.clock, VirtualClock):
             self.clock.subscribe(self._on_clock)
@@ -252,11 +264,12 @@ class Fleet:
         else:
             with self._lock_of(server):
                 node = server.node
-                self.events.record(now, server, "create", "create", -1, node)
+                self._log(server, "create", "create", -1, node, now)
                 if ADVANCE in server.table.step_row(node):
                     self._schedule_step(server, node, now, self._step_operation(server), 0, None)
                 else:
                     self._arm_periodic(server, now)
+            self._notify()
         self._run_due(now)
         return server
 
@@ -409,6 +422,7 @@ class Fleet:
                 self._schedule_step(target, node, now, self._step_operation(target), 0, None)
             else:
                 self._arm_periodic(target, now)
+        self._notify()
 
     def guest_shutdown(self, server: FleetServer | str, *, crashed: bool = False) -> None:
         """The guest powers itself off (or crashes): power_state changes now, the vm_state later.
@@ -442,6 +456,7 @@ class Fleet:
             if target.task_state is None:
                 self._set_due(target, None)
                 self._arm_periodic(target, now)
+        self._notify()
 
     def inject_failure(
         self,
@@ -549,11 +564,56 @@ class Fleet:
                 self.clock.sleep(start + limit - self.clock.now())
                 self.tick()
                 break
-            wait = due - self.clock.now()
-            if wait > 0:
-                self.clock.sleep(wait)
-            self._run_due(max(due, self.clock.now()))
+            self._step_to(due)
         return self.clock.now() - start
+
+    def run_until(self, predicate: Callable[[], bool], *, limit: float | None = None) -> float:
+        """Let time pass, one due step at a time, until ``predicate()`` holds; returns the seconds that passed.
+
+        ``fleet.run_until(lambda: srv.status is Status.SHELVED_OFFLOADED, limit=3600)``
+
+        Raises:
+            TimeoutError: nothing left is scheduled, or ``limit`` simulated
+                seconds passed, and the predicate still does not hold.
+        """
+        start = self.clock.now()
+        self.tick()
+        while not predicate():
+            due = self.next_due()
+            if due is None:
+                raise TimeoutError(f"nothing is scheduled at t={self.clock.now():g}s and the condition does not hold")
+            if limit is not None and due > start + limit:
+                self.clock.sleep(start + limit - self.clock.now())
+                self.tick()
+                if predicate():
+                    break
+                raise TimeoutError(f"the condition does not hold after {limit:g} simulated seconds")
+            self._step_to(due)
+        return self.clock.now() - start
+
+    def listen(self, callback: Callable[[Event], None]) -> Callable[[], None]:
+        """Call ``callback(event)`` after every change of every server; returns a function that stops it.
+
+        Called in the thread that made the change, after it is written and its
+        next step scheduled, outside the fleet's locks (the callback may act on
+        the fleet). A fake API or a job tracker can follow runs this way:
+        ``event.done`` tells that the run has no step left.
+        """
+        with self._index_lock:
+            self._listeners = (*self._listeners, callback)
+
+        def stop() -> None:
+            with self._index_lock:
+                self._listeners = tuple(c for c in self._listeners if c is not callback)
+
+        return stop
+
+    def _step_to(self, due: float) -> None:
+        """Let the clock reach ``due`` and take what is due by then."""
+        wait = due - self.clock.now()
+        if wait > 0:
+            self.clock.sleep(wait)
+        self._run_due(max(due, self.clock.now()))
 
     # -- internals: changes -----------------------------------------------
     def _lock_of(self, server: FleetServer) -> threading.Lock:
@@ -640,6 +700,8 @@ class Fleet:
             else:
                 self._set_due(server, None)
                 self._arm_periodic(server, now)
+        if _pending.changes:
+            self._notify()
         return after
 
     def _write(
@@ -659,6 +721,16 @@ class Fleet:
 
     def _log(self, server: FleetServer, operation: str, kind: str, before: int, after: int, now: float) -> None:
         self.events.record(now, server, operation, kind, before, after)
+        if self._listeners:
+            _pending.changes.append((now, server, operation, kind, before, after))
+
+    def _notify(self) -> None:
+        """Tell the listeners about the changes this thread made (called with no lock held)."""
+        changes = _pending.changes
+        while changes:
+            event = self.events.make(changes.pop(0))
+            for callback in self._listeners:
+                callback(event)
 
     # -- internals: timetable ---------------------------------------------
     def _schedule_step(
@@ -722,19 +794,23 @@ class Fleet:
             due, _, _, operation, step, extra = entry
             if step < 0:
                 job: PeriodicJob = extra
-                self._transition(server, job.operation, due, "periodic", operation, step=0, expect=entry)
-                continue
-            fail = extra is not None and self._fails_now(server, step, extra)
-            self._transition(
-                server,
-                FAIL if fail else ADVANCE,
-                due,
-                "failure" if fail else "step",
-                operation,
-                step=step + 1,
-                expect=entry,
-                plan=extra,
-            )
+                taken_now = self._transition(server, job.operation, due, "periodic", operation, step=0, expect=entry)
+            else:
+                fail = extra is not None and self._fails_now(server, step, extra)
+                taken_now = self._transition(
+                    server,
+                    FAIL if fail else ADVANCE,
+                    due,
+                    "failure" if fail else "step",
+                    operation,
+                    step=step + 1,
+                    expect=entry,
+                    plan=extra,
+                )
+            if taken_now is None:  # the machine refused what was due: forget it rather than keep a dead token
+                with self._lock_of(server):
+                    if server._due is entry:
+                        self._set_due(server, None)
 
     @staticmethod
     def _fails_now(server: FleetServer, step: int, plan: Plan) -> bool:

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from lifecycle import (
+    Event,
     Fleet,
     FleetServer,
     InstanceLockedError,
@@ -332,3 +333,44 @@ def test_ten_thousand_servers_reboot_and_settle() -> None:
     assert fleet.run_until_idle() == 10.0
     assert fleet.status_counts() == {"ACTIVE": 10_000}
     assert all(ADVANCE not in s.table.step_row(s.node) for s in servers[:100])
+
+
+def test_run_until_a_condition_or_time_out() -> None:
+    """run_until steps the clock until the predicate holds; it raises TimeoutError when it cannot."""
+    fleet = Fleet(shelved_offload_time=300)
+    srv = fleet.create(vm_state="active")
+    srv.shelve()
+    assert fleet.run_until(lambda: srv.status is Status.SHELVED) == 75.0
+    assert fleet.run_until(lambda: srv.status is Status.SHELVED_OFFLOADED) == 310.0
+    with pytest.raises(TimeoutError, match="nothing is scheduled"):
+        fleet.run_until(lambda: srv.status is Status.ACTIVE)
+    srv.unshelve()
+    with pytest.raises(TimeoutError, match="after 5 simulated seconds"):
+        fleet.run_until(lambda: srv.status is Status.ACTIVE, limit=5)
+    assert fleet.clock.now() == 390.0
+
+
+def test_listeners_hear_every_change_and_may_act_on_the_fleet() -> None:
+    """listen() gets each Event after it is written, outside the locks: a listener can request the next step."""
+    fleet = Fleet()
+    heard: list[tuple[str, str, bool]] = []
+
+    def follow(event: Event) -> None:
+        heard.append((event.operation, event.kind, event.done))
+        if event.done and event.operation == "stop":
+            fleet.perform(event.server_id, "start")  # re-entrant use of the fleet
+
+    stop_listening = fleet.listen(follow)
+    srv = fleet.create(vm_state="active")
+    srv.stop()
+    fleet.run_until_idle()
+    stop_listening()
+    srv.reboot()
+    assert heard == [
+        ("create", "create", True),
+        ("stop", "request", False),
+        ("stop", "step", True),
+        ("start", "request", False),
+        ("start", "step", True),
+    ]
+    assert srv.task_state == "rebooting"
