@@ -28,6 +28,7 @@ from lifecycle.errors import (
     InstanceLockedError,
     InvalidStateError,
     LifecycleError,
+    ServerNotFoundError,
     UnknownDialectError,
     UnknownNameError,
     UnknownOperationError,
@@ -39,6 +40,11 @@ from lifecycle.states import PowerState, Status, TaskState, VmState
 from lifecycle.status import pairs_for, status_of
 
 if TYPE_CHECKING:
+    from lifecycle.clock import Clock, VirtualClock, WallClock
+    from lifecycle.durations import Durations
+    from lifecycle.events import Event, EventLog
+    from lifecycle.faults import FaultRule
+    from lifecycle.fleet import ApplyResult, Fleet, FleetServer
     from lifecycle.paths import plan, reachable
     from lifecycle.sequence import CheckResult, check
     from lifecycle.server import Server
@@ -47,13 +53,22 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "ApplyResult",
     "CheckResult",
+    "Clock",
     "DeclarationError",
+    "Durations",
+    "Event",
+    "EventLog",
+    "FaultRule",
+    "Fleet",
+    "FleetServer",
     "InstanceLockedError",
     "InvalidStateError",
     "LifecycleError",
     "PowerState",
     "Server",
+    "ServerNotFoundError",
     "Settings",
     "Status",
     "TaskState",
@@ -63,7 +78,9 @@ __all__ = [
     "UnknownOperationError",
     "UnknownStateError",
     "UnsupportedOperationError",
+    "VirtualClock",
     "VmState",
+    "WallClock",
     "check",
     "check_trace",
     "pairs_for",
@@ -73,9 +90,19 @@ __all__ = [
 ]
 
 _LAZY = {
+    "ApplyResult": "lifecycle.fleet",
     "CheckResult": "lifecycle.sequence",
+    "Clock": "lifecycle.clock",
+    "Durations": "lifecycle.durations",
+    "Event": "lifecycle.events",
+    "EventLog": "lifecycle.events",
+    "FaultRule": "lifecycle.faults",
+    "Fleet": "lifecycle.fleet",
+    "FleetServer": "lifecycle.fleet",
     "Server": "lifecycle.server",
     "TraceReport": "lifecycle.trace",
+    "VirtualClock": "lifecycle.clock",
+    "WallClock": "lifecycle.clock",
     "check": "lifecycle.sequence",
     "check_trace": "lifecycle.trace",
     "plan": "lifecycle.paths",
