@@ -28,6 +28,7 @@ from lifecycle.errors import (
     InstanceLockedError,
     InvalidStateError,
     LifecycleError,
+    ServerNotFoundError,
     UnknownDialectError,
     UnknownNameError,
     UnknownOperationError,
@@ -39,17 +40,31 @@ from lifecycle.states import PowerState, Status, TaskState, VmState
 from lifecycle.status import pairs_for, status_of
 
 if TYPE_CHECKING:
+    from lifecycle.clock import Clock, VirtualClock, WallClock
+    from lifecycle.durations import Durations
+    from lifecycle.events import Event, EventLog
+    from lifecycle.faults import FaultRule
+    from lifecycle.fleet import ApplyResult, Fleet, FleetServer
     from lifecycle.server import Server
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ApplyResult",
+    "Clock",
     "DeclarationError",
+    "Durations",
+    "Event",
+    "EventLog",
+    "FaultRule",
+    "Fleet",
+    "FleetServer",
     "InstanceLockedError",
     "InvalidStateError",
     "LifecycleError",
     "PowerState",
     "Server",
+    "ServerNotFoundError",
     "Settings",
     "Status",
     "TaskState",
@@ -58,13 +73,25 @@ __all__ = [
     "UnknownOperationError",
     "UnknownStateError",
     "UnsupportedOperationError",
+    "VirtualClock",
     "VmState",
+    "WallClock",
     "pairs_for",
     "status_of",
 ]
 
 _LAZY = {
+    "ApplyResult": "lifecycle.fleet",
+    "Clock": "lifecycle.clock",
+    "Durations": "lifecycle.durations",
+    "Event": "lifecycle.events",
+    "EventLog": "lifecycle.events",
+    "FaultRule": "lifecycle.faults",
+    "Fleet": "lifecycle.fleet",
+    "FleetServer": "lifecycle.fleet",
     "Server": "lifecycle.server",
+    "VirtualClock": "lifecycle.clock",
+    "WallClock": "lifecycle.clock",
 }
 
 

@@ -10,6 +10,7 @@
     ├── InvalidStateError          the operation is not legal in the server's state (Nova's 409)
     │   └── InstanceLockedError    the server is locked (Nova's 409 "is locked")
     ├── UnsupportedOperationError  the dialect has no such operation at all
+    ├── ServerNotFoundError (also KeyError): no server with that id or name in a fleet
     └── DeclarationError           a dialect declaration contradicts itself
 
 Callers branch on the class and read the fields; the message is built from the
@@ -26,6 +27,7 @@ __all__ = [
     "InstanceLockedError",
     "InvalidStateError",
     "LifecycleError",
+    "ServerNotFoundError",
     "UnknownDialectError",
     "UnknownNameError",
     "UnknownOperationError",
@@ -117,3 +119,26 @@ class DeclarationError(LifecycleError):
         self.problems: tuple[str, ...] = tuple(problems)
         lines = "\n  - ".join(self.problems)
         super().__init__(f"dialect {dialect!r} has {len(self.problems)} problem(s):\n  - {lines}")
+
+
+class ServerNotFoundError(LifecycleError, KeyError):
+    """No server with this id or name in a simulated fleet (the API's 404), or a name several servers share."""
+
+    def __init__(
+        self, server: str, *, known: int, suggestions: Iterable[str] = (), ambiguous: Iterable[str] = ()
+    ) -> None:
+        self.server = server
+        self.known = known
+        self.suggestions: tuple[str, ...] = tuple(suggestions)
+        self.ambiguous: tuple[str, ...] = tuple(ambiguous)
+        if self.ambiguous:
+            ids = ", ".join(self.ambiguous)
+            message = f"server name {server!r} is shared by {len(self.ambiguous)} servers ({ids}); use an id"
+        else:
+            hint = f" Did you mean {' or '.join(map(repr, self.suggestions))}?" if self.suggestions else ""
+            message = f"no server {server!r} in this fleet of {known} server(s).{hint}"
+        self.message = message
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return self.message

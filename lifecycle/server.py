@@ -223,14 +223,25 @@ class Server:
         if not self._fire(op.name):
             raise self._refusal(op)
 
+    def fire(self, trigger: str) -> None:
+        """Request an operation, or take the task event ``advance`` or ``fail``: one step of a sequence.
+
+        Raises:
+            InvalidStateError: the operation is refused, or no task runs for an event.
+            UnsupportedOperationError / UnknownOperationError: no such operation here.
+        """
+        if trigger not in (ADVANCE, FAIL):
+            self.perform(trigger)
+        elif not self._fire(trigger):
+            raise self._idle_error(trigger)
+
     def advance(self) -> None:
         """Take one step of the running task.
 
         Raises:
             InvalidStateError: no task is running.
         """
-        if not self._fire(ADVANCE):
-            raise self._idle_error(ADVANCE)
+        self.fire(ADVANCE)
 
     def settle(self) -> int:
         """Run the current task to its end; returns the number of steps taken (0 if idle)."""
@@ -245,8 +256,7 @@ class Server:
         Raises:
             InvalidStateError: no task is running.
         """
-        if not self._fire(FAIL):
-            raise self._idle_error(FAIL)
+        self.fire(FAIL)
 
     def lock(self) -> None:
         """Lock the server (Nova's ``lock`` action: no state check)."""

@@ -25,12 +25,7 @@ def test_random_sequences_stay_in_the_model(steps: list[str], profile: Settings,
     for trigger in steps:
         predicted = srv.may(trigger)
         try:
-            if trigger == ADVANCE:
-                srv.advance()
-            elif trigger == FAIL:
-                srv.fail()
-            else:
-                srv.perform(trigger)
+            srv.fire(trigger)
         except InvalidStateError:
             assert not predicted, f"{trigger} refused though may() said yes at {srv!r}"
         else:
@@ -53,11 +48,6 @@ def test_compiled_table_agrees_with_the_machine(steps: list[str], profile: Setti
         if expected is None:
             assert not srv.may(trigger)
             continue
-        if trigger == ADVANCE:
-            srv.advance()
-        elif trigger == FAIL:
-            srv.fail()
-        else:
-            srv.perform(trigger)
+        srv.fire(trigger)
         assert srv.node == expected
         node = expected

@@ -1,0 +1,94 @@
+"""Failure injection for simulated fleets: which runs of an operation fail, and at which step.
+
+A :class:`FaultRule` is decided when a run starts (the operation is accepted,
+by a user or by a periodic job): if the rule matches and its chance comes up,
+the run is planned to fail at a step. At that step's due time the task takes
+the machine's ``fail`` edge instead of ``advance``, so the server ends where
+Nova leaves it for that operation: ERROR for handlers wrapped in
+``_error_out_instance_on_exception``, task cleared and vm_state unchanged for
+``reverts_task_state`` ones (see :class:`lifecycle.spec.Failure`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import threading
+
+__all__ = ["FaultRule", "Faults", "Plan"]
+
+Plan = int | str
+"""Where a planned failure strikes: a step index (0 = the first task), or a task_state name."""
+
+
+@dataclasses.dataclass(eq=False)
+class FaultRule:
+    """One injected failure, as returned by :meth:`lifecycle.fleet.Fleet.inject_failure`.
+
+    Attributes:
+        operation: the operation whose runs fail.
+        server_id: only this server's runs (None: any server).
+        at_step: the step index or task_state it fails at (None: the first step).
+            A run with fewer steps, or that never reaches the named task, fails
+            at its last step.
+        times: how many runs it fails at most (None: every matching run).
+        probability: the chance that a matching run fails (None: certain), drawn
+            from the fleet's seeded generator.
+        fired: how many runs it has made fail so far.
+    """
+
+    operation: str
+    server_id: str | None = None
+    at_step: Plan | None = None
+    times: int | None = 1
+    probability: float | None = None
+    fired: int = 0
+
+    @property
+    def exhausted(self) -> bool:
+        """The rule has failed as many runs as it was asked to."""
+        return self.times is not None and self.fired >= self.times
+
+    def matches(self, operation: str, server_id: str) -> bool:
+        """Whether a run of ``operation`` on ``server_id`` is this rule's business."""
+        return (
+            not self.exhausted
+            and self.operation == operation
+            and (self.server_id is None or self.server_id == server_id)
+        )
+
+
+class Faults:
+    """The fault rules of one fleet and the seeded generator that decides chances."""
+
+    __slots__ = ("_lock", "rng", "rules")
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rules: list[FaultRule] = []
+        self.rng = rng
+        self._lock = threading.Lock()
+
+    def add(self, rule: FaultRule) -> FaultRule:
+        """Start applying ``rule`` to the runs that begin from now on."""
+        with self._lock:
+            self.rules.append(rule)
+        return rule
+
+    def clear(self) -> None:
+        """Drop every rule (runs already planned to fail still fail)."""
+        with self._lock:
+            self.rules.clear()
+
+    def plan(self, operation: str, server_id: str) -> Plan | None:
+        """Where a run starting now fails, or None; consumes the first rule that fires."""
+        if not self.rules:
+            return None
+        with self._lock:
+            for rule in self.rules:
+                if not rule.matches(operation, server_id):
+                    continue
+                if rule.probability is not None and self.rng.random() >= rule.probability:
+                    continue
+                rule.fired += 1
+                return 0 if rule.at_step is None else rule.at_step
+        return None

@@ -1,0 +1,755 @@
+"""A simulated fleet: many servers on one shared machine, driven by a clock.
+
+A :class:`Fleet` holds servers of one dialect and settings. Each is a
+:class:`FleetServer`: a :class:`~lifecycle.server.Server` (same attributes, same
+``perform``/``may``/``allowed_operations``, same errors) whose changes go
+through the fleet, so an accepted request does not finish at once: its task
+steps are put on the fleet's timetable and taken when the clock reaches them.
+
+Design, and why:
+
+* **One machine, no per-server machinery.** Every server of a dialect and
+  settings shares one `transitions` machine and its compiled table
+  (:mod:`lifecycle.table`, derived by firing that machine). Servers are not
+  ``add_model``-ed: the default decoration costs ~69 KiB per server and even
+  ``model_override=True`` ~1 ms per server to add (numbers in
+  ``docs/simulation.md``). By default the fleet takes each step through the
+  compiled table (``engine="table"``); ``engine="machine"`` fires the machine
+  itself on the server, as :class:`~lifecycle.server.Server` does, and gives
+  the same event log, several times slower.
+* **The fleet owns the timetable, the clock only tells time.** Due steps and
+  periodic jobs sit in one heap. A :class:`~lifecycle.clock.VirtualClock` tells
+  the fleet when it moves, so ``fleet.clock.advance(30)`` and then reading any
+  server is already right; on other clocks the fleet catches up on every
+  fleet call (:meth:`Fleet.tick`).
+* **Check-and-set per server.** A change reads the server's state, checks the
+  machine accepts the trigger there and writes the result under a lock striped
+  by server, like Nova's ``instance.save(expected_task_state=...)``: of two
+  concurrent requests on one server exactly one wins and the other gets
+  :class:`~lifecycle.errors.InvalidStateError`. A scheduled step carries the
+  identity of the run it belongs to and is dropped if the server moved on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import heapq
+import itertools
+import random
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import Any, Literal, TypeAlias
+
+from lifecycle.blueprint import ADVANCE, FAIL, pair_name
+from lifecycle.clock import Clock, VirtualClock
+from lifecycle.durations import Durations, DurationSpec
+from lifecycle.errors import InvalidStateError, LifecycleError, ServerNotFoundError, UnknownStateError
+from lifecycle.events import EventKind, EventLog
+from lifecycle.faults import FaultRule, Faults, Plan
+from lifecycle.periodic import PeriodicJob, due_job
+from lifecycle.server import Change, Server
+from lifecycle.settings import Settings
+from lifecycle.spec import Dialect, Operation
+from lifecycle.states import PowerState, Status, TaskState, VmState
+from lifecycle.status import parse_power_state, parse_status, parse_task_state, parse_vm_state
+from lifecycle.table import Table, table_for
+
+__all__ = ["ApplyResult", "Fleet", "FleetServer"]
+
+Engine = Literal["table", "machine"]
+
+# A timetable entry: (due, seq, server, operation, step, extra). ``step`` >= 0 is
+# a task step (``extra`` is the planned failure or None); -1 is a periodic job
+# (``extra`` is the PeriodicJob). The tuple itself is the token of the run: a
+# server's ``_due`` points at its one live entry and anything else is stale.
+_Entry: TypeAlias = tuple[float, int, "FleetServer", str, int, Any]
+
+_STRIPES = 64
+_GUEST_RUNNING = PowerState.RUNNING
+
+
+class FleetServer(Server):
+    """A :class:`~lifecycle.server.Server` that lives in a :class:`Fleet` and takes time.
+
+    Requests (``srv.reboot()``, ``srv.perform("reboot")``) are checked and
+    refused exactly as on a plain server; an accepted one starts its first task
+    now and the rest follow on the fleet's clock. ``srv.advance()``,
+    ``srv.settle()`` and ``srv.fail()`` act at once (the timetable follows).
+    """
+
+    __slots__ = ("_due", "_fleet")
+
+    _fleet: Fleet
+    _due: _Entry | None
+
+    @property
+    def fleet(self) -> Fleet:
+        """The fleet this server belongs to."""
+        return self._fleet
+
+    @property
+    def due(self) -> float | None:
+        """When this server's next step or periodic job is due (None: nothing scheduled)."""
+        entry = self._due
+        return None if entry is None else entry[0]
+
+    def _fire(self, trigger: str) -> bool:
+        return self._fleet._fire_from_server(self, trigger)
+
+    def __repr__(self) -> str:
+        return "<Fleet" + super().__repr__()[1:]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ApplyResult:
+    """What :meth:`Fleet.apply` did: the servers that accepted, and why the others refused.
+
+    Attributes:
+        accepted: servers whose request was accepted, in the order given.
+        rejected: ``{server id: error}`` for the others (InvalidStateError,
+            InstanceLockedError, ServerNotFoundError).
+    """
+
+    accepted: list[FleetServer]
+    rejected: dict[str, LifecycleError]
+
+    def __str__(self) -> str:
+        return f"{len(self.accepted)} accepted, {len(self.rejected)} rejected"
+
+
+class Fleet:
+    """Many simulated servers of one dialect, one shared machine and one clock.
+
+    Args:
+        dialect: ``"nova"`` (default), ``"huawei-ecs"`` or a :class:`~lifecycle.spec.Dialect`.
+        clock: a :class:`~lifecycle.clock.VirtualClock` (default: a new one at 0) or
+            any :class:`~lifecycle.clock.Clock`, such as a
+            :class:`~lifecycle.clock.WallClock` for a fake API polled in real time.
+        durations: step durations, a :class:`~lifecycle.durations.Durations` or
+            overrides of the defaults (see :mod:`lifecycle.durations`).
+        seed: seeds server ids, failure chances and jitter; the same seed and the
+            same calls give the same run (None: different every time).
+        sync_power_state_interval: seconds between runs of Nova's power-state
+            sync (see :mod:`lifecycle.periodic`).
+        history: keep each server's :attr:`~lifecycle.server.Server.history`.
+        events: record the :attr:`events` log.
+        engine: ``"table"`` (default) takes steps through the compiled table;
+            ``"machine"`` fires the `transitions` machine for each.
+        **settings: cloud options, see :class:`~lifecycle.settings.Settings`.
+
+    Raises:
+        UnknownDialectError / UnknownNameError / SettingTypeError: bad arguments.
+    """
+
+    def __init__(
+        self,
+        dialect: str | Dialect = "nova",
+        *,
+        clock: Clock | None = None,
+        durations: Durations | DurationSpec | None = None,
+        seed: int | str | None = None,
+        sync_power_state_interval: float = 600.0,
+        history: bool = True,
+        events: bool = True,
+        engine: Engine = "table",
+        **settings: Any,
+    ) -> None:
+        self.table: Table = table_for(dialect, Settings.from_kwargs(None, **settings))
+        self.dialect: Dialect = self.table.blueprint.dialect
+        self.settings: Settings = self.table.blueprint.settings
+        self.clock: Clock = VirtualClock() if clock is None else clock
+        self.durations: Durations = durations if isinstance(durations, Durations) else Durations(durations)
+        self.durations.check_operations(tuple(self.dialect.operation_map))
+        if engine not in ("table", "machine"):
+            raise ValueError(f"engine must be 'table' or 'machine' (got {engine!r})")
+        self.engine: Engine = engine
+        self.seed = seed
+        self.sync_power_state_interval = float(sync_power_state_interval)
+        self.history = history
+        self.events = EventLog(enabled=events)
+        self.faults = Faults(random.Random(f"{seed}/faults") if seed is not None else random.Random())
+        self._jitter_rng = random.Random(f"{seed}/jitter") if seed is not None else random.Random()
+        self._id_rng = random.Random(f"{seed}/ids") if seed is not None else None
+
+        self._servers: dict[str, FleetServer] = {}
+        self._by_name: dict[str, FleetServer | None] = {}  # None: the name is shared by several
+        self._index_lock = threading.Lock()
+        self._stripes = tuple(threading.Lock() for _ in range(_STRIPES))
+        self._heap: list[_Entry] = []
+        self._heap_lock = threading.Lock()
+        self._seq = itertools.count()
+        self._tasks_pending = 0
+        self._own_durations: dict[str, Durations] = {}
+        self._changes: dict[tuple[Table, str, int, int], Change] = {}
+        self._step_ops: dict[Table, dict[tuple[VmState | None, TaskState | None], str]] = {}
+        self._probe = Server(dialect=self.dialect, settings=self.settings, history=False)  # words errors
+        if isinstance(self.clock, VirtualClock):
+            self.clock.subscribe(self._on_clock)
+
+    # -- building ---------------------------------------------------------
+    def create(
+        self,
+        name: str | None = None,
+        *,
+        vm_state: VmState | str | None = None,
+        task_state: TaskState | str | None = None,
+        power_state: PowerState | int | str | None = None,
+        id: str | None = None,  # noqa: A002 - the API's own field name
+        durations: DurationSpec | None = None,
+        **server_options: Any,
+    ) -> FleetServer:
+        """Add a server: booted through ``create`` (vm_state None), or seeded in any state.
+
+        A server seeded in a task carries on with that task's remaining steps;
+        one seeded at rest arms the periodic job of its state, if any.
+
+        Args:
+            name: its name (default: its id).
+            vm_state / task_state / power_state: where it starts; None boots it
+                through the ``create`` operation and its timed build steps.
+            id: its id (default: a UUID4, seeded by the fleet's seed).
+            durations: this server's own step durations, over the fleet's.
+            **server_options: ``launched``, ``locked``, or settings of its own
+                (``volume_backed=True``), see :class:`~lifecycle.server.Server`.
+
+        Raises:
+            UnknownStateError: a state name or pair the dialect does not have.
+            ValueError: the id is already in the fleet.
+        """
+        if id is None:
+            id = str(uuid.UUID(int=self._id_rng.getrandbits(128), version=4)) if self._id_rng else str(uuid.uuid4())  # noqa: A001
+        if id in self._servers:
+            raise ValueError(f"server id {id!r} is already in this fleet")
+        own_settings = {k: server_options.pop(k) for k in list(server_options) if k in _SETTING_NAMES}
+        server = FleetServer(
+            vm_state,
+            task_state,
+            power_state,
+            dialect=self.dialect,
+            id=id,
+            name=name,
+            history=self.history,
+            settings=self.settings,
+            **own_settings,
+            **server_options,
+        )
+        server._fleet = self
+        server._due = None
+        if durations is not None:
+            self._own_durations[id] = self.durations.override(durations)
+        with self._index_lock:
+            if id in self._servers:
+                raise ValueError(f"server id {id!r} is already in this fleet")
+            self._servers[id] = server
+            if name is not None and name != id:
+                self._by_name[name] = None if name in self._by_name else server
+        now = self.clock.now()
+        if vm_state is None:
+            self._transition(server, "create", now, "request", "create", step=0)
+        else:
+            with self._lock_of(server):
+                node = server.node
+                self.events.record(now, server, "create", "create", -1, node)
+                if ADVANCE in server.table.step_row(node):
+                    self._schedule_step(server, node, now, self._step_operation(server), 0, None)
+                else:
+                    self._arm_periodic(server, now)
+        self._run_due(now)
+        return server
+
+    def create_many(self, count: int, *, prefix: str | None = None, **options: Any) -> list[FleetServer]:
+        """``count`` servers made by :meth:`create` with the same options (named ``prefix-0``... if given)."""
+        return [self.create(None if prefix is None else f"{prefix}-{i}", **options) for i in range(count)]
+
+    # -- reading ----------------------------------------------------------
+    def get(self, id_or_name: str) -> FleetServer:
+        """The server with this id, or else this name.
+
+        Raises:
+            ServerNotFoundError: no such server (or a name several servers share).
+        """
+        self.tick()
+        found = self._servers.get(id_or_name)
+        if found is None:
+            found = self._by_name.get(id_or_name)
+        if found is None:
+            raise self._not_found(id_or_name)
+        return found
+
+    def _not_found(self, key: str) -> ServerNotFoundError:
+        if key in self._by_name:
+            shared = [s.id for s in self._servers.values() if s.name == key]
+            return ServerNotFoundError(key, known=len(self._servers), ambiguous=shared)
+        names = [*self._by_name, *self._servers]
+        return ServerNotFoundError(key, known=len(self._servers), suggestions=difflib.get_close_matches(key, names, 3))
+
+    def servers(
+        self, status: Status | str | None = None, *, vm_state: VmState | str | None = None
+    ) -> list[FleetServer]:
+        """The servers, in creation order, optionally only those showing ``status`` / in ``vm_state``.
+
+        Raises:
+            UnknownStateError: ``status`` or ``vm_state`` is not a known name.
+        """
+        self.tick()
+        servers = list(self._servers.values())
+        if status is not None:
+            wanted = parse_status(status)
+            servers = [s for s in servers if s.status is wanted]
+        if vm_state is not None:
+            vm = parse_vm_state(vm_state)
+            servers = [s for s in servers if s.vm_state is vm]
+        return servers
+
+    def status_counts(self) -> dict[str, int]:
+        """How many servers show each status (``"-"`` for one not created yet), most common first."""
+        self.tick()
+        counts = Counter("-" if s.status is None else s.status.value for s in self._servers.values())
+        return dict(counts.most_common())
+
+    def __len__(self) -> int:
+        return len(self._servers)
+
+    def __iter__(self) -> Iterator[FleetServer]:
+        return iter(self.servers())
+
+    def __contains__(self, item: object) -> bool:
+        if isinstance(item, FleetServer):
+            return self._servers.get(item.id) is item
+        return isinstance(item, str) and (item in self._servers or self._by_name.get(item) is not None)
+
+    @property
+    def now(self) -> float:
+        """The clock's time."""
+        return self.clock.now()
+
+    @property
+    def idle(self) -> bool:
+        """No task step is scheduled (periodic jobs may still be)."""
+        self.tick()
+        return self._tasks_pending == 0
+
+    def next_due(self) -> float | None:
+        """When the next scheduled step or periodic job is due (None: nothing scheduled)."""
+        with self._heap_lock:
+            self._drop_stale()
+            return self._heap[0][0] if self._heap else None
+
+    # -- acting -----------------------------------------------------------
+    def perform(self, server: FleetServer | str, operation: str) -> None:
+        """Request ``operation`` on a server; its first task starts now, the rest on the clock.
+
+        Raises:
+            InvalidStateError / InstanceLockedError: refused, exactly as :meth:`Server.perform`.
+            UnsupportedOperationError / UnknownOperationError: no such operation here.
+            ServerNotFoundError: no such server.
+        """
+        self._resolve(server).perform(operation)
+
+    def apply(self, operation: str, servers: Iterable[FleetServer | str] | None = None) -> ApplyResult:
+        """Request ``operation`` on many servers (default: all); refusals are collected, not raised.
+
+        Raises:
+            UnsupportedOperationError / UnknownOperationError: no such operation
+                here (raised once, before any server is touched).
+        """
+        self._check_operation(operation)
+        accepted: list[FleetServer] = []
+        rejected: dict[str, LifecycleError] = {}
+        for item in self.servers() if servers is None else servers:
+            try:
+                server = self._resolve(item)
+                server.perform(operation)
+            except (InvalidStateError, ServerNotFoundError) as exc:
+                rejected[item if isinstance(item, str) else item.id] = exc
+            else:
+                accepted.append(server)
+        return ApplyResult(accepted, rejected)
+
+    def set_state(
+        self,
+        server: FleetServer | str,
+        vm_state: VmState | str,
+        task_state: TaskState | str | None = None,
+        power_state: PowerState | int | str | None = None,
+        *,
+        run_task: bool = False,
+    ) -> None:
+        """Force a server into a state, like Nova's ``os-resetState`` (no check, cancels its run).
+
+        Args:
+            vm_state / task_state / power_state: the new state (power defaults to
+                the vm_state's nominal one).
+            run_task: when ``task_state`` is a task, carry on with its remaining
+                steps; by default nothing runs it, so the server stays stuck
+                in it, as after a reset in Nova's database.
+
+        Raises:
+            UnknownStateError: a name or pair the dialect does not have.
+        """
+        target = self._resolve(server)
+        vm = parse_vm_state(vm_state)
+        task = parse_task_state(task_state)
+        table = target.table
+        if pair_name((vm, task)) not in table._pair_by_name:
+            known = [pair_name(p) for p in table.blueprint.pairs if p[0] == vm]
+            raise UnknownStateError(f"pair for dialect {self.dialect.name!r}", pair_name((vm, task)), known)
+        power = None if power_state is None else parse_power_state(power_state)
+        now = self.clock.now()
+        self.tick()
+        with self._lock_of(target):
+            before = target.node
+            node = table.node_for((vm, task), power, target.launched or vm not in (VmState.BUILDING,))
+            self._write(target, "reset_state", before, node, now, "reset", "reset_state")
+            self._set_due(target, None)
+            if run_task and ADVANCE in table.step_row(node):
+                self._schedule_step(target, node, now, self._step_operation(target), 0, None)
+            else:
+                self._arm_periodic(target, now)
+
+    def guest_shutdown(self, server: FleetServer | str, *, crashed: bool = False) -> None:
+        """The guest powers itself off (or crashes): power_state changes now, the vm_state later.
+
+        Nova notices at its next power-state sync and stops an ACTIVE server
+        (:mod:`lifecycle.periodic`); until then it shows ACTIVE with power 4.
+
+        Raises:
+            InvalidStateError: the guest is not running (power_state is not RUNNING).
+        """
+        target = self._resolve(server)
+        now = self.clock.now()
+        self.tick()
+        with self._lock_of(target):
+            if target.power_state is not _GUEST_RUNNING:
+                raise InvalidStateError(
+                    f"Server {target.id} has no running guest to shut down "
+                    f"(power_state {int(target.power_state)} {target.power_state.label})",
+                    operation="guest_shutdown",
+                    server_id=target.id,
+                    vm_state=None if target.vm_state is None else target.vm_state.value,
+                    task_state=None if target.task_state is None else target.task_state.value,
+                    attr="power_state",
+                    state=target.power_state.label,
+                    allowed=target.allowed_operations(),
+                )
+            before = target.node
+            power = PowerState.CRASHED if crashed else PowerState.SHUTDOWN
+            node = target.table.node_id((target.vm_state, target.task_state, power, target.launched))
+            self._write(target, "guest_shutdown", before, node, now, "guest", "guest_shutdown")
+            if target.task_state is None:
+                self._set_due(target, None)
+                self._arm_periodic(target, now)
+
+    def inject_failure(
+        self,
+        operation: str,
+        *,
+        server: FleetServer | str | None = None,
+        at_step: int | str | None = None,
+        times: int | None = 1,
+        probability: float | None = None,
+    ) -> FaultRule:
+        """Make runs of ``operation`` that start from now on fail, leaving servers where Nova does.
+
+        Args:
+            operation: the operation whose runs fail (requested or run by a periodic job).
+            server: only this server's runs (default: any server).
+            at_step: the step index (0: the first task) or the task_state name it
+                fails in (default: the first). A shorter run fails at its last step.
+            times: how many runs fail at most; None: every matching run.
+            probability: the chance each matching run fails, from the seeded
+                generator (default: certain).
+
+        Returns:
+            The rule; its ``fired`` counts the runs it made fail.
+
+        Raises:
+            UnknownOperationError / UnsupportedOperationError: no such operation.
+            UnknownStateError: ``at_step`` names a task the operation never runs.
+            ValueError: the operation runs no task under these settings, or a
+                bad ``times``/``probability``/``at_step``.
+        """
+        op = self._check_operation(operation)
+        tasks = [
+            step.task.value if step.task is not None else None
+            for route in op.routes
+            if route.when is None or route.when.test(self.settings)
+            for step in route.steps[:-1]
+        ]
+        if not tasks:
+            raise ValueError(
+                f"operation {operation!r} runs no task under {self.settings} (it completes at once), so it cannot fail"
+            )
+        if isinstance(at_step, str):
+            if at_step not in tasks:
+                raise UnknownStateError(f"task of {operation!r}", at_step, [t for t in tasks if t is not None])
+        elif at_step is not None and (isinstance(at_step, bool) or at_step < 0):
+            raise ValueError(f"at_step must be a step index >= 0 or a task_state name (got {at_step!r})")
+        if times is not None and times < 1:
+            raise ValueError(f"times must be >= 1, or None for every run (got {times!r})")
+        if probability is not None and not 0.0 <= probability <= 1.0:
+            raise ValueError(f"probability must be between 0 and 1 (got {probability!r})")
+        server_id = None if server is None else self._resolve(server).id
+        return self.faults.add(FaultRule(operation, server_id, at_step, times, probability))
+
+    def remove(self, server: FleetServer | str) -> FleetServer:
+        """Take a server out of the fleet (its scheduled steps are dropped; its events stay logged).
+
+        Raises:
+            ServerNotFoundError: no such server.
+        """
+        target = self._resolve(server)
+        with self._lock_of(target):
+            self._set_due(target, None)
+        with self._index_lock:
+            self._servers.pop(target.id, None)
+            if self._by_name.get(target.name) is target:
+                del self._by_name[target.name]
+            self._own_durations.pop(target.id, None)
+        return target
+
+    def purge_deleted(self) -> list[FleetServer]:
+        """Remove every DELETED server (the API answers 404 for them); returns them."""
+        gone = [s for s in self.servers() if s.vm_state is VmState.DELETED]
+        for server in gone:
+            self.remove(server)
+        return gone
+
+    # -- time -------------------------------------------------------------
+    def tick(self) -> int:
+        """Take every step and job due by the clock's time now; returns how many were taken."""
+        return self._run_due(self.clock.now())
+
+    def advance(self, seconds: float) -> int:
+        """Let ``seconds`` pass on the clock (a wall clock sleeps) and take what became due."""
+        self.clock.sleep(seconds)
+        return self.tick()
+
+    def run_until_idle(self, *, periodic: bool = False, limit: float | None = None) -> float:
+        """Let time pass until no task runs; returns the simulated seconds that passed.
+
+        Args:
+            periodic: also wait for periodic jobs (auto-offload, reclaim,
+                auto-confirm, power sync) and the tasks they start.
+            limit: stop after this many simulated seconds even if not idle.
+        """
+        start = self.clock.now()
+        self.tick()
+        while True:
+            with self._heap_lock:
+                self._drop_stale()
+                due = self._heap[0][0] if self._heap else None
+                busy = self._tasks_pending > 0
+            if due is None or not (busy or periodic):
+                break
+            if limit is not None and due > start + limit:
+                self.clock.sleep(start + limit - self.clock.now())
+                self.tick()
+                break
+            wait = due - self.clock.now()
+            if wait > 0:
+                self.clock.sleep(wait)
+            self._run_due(max(due, self.clock.now()))
+        return self.clock.now() - start
+
+    # -- internals: changes -----------------------------------------------
+    def _lock_of(self, server: FleetServer) -> threading.Lock:
+        return self._stripes[(id(server) >> 4) % _STRIPES]
+
+    def _resolve(self, server: FleetServer | str) -> FleetServer:
+        if isinstance(server, FleetServer):
+            if server._fleet is not self or self._servers.get(server.id) is not server:
+                raise self._not_found(server.id)
+            return server
+        return self.get(server)
+
+    def _check_operation(self, operation: str) -> Operation:
+        return self._probe.operation(operation)
+
+    def _durations_of(self, server: FleetServer) -> Durations:
+        return self._own_durations.get(server.id, self.durations) if self._own_durations else self.durations
+
+    def _step_operation(self, server: FleetServer) -> str:
+        """The operation a server seeded (or reset) in a task is running, from the blueprint."""
+        table = server.table
+        ops = self._step_ops.get(table)
+        if ops is None:
+            ops = {}
+            for edge in table.blueprint.edges:
+                if edge.kind == "step":
+                    ops.setdefault(edge.source, edge.operation)
+            self._step_ops[table] = ops
+        return ops.get(server.pair, "unknown")
+
+    def _fire_from_server(self, server: FleetServer, trigger: str) -> bool:
+        """A trigger fired by the server's own methods (perform, advance, settle, fail)."""
+        now = self.clock.now()
+        self._run_due(now)
+        if trigger in (ADVANCE, FAIL):
+            entry = server._due
+            plan: Plan | None = None
+            if entry is not None and entry[4] >= 0:
+                operation, step, plan = entry[3], entry[4] + 1, entry[5]
+            else:
+                operation, step = self._step_operation(server), 0
+            kind: EventKind = "step" if trigger == ADVANCE else "failure"
+            return self._transition(server, trigger, now, kind, operation, step=step, plan=plan) is not None
+        accepted = self._transition(server, trigger, now, "request", trigger, step=0) is not None
+        if accepted:
+            self._run_due(now)  # steps that last 0 s happen now
+        return accepted
+
+    def _transition(
+        self,
+        server: FleetServer,
+        trigger: str,
+        now: float,
+        kind: EventKind,
+        operation: str,
+        *,
+        step: int,
+        expect: _Entry | None = None,
+        plan: Plan | None = None,
+    ) -> int | None:
+        """Check-and-set one trigger on one server; schedule what follows. None if refused or stale."""
+        with self._lock_of(server):
+            if expect is not None and server._due is not expect:
+                return None
+            table = server.table
+            before = server.node
+            if self.engine == "machine":
+                if not Server._fire(server, trigger):
+                    return None
+                after = server.node
+                self._log(server, operation, kind, before, after, now)
+            else:
+                after_or_none = table.step_row(before).get(trigger)
+                if after_or_none is None:
+                    return None
+                after = after_or_none
+                self._write(server, trigger, before, after, now, kind, operation)
+            if ADVANCE in table.step_row(after):
+                if kind in ("request", "periodic"):
+                    plan = self.faults.plan(operation, server.id)
+                elif kind == "failure":
+                    plan = None
+                self._schedule_step(server, after, now, operation, step, plan)
+            else:
+                self._set_due(server, None)
+                self._arm_periodic(server, now)
+        return after
+
+    def _write(
+        self, server: FleetServer, trigger: str, before: int, after: int, now: float, kind: str, operation: str
+    ) -> None:
+        """Write node ``after`` into the server's fields, with history and event (lock held)."""
+        table = server.table
+        server.vm_state, server.task_state, server.power_state, server.launched = table.nodes[after]
+        if server.history is not None:
+            key = (table, trigger, before, after)
+            change = self._changes.get(key)
+            if change is None:
+                b_vm, b_task, _, _ = table.nodes[before]
+                change = self._changes[key] = Change(trigger, (b_vm, b_task), server.pair, server.power_state)
+            server.history.append(change)
+        self._log(server, operation, kind, before, after, now)
+
+    def _log(self, server: FleetServer, operation: str, kind: str, before: int, after: int, now: float) -> None:
+        self.events.record(now, server, operation, kind, before, after)
+
+    # -- internals: timetable ---------------------------------------------
+    def _schedule_step(
+        self, server: FleetServer, node: int, now: float, operation: str, step: int, plan: Plan | None
+    ) -> None:
+        """Put the end of the task the server is in now on the timetable (lock held)."""
+        durations = self._durations_of(server)
+        task = server.table.nodes[node][1]
+        seconds = durations.step(operation, None if task is None else task.value)
+        if durations.jitter:
+            seconds *= 1.0 + durations.jitter * (2.0 * self._jitter_rng.random() - 1.0)
+        self._set_due(server, (now + seconds, next(self._seq), server, operation, step, plan))
+
+    def _arm_periodic(self, server: FleetServer, now: float) -> None:
+        """Schedule the periodic job that will act on a server at rest, if any (lock held)."""
+        found = due_job(
+            server.vm_state,
+            server.task_state,
+            server.power_state,
+            server.settings,
+            now,
+            self.sync_power_state_interval,
+        )
+        if found is not None:
+            job, due = found
+            self._set_due(server, (due, next(self._seq), server, job.operation, -1, job))
+
+    def _set_due(self, server: FleetServer, entry: _Entry | None) -> None:
+        """Make ``entry`` the server's one live timetable entry (lock of the server held)."""
+        with self._heap_lock:
+            old = server._due
+            if old is not None and old[4] >= 0:
+                self._tasks_pending -= 1
+            server._due = entry
+            if entry is not None:
+                heapq.heappush(self._heap, entry)
+                if entry[4] >= 0:
+                    self._tasks_pending += 1
+
+    def _drop_stale(self) -> None:
+        heap = self._heap
+        while heap and heap[0][2]._due is not heap[0]:
+            heapq.heappop(heap)
+
+    def _on_clock(self, now: float) -> None:
+        self._run_due(now)
+
+    def _run_due(self, until: float) -> int:
+        """Take every live entry due at or before ``until``, in time order."""
+        taken = 0
+        heap = self._heap
+        while True:
+            with self._heap_lock:
+                if not heap or heap[0][0] > until:
+                    return taken
+                entry = heapq.heappop(heap)
+            server = entry[2]
+            if server._due is not entry:
+                continue
+            taken += 1
+            due, _, _, operation, step, extra = entry
+            if step < 0:
+                job: PeriodicJob = extra
+                self._transition(server, job.operation, due, "periodic", operation, step=0, expect=entry)
+                continue
+            fail = extra is not None and self._fails_now(server, step, extra)
+            self._transition(
+                server,
+                FAIL if fail else ADVANCE,
+                due,
+                "failure" if fail else "step",
+                operation,
+                step=step + 1,
+                expect=entry,
+                plan=extra,
+            )
+
+    @staticmethod
+    def _fails_now(server: FleetServer, step: int, plan: Plan) -> bool:
+        """Whether a run planned to fail at ``plan`` fails at this step (at its last step at the latest)."""
+        task = server.task_state
+        if plan == step or (isinstance(plan, str) and task is not None and plan == task.value):
+            return True
+        row = server.table.step_row(server.node)
+        return ADVANCE not in server.table.step_row(row[ADVANCE])
+
+    def __repr__(self) -> str:
+        return (
+            f"<Fleet {self.dialect.name} {len(self._servers)} servers t={self.clock.now():g}s "
+            f"{self._tasks_pending} running>"
+        )
+
+
+_SETTING_NAMES = frozenset(f.name for f in dataclasses.fields(Settings))

@@ -1,0 +1,119 @@
+"""Nova's periodic jobs that change a server's state without any API request.
+
+Each job is declared as data: the rest state it watches, when it acts, and the
+operation it runs (through the machine, like any run). A fleet arms a job when a
+server comes to rest in the watched state and drops it if the server leaves
+that state first, so a job never acts on a server that moved on.
+
+* ``_poll_shelved_instances``: a SHELVED server is offloaded once it has been
+  shelved for ``shelved_offload_time`` seconds (> 0; -1 never). Nova polls every
+  ``shelved_poll_interval``; the simulator acts at the exact deadline.
+* ``_reclaim_queued_deletes``: a SOFT_DELETED server is deleted for good after
+  ``reclaim_instance_interval`` seconds. Simulated through the terminate path
+  (``force_delete``: a short ``deleting`` step), where Nova writes DELETED
+  directly; the end state is the same.
+* ``_poll_unconfirmed_resizes``: a VERIFY_RESIZE server is confirmed after
+  ``resize_confirm_window`` seconds (> 0).
+* ``_sync_power_states``: an ACTIVE server whose guest shut itself down (power
+  SHUTDOWN or CRASHED) is stopped through the stop API at the next run of the
+  job, which runs every ``sync_power_state_interval`` seconds (Nova's default
+  600) from time 0 of the clock.
+
+All of them skip a server with a task running (Nova filters on
+``task_state is None``) and ignore the lock (they run with an admin context).
+Cites: ``nova/compute/manager.py`` at the dialect's pinned commit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+
+from lifecycle.settings import Settings
+from lifecycle.states import PowerState, TaskState, VmState
+
+__all__ = ["JOBS", "PeriodicJob", "due_job"]
+
+_GUEST_DOWN = frozenset({PowerState.SHUTDOWN, PowerState.CRASHED})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PeriodicJob:
+    """One periodic job of the compute manager.
+
+    Attributes:
+        name: Nova's method name.
+        vm_state: the rest vm_state it acts on (task_state must be None).
+        operation: the operation it runs.
+        delay: seconds after coming to rest that it acts, from the settings;
+            None when the settings disable it.
+        on_grid: act at the next multiple of ``delay`` on the clock (a job
+            that runs for every server at once) rather than ``delay`` after rest.
+        power: the power_states it acts on (None: any).
+    """
+
+    name: str
+    vm_state: VmState
+    operation: str
+    delay: Callable[[Settings, float], float | None]
+    on_grid: bool = False
+    power: frozenset[PowerState] | None = None
+
+
+def _positive(value: float) -> float | None:
+    return float(value) if value > 0 else None
+
+
+JOBS: tuple[PeriodicJob, ...] = (
+    PeriodicJob(
+        "_poll_shelved_instances",
+        VmState.SHELVED,
+        "shelve_offload",
+        lambda s, _sync: _positive(s.shelved_offload_time),
+    ),
+    PeriodicJob(
+        "_reclaim_queued_deletes",
+        VmState.SOFT_DELETED,
+        "force_delete",
+        lambda s, _sync: _positive(s.reclaim_instance_interval),
+    ),
+    PeriodicJob(
+        "_poll_unconfirmed_resizes",
+        VmState.RESIZED,
+        "confirm_resize",
+        lambda s, _sync: _positive(s.resize_confirm_window),
+    ),
+    PeriodicJob(
+        "_sync_power_states",
+        VmState.ACTIVE,
+        "stop",
+        lambda _s, sync: _positive(sync),
+        on_grid=True,
+        power=_GUEST_DOWN,
+    ),
+)
+
+_BY_VM = {job.vm_state: job for job in JOBS}
+
+
+def due_job(
+    vm: VmState | None,
+    task: TaskState | None,
+    power: PowerState,
+    settings: Settings,
+    now: float,
+    sync_interval: float,
+) -> tuple[PeriodicJob, float] | None:
+    """The job that will act on a server resting in this state, and when; None if no job will."""
+    if task is not None or vm is None:
+        return None
+    job = _BY_VM.get(vm)
+    if job is None or (job.power is not None and power not in job.power):
+        return None
+    delay = job.delay(settings, sync_interval)
+    if delay is None:
+        return None
+    if job.on_grid:
+        return job, (math.floor(now / delay) + 1) * delay
+    return job, now + delay
