@@ -180,17 +180,8 @@ class ComputeApp:
         return 200, version_doc(request.base), {}
 
     # -- servers --------------------------------------------------------------
-    def _observed(self) -> list[Record]:
-        seen = []
-        for record in self.cloud.records():
-            try:
-                seen.append(self.cloud.observe(record))
-            except ApiError:
-                continue  # reached DELETED on this read
-        return seen
-
     def _select(self, request: Request, detail: bool) -> Reply:
-        records = _filter(self._observed(), request)
+        records = _filter(self.cloud.records(), request)
         limit_text, marker = request.first("limit"), request.first("marker")
         if marker is not None:
             ids = [r.id for r in records]
@@ -204,9 +195,9 @@ class ComputeApp:
             limit = min(int(limit_text), _MAX_LIMIT)
         page = records[:limit]
         if detail:
-            items = [views.server_body(r, request.base, request.version) for r in page]
+            items = self.cloud.read_many(page, lambda r: views.server_body(r, request.base, request.version))
         else:
-            items = [views.server_summary(r, request.base) for r in page]
+            items = self.cloud.read_many(page, lambda r: views.server_summary(r, request.base))
         body: dict[str, Any] = {"servers": items}
         if page and len(page) == limit and len(records) > limit:
             query = {k: v[-1] for k, v in request.query.items() if k != "marker"}
@@ -222,9 +213,10 @@ class ComputeApp:
         return self._select(request, detail=True)
 
     def _show(self, request: Request, server_id: str) -> Reply:
-        record = self.cloud.observe(self.cloud.record(server_id))
-        with record.lock:
-            return 200, {"server": views.server_body(record, request.base, request.version)}, {}
+        body = self.cloud.read(
+            self.cloud.record(server_id), lambda r: views.server_body(r, request.base, request.version)
+        )
+        return 200, {"server": body}, {}
 
     def _create(self, request: Request) -> Reply:
         spec = _create_spec(request.json(), request.version)
@@ -244,7 +236,7 @@ class ComputeApp:
         first: Record | None = None
         for n in range(1, count + 1):
             name = spec["name"] if count == 1 else f"{spec['name']}-{n}"
-            record = self.cloud.new_record(
+            record = self.cloud.boot(
                 name=name,
                 flavor=flavor,
                 image_id=image,
@@ -257,11 +249,8 @@ class ComputeApp:
                 access_ipv6=spec.get("accessIPv6", ""),
                 availability_zone=spec.get("availability_zone") or "nova",
                 config_drive="True" if spec.get("config_drive") else "",
+                **({"admin_pass": spec["adminPass"]} if spec.get("adminPass") else {}),
             )
-            if spec.get("adminPass"):
-                record.admin_pass = spec["adminPass"]
-            self.cloud.add(record)
-            self.cloud.perform(record, "create")
             first = first or record
         assert first is not None
         if spec.get("return_reservation_id"):
@@ -285,7 +274,7 @@ class ComputeApp:
         unknown = sorted(set(spec) - _UPDATE_KEYS)
         if unknown:
             raise bad_request(_additional(unknown))
-        record = self.cloud.observe(self.cloud.record(server_id))
+        record = self.cloud.record(server_id)
         with record.lock:
             if "name" in spec:
                 record.server.name = _name(spec["name"])

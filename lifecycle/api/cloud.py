@@ -1,10 +1,21 @@
 """The state behind the fake API, and the handle tests drive it with.
 
-Each server is a :class:`~lifecycle.server.Server` (the FSM) plus the data the
-API shows about it (name, flavor, image, timestamps) in a :class:`Record`. Every
-change of one server happens under that server's lock, so concurrent requests
-on one server serialise exactly as Nova's database compare-and-swap of
-``task_state`` does: one of two concurrent reboots wins, the other gets 409.
+The servers live in a :class:`~lifecycle.fleet.Fleet`, which owns time: an
+accepted request starts its first task now and the fleet takes the other steps
+when its clock reaches them. A :class:`Record` adds what the API shows about a
+server beyond its state (name, flavor, image, timestamps). The pace decides
+how the clock moves:
+
+* ``instant`` (default): a virtual clock that moves when clients look. Each
+  read of a busy server renders it, then moves the clock to that server's next
+  step, so every GET shows the next state and polling loops finish at once.
+* ``manual``: a virtual clock that moves only on :meth:`Cloud.advance`.
+* ``wall``: real time, with Nova-shaped but short durations (a boot ~2 s).
+
+Concurrent requests on one server serialise in the fleet's check-and-set, as
+Nova's ``instance.save(expected_task_state=...)`` does: of two concurrent
+reboots one wins and the other gets 409. API-side bookkeeping of a server is
+done under its record's lock.
 """
 
 from __future__ import annotations
@@ -13,21 +24,26 @@ import dataclasses
 import datetime
 import secrets
 import threading
-import uuid
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 from lifecycle.api.errors import ApiError, not_found
 from lifecycle.api.flavors import DEFAULT_FLAVORS, Flavor
-from lifecycle.server import Server
-from lifecycle.settings import Settings
+from lifecycle.clock import Clock, VirtualClock, WallClock
+from lifecycle.durations import Durations, DurationSpec
+from lifecycle.faults import FaultRule
+from lifecycle.fleet import Fleet, FleetServer
 from lifecycle.states import PowerState, TaskState, VmState
 
 __all__ = ["PACES", "Cloud", "Record"]
 
-PACES = ("instant", "manual")
-"""How task steps advance: ``instant`` takes one step each time a server is read,
-``manual`` only on :meth:`Cloud.advance`."""
+PACES = ("instant", "manual", "wall")
+"""How task steps advance (see the module docstring)."""
+
+WALL_SCALE = 0.05
+"""Default scale of the fleet's durations at ``wall`` pace: a boot takes ~2 s, a resize ~4 s."""
+
+T = TypeVar("T")
 
 
 def now() -> datetime.datetime:
@@ -37,9 +53,9 @@ def now() -> datetime.datetime:
 
 @dataclasses.dataclass(eq=False)
 class Record:
-    """One server as the API knows it: the model plus what the API shows about it."""
+    """One server as the API knows it: the fleet's server plus what the API shows about it."""
 
-    server: Server
+    server: FleetServer
     flavor: Flavor
     image_id: str = ""
     networks: Any = "none"
@@ -59,13 +75,11 @@ class Record:
     fault: dict[str, Any] | None = None
     index: int = 0
     operation: str | None = None
-    """The operation whose task is running (for failure injection and flavor bookkeeping)."""
-    steps: int = 0
-    """Steps taken by :attr:`operation` so far."""
+    """The last operation requested (names the fault, settles the flavor)."""
     new_flavor: Flavor | None = None
     old_flavor: Flavor | None = None
-    fail_at: dict[str, int] = dataclasses.field(default_factory=dict)
-    """Injected failures: operation name -> the step at which its next run fails."""
+    seen: int = -1
+    """The fleet node last synced into this record (a change of node bumps ``updated``)."""
     lock: threading.RLock = dataclasses.field(default_factory=threading.RLock, repr=False)
 
     @property
@@ -83,25 +97,39 @@ class Cloud:
     """The servers and flavors behind one fake Compute endpoint; the control handle of tests.
 
     Args:
-        pace: ``"instant"`` (each read of a server takes one step of its task) or
-            ``"manual"`` (steps are taken only by :meth:`advance`).
-        settings: cloud options (:class:`~lifecycle.settings.Settings`), e.g.
-            ``reclaim_instance_interval=3600`` makes DELETE a soft delete.
+        pace: ``"instant"`` (default), ``"manual"`` or ``"wall"`` (see the module docstring).
+        durations: step durations for the fleet (:mod:`lifecycle.durations`);
+            at ``wall`` pace the defaults are scaled by :data:`WALL_SCALE`.
+        speed: at ``wall`` pace, simulated seconds per real second.
         flavors: the flavors offered (DevStack's by default).
+        seed: seeds the fleet (ids, fault chances), for reproducible runs.
+        **settings: cloud options (:class:`~lifecycle.settings.Settings`), e.g.
+            ``reclaim_instance_interval=3600`` makes DELETE a soft delete.
+
+    Attributes:
+        fleet: the :class:`~lifecycle.fleet.Fleet` holding the servers.
+        clock: its clock (``cloud.clock.advance(30)`` at manual pace).
     """
 
     def __init__(
         self,
         *,
         pace: str = "instant",
-        settings: Settings | None = None,
+        durations: Durations | DurationSpec | None = None,
+        speed: float = 1.0,
         flavors: Iterable[Flavor] = DEFAULT_FLAVORS,
-        **options: Any,
+        seed: int | str | None = None,
+        **settings: Any,
     ) -> None:
         if pace not in PACES:
             raise ValueError(f"unknown pace {pace!r}; valid choices: {', '.join(PACES)}")
         self.pace = pace
-        self.settings = Settings.from_kwargs(settings, **options)
+        clock: Clock = WallClock(speed) if pace == "wall" else VirtualClock()
+        if pace == "wall" and not isinstance(durations, Durations):
+            durations = Durations(durations, scale=WALL_SCALE)
+        self.fleet = Fleet(clock=clock, durations=durations, seed=seed, history=False, events=False, **settings)
+        self.clock = clock
+        self.settings = self.fleet.settings
         self.flavors: dict[str, Flavor] = {f.id: f for f in flavors}
         self._records: dict[str, Record] = {}
         self._lock = threading.Lock()
@@ -121,101 +149,118 @@ class Cloud:
         return found
 
     def record(self, server_id: str) -> Record:
-        """The record of a live server.
+        """The record of a live server (by id only: Nova's ``GET /servers/NAME`` is a 404).
 
         Raises:
             ApiError: 404 itemNotFound, worded as Nova's ``InstanceNotFound``.
         """
+        self.fleet.tick()
         found = self._records.get(server_id)
         if found is None or found.gone:
+            if found is not None:
+                self._forget(found)
             raise not_found(f"Instance {server_id} could not be found.")
         return found
 
     def records(self) -> list[Record]:
         """Every live server, newest first (Nova's default sort: created_at desc)."""
+        self.fleet.tick()
         with self._lock:
             found = list(self._records.values())
-        return sorted((r for r in found if not r.gone), key=lambda r: r.index, reverse=True)
+        live = []
+        for record in found:
+            if record.gone:
+                self._forget(record)
+            else:
+                live.append(record)
+        return sorted(live, key=lambda r: r.index, reverse=True)
 
-    def server(self, server_id: str) -> Server:
+    def server(self, server_id: str) -> FleetServer:
         """The model of a server, to inspect (``.status``, ``.pair``) or drive directly."""
         return self.record(server_id).server
 
-    def __iter__(self) -> Iterator[Server]:
+    def __iter__(self) -> Iterator[FleetServer]:
         return iter([r.server for r in self.records()])
 
     def __len__(self) -> int:
         return len(self.records())
 
-    # -- changes ------------------------------------------------------------
-    def add(self, record: Record) -> Record:
-        """Register a new server."""
-        with self._lock:
-            if record.id in self._records:
-                raise ApiError(409, f"Instance {record.id} already exists.")
-            self._counter += 1
-            record.index = self._counter
-            self._records[record.id] = record
+    # -- API-side changes -----------------------------------------------------
+    def boot(self, *, name: str, flavor: Flavor, **fields: Any) -> Record:
+        """Create a server through Nova's ``create`` (it starts BUILD/scheduling)."""
+        record = self._register(self.fleet.create(name), flavor, fields)
+        record.operation = "create"
         return record
 
-    def new_record(self, *, name: str, flavor: Flavor, server_id: str | None = None, **fields: Any) -> Record:
-        """A record for a server not created yet (vm_state None), following this cloud's settings."""
-        server = Server(id=server_id or str(uuid.uuid4()), name=name, history=False, settings=self.settings)
-        return Record(server=server, flavor=flavor, **fields)
-
     def perform(self, record: Record, operation: str, *, new_flavor: Flavor | None = None) -> None:
-        """Request ``operation`` on a server (under its lock); raises the model's errors.
+        """Request ``operation`` on a server; raises the model's errors (409 material).
 
         ``new_flavor`` is the flavor a resize switches to once it reaches VERIFY_RESIZE.
         """
         with record.lock:
+            self._sync(record)
             record.server.perform(operation)
-            record.operation, record.steps, record.new_flavor = operation, 0, new_flavor
+            record.operation, record.new_flavor = operation, new_flavor
+            record.fault = None
             self._sync(record)
 
-    def observe(self, record: Record) -> Record:
-        """A client reads the server: in ``instant`` pace it takes one step first.
+    def read(self, record: Record, render: Callable[[Record], T]) -> T:
+        """A client reads a server: render it, then (``instant`` pace) let its next step happen.
 
         Raises:
             ApiError: 404 once the server is gone.
         """
-        if self.pace == "instant" and record.server.busy:
-            with record.lock:
-                if record.server.busy:
-                    self._step(record)
-        if record.gone:
-            self._forget(record)
-            raise not_found(f"Instance {record.id} could not be found.")
-        return record
-
-    def advance(self, steps: int = 1, server_id: str | None = None) -> None:
-        """Take ``steps`` steps of every running task (or of one server's)."""
-        targets = [self.record(server_id)] if server_id is not None else self.records()
-        for record in targets:
-            with record.lock:
-                for _ in range(steps):
-                    if not record.server.busy:
-                        break
-                    self._step(record)
+        with record.lock:
             if record.gone:
                 self._forget(record)
+                raise not_found(f"Instance {record.id} could not be found.")
+            self._sync(record)
+            result = render(record)
+        if self.pace == "instant":
+            self._step_soon(record.server)
+        return result
+
+    def read_many(self, records: list[Record], render: Callable[[Record], T]) -> list[T]:
+        """:meth:`read` for a listing; servers that vanished meanwhile are left out."""
+        out = []
+        for record in records:
+            try:
+                out.append(self.read(record, render))
+            except ApiError:
+                continue
+        return out
+
+    def reset_state(self, record: Record, vm_state: VmState | str) -> None:
+        """Nova's ``os-resetState``: force ``vm_state``, clear the task, keep the power state."""
+        with record.lock:
+            self.fleet.set_state(record.server, vm_state, None, record.server.power_state)
+            record.operation = None
+            self._sync(record)
+
+    # -- control (tests) ------------------------------------------------------
+    def advance(self, seconds: float) -> None:
+        """Let ``seconds`` of cloud time pass (``manual`` pace; a ``wall`` clock sleeps)."""
+        self.fleet.advance(seconds)
 
     def settle(self, server_id: str | None = None) -> None:
-        """Run every running task (or one server's) to its end."""
-        self.advance(1_000, server_id)
+        """Let time pass until no task runs (or until one server's task ends)."""
+        if server_id is None:
+            self.fleet.run_until_idle()
+            return
+        server = self.record(server_id).server
+        for _ in range(1_000):
+            due = server.due
+            if not server.busy or due is None:
+                return
+            self._advance_to(due)
 
-    def fail_next(self, server_id: str, operation: str, at_step: int = 1) -> None:
-        """Make the next run of ``operation`` on a server fail at step ``at_step`` (1 = the first step after the API's).
+    def fail_next(self, server_id: str, operation: str, at_step: int | str | None = None) -> FaultRule:
+        """Make the next run of ``operation`` on a server fail, leaving it where Nova does (ERROR, or task cleared).
 
-        The server then ends where Nova leaves it (ERROR, or the task cleared),
-        with a ``fault`` in its body.
+        ``at_step`` is the step index (0: the first task) or the task_state it
+        fails in (default: the first); see :meth:`lifecycle.fleet.Fleet.inject_failure`.
         """
-        if at_step < 1:
-            raise ValueError(f"at_step must be >= 1 (got {at_step})")
-        record = self.record(server_id)
-        record.server.operation(operation)  # names an unknown operation now, not at fail time
-        with record.lock:
-            record.fail_at[operation] = at_step
+        return self.fleet.inject_failure(operation, server=self.record(server_id).server, at_step=at_step, times=1)
 
     def seed(
         self,
@@ -231,93 +276,92 @@ class Cloud:
         launched: bool | None = None,
         **fields: Any,
     ) -> str:
-        """Put a server straight into any state the model has; returns its id."""
-        server = Server(
-            vm_state,
-            task_state,
-            power_state,
+        """Put a server straight into any state the model has; returns its id.
+
+        A server seeded inside a task carries on with that task's remaining steps.
+        ``fields`` set :class:`Record` fields (``metadata``, ``networks``, ``key_name``...).
+        """
+        server = self.fleet.create(
+            name,
+            vm_state=vm_state,
+            task_state=task_state,
+            power_state=power_state,
             id=server_id,
-            name=name,
             locked=locked,
             launched=launched,
-            history=False,
-            settings=self.settings,
         )
-        record = Record(server=server, flavor=self.flavor(flavor), image_id=image, **fields)
+        record = self._register(server, self.flavor(flavor), {"image_id": image, **fields})
         if server.launched:
             record.launched_at = record.created
-        self.add(record)
         return server.id
 
-    def reset_state(self, record: Record, vm_state: VmState | str) -> None:
-        """Nova's ``os-resetState``: force ``vm_state``, clear the task, keep power and launch facts."""
-        with record.lock:
-            old = record.server
-            record.server = Server(
-                vm_state,
-                None,
-                old.power_state,
-                id=old.id,
-                name=old.name,
-                locked=old.locked,
-                launched=old.launched,
-                history=False,
-                settings=old.settings,
-            )
-            record.operation = None
-            self._sync(record)
-
     def remove(self, server_id: str) -> None:
-        """Drop a server without any lifecycle (as if the row vanished)."""
-        with self._lock:
-            self._records.pop(server_id, None)
+        """Drop a server without any lifecycle (as if its row vanished)."""
+        record = self._records.get(server_id)
+        if record is not None:
+            self._forget(record)
 
     def reset(self) -> None:
         """Forget every server."""
-        with self._lock:
-            self._records.clear()
+        for record in list(self._records.values()):
+            self._forget(record)
 
     # -- internals ----------------------------------------------------------
+    def _register(self, server: FleetServer, flavor: Flavor, fields: dict[str, Any]) -> Record:
+        record = Record(server=server, flavor=flavor, **fields)
+        with self._lock:
+            self._counter += 1
+            record.index = self._counter
+            self._records[record.id] = record
+        return record
+
     def _forget(self, record: Record) -> None:
         with self._lock:
-            if self._records.get(record.id) is record:
-                del self._records[record.id]
+            if self._records.get(record.id) is not record:
+                return
+            del self._records[record.id]
+        if record.server in self.fleet:
+            self.fleet.remove(record.server)
 
-    def _step(self, record: Record) -> None:
-        """One step of the running task, or the injected failure when it is due."""
-        record.steps += 1
-        op = record.operation
-        if op is not None and record.fail_at.get(op) == record.steps:
-            del record.fail_at[op]
-            record.server.fail()
-            record.fault = {
-                "code": 500,
-                "created": _stamp(now()),
-                "message": f"Injected failure of {op} at step {record.steps}",
-            }
+    def _advance_to(self, when: float) -> None:
+        clock = self.clock
+        if isinstance(clock, VirtualClock):
+            clock.advance_to(when)
         else:
-            record.server.advance()
-        self._sync(record)
+            clock.sleep(max(0.0, when - clock.now()))
+            self.fleet.tick()
+
+    def _step_soon(self, server: FleetServer) -> None:
+        """Move the virtual clock to the server's next task step, if a task runs."""
+        due = server.due
+        if due is not None and server.busy:
+            self._advance_to(due)
 
     def _sync(self, record: Record) -> None:
-        """Bring the API's data in line with the model after a change."""
+        """Bring the API's data in line with the fleet's state (record lock held)."""
         server = record.server
+        node = server.node
+        if node == record.seen:
+            return
+        record.seen = node
         record.updated = now()
         if server.launched and record.launched_at is None:
             record.launched_at = record.updated
+        if server.vm_state is VmState.ERROR and record.fault is None:
+            action = record.operation or "the last operation"
+            record.fault = {
+                "code": 500,
+                "created": record.updated.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "message": (f"Failed to {action} instance {record.id}"),
+            }
         if server.busy:
             return
-        # The task ended: settle the flavor the way Nova's resize/confirm/revert do.
-        op, record.operation = record.operation, None
-        if server.vm_state is VmState.RESIZED and record.new_flavor is not None:
-            record.old_flavor, record.flavor, record.new_flavor = record.flavor, record.new_flavor, None
+        # A task ended: settle the flavor as Nova's resize, confirm and revert do.
+        op = record.operation
+        if server.vm_state is VmState.RESIZED:
+            if record.new_flavor is not None:
+                record.old_flavor, record.flavor, record.new_flavor = record.flavor, record.new_flavor, None
         elif op == "revert_resize" and record.old_flavor is not None:
             record.flavor, record.old_flavor = record.old_flavor, None
-        elif op == "confirm_resize":
-            record.old_flavor = None
-        elif op in ("resize", "migrate"):
-            record.new_flavor = None  # failed or reverted before the switch
-
-
-def _stamp(moment: datetime.datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        else:
+            record.old_flavor = record.new_flavor = None
