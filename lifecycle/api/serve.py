@@ -110,9 +110,13 @@ def serve_in_thread(
         fake.stop()
 
 
-def serve_forever(app: ComputeApp, *, port: int, host: str = LOOPBACK, quiet: bool = False) -> None:
-    """Serve in the foreground until interrupted."""
+def serve_forever(
+    app: ComputeApp, *, port: int, host: str = LOOPBACK, quiet: bool = False, announce: bool = False
+) -> None:
+    """Serve in the foreground until interrupted; ``announce`` prints the endpoint first."""
     fake = make(app, port=port, host=host, quiet=quiet)
+    if announce:
+        print(f"Fake Compute API (pace {app.cloud.pace}) at {fake.url}  (Ctrl-C stops)", flush=True)
     try:
         fake._server.serve_forever(poll_interval=0.2)
     finally:
