@@ -94,7 +94,9 @@ def test_defaults_are_plausible_totals() -> None:
 def test_overrides_per_operation_and_step_and_scale() -> None:
     """A number rescales an operation's steps to that total; a mapping sets steps; scale multiplies all."""
     d = Durations({"reboot": 4, "resize": {"resize_migrating": 300}, "pause": {None: 1}})
-    assert [d.step("reboot", t) for t in ("rebooting", "reboot_pending", "reboot_started")] == pytest.approx([0.4, 0.6, 3.0])
+    assert [d.step("reboot", t) for t in ("rebooting", "reboot_pending", "reboot_started")] == pytest.approx(
+        [0.4, 0.6, 3.0]
+    )
     assert d.step("resize", "resize_migrating") == 300
     assert d.step("resize", "resize_prep") == 5
     assert d.step("made_up", "x") == DEFAULT_STEP
