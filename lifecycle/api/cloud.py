@@ -9,6 +9,7 @@ how the clock moves:
 * ``instant`` (default): a virtual clock that moves when clients look. Each
   read of a busy server renders it, then moves the clock to that server's next
   step, so every GET shows the next state and polling loops finish at once.
+  A request refused with 409 counts as a read, so retry loops finish too.
 * ``manual``: a virtual clock that moves only on :meth:`Cloud.advance`.
 * ``wall``: real time, with Nova-shaped but short durations (a boot ~2 s).
 
@@ -31,6 +32,7 @@ from lifecycle.api.errors import ApiError, not_found
 from lifecycle.api.flavors import DEFAULT_FLAVORS, Flavor
 from lifecycle.clock import Clock, VirtualClock, WallClock
 from lifecycle.durations import Durations, DurationSpec
+from lifecycle.errors import InvalidStateError
 from lifecycle.faults import FaultRule
 from lifecycle.fleet import Fleet, FleetServer
 from lifecycle.states import PowerState, TaskState, VmState
@@ -199,7 +201,13 @@ class Cloud:
         """
         with record.lock:
             self._sync(record)
-            record.server.perform(operation)
+            try:
+                record.server.perform(operation)
+            except InvalidStateError:
+                if self.pace == "instant":
+                    # A refused request is a look at the server too: retry loops make progress.
+                    self._step_soon(record.server)
+                raise
             record.operation, record.new_flavor = operation, new_flavor
             record.fault = None
             self._sync(record)
