@@ -74,9 +74,9 @@ def compute_api(request: pytest.FixtureRequest) -> Iterator[FakeCompute]:
 @pytest.fixture
 def openstack_connection(compute_api: FakeCompute) -> Any:
     """An ``openstack.connect(auth_type="none", compute_endpoint_override=...)`` connection to ``compute_api``."""
-    try:
-        import openstack
-    except ImportError:
+    import importlib.util
+
+    if importlib.util.find_spec("openstack") is None:
         pytest.skip(SDK_MISSING)
     import warnings
 
