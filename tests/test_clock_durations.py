@@ -141,5 +141,6 @@ def test_jitter_spreads_steps_reproducibly() -> None:
 
     first = ends(1)
     assert first == ends(1)
-    assert min(first) >= 5 and max(first) <= 15
+    assert min(first) >= 5
+    assert max(first) <= 15
     assert len(set(first)) > 40

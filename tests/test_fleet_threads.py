@@ -11,6 +11,7 @@ import pytest
 from lifecycle import Fleet, InvalidStateError, Status
 
 THREADS = 32
+OPS = ("stop", "reboot")
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +49,7 @@ def test_32_threads_one_server_exactly_one_wins(operation: str) -> None:
     for _round in range(8):
         fleet = Fleet()
         srv = fleet.create(vm_state="active")
-        outcome = _race(THREADS, lambda _i: srv.perform(operation))
+        outcome = _race(THREADS, lambda _i, srv=srv: srv.perform(operation))
         winners = [e for e in outcome if e is None]
         losers = [e for e in outcome if e is not None]
         assert len(winners) == 1
@@ -62,10 +63,9 @@ def test_two_different_operations_race_on_one_server() -> None:
     for _round in range(50):
         fleet = Fleet()
         srv = fleet.create(vm_state="active")
-        ops = ["stop", "reboot"]
-        outcome = _race(2, lambda i: srv.perform(ops[i]))
+        outcome = _race(2, lambda i, srv=srv: srv.perform(OPS[i]))
         assert sorted(type(e).__name__ for e in outcome) == ["InvalidStateError", "NoneType"]
-        won = ops[outcome.index(None)]
+        won = OPS[outcome.index(None)]
         assert fleet.events[-1].operation == won
 
 
