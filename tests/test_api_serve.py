@@ -26,3 +26,14 @@ def test_serve_command_refuses_bad_options(argv: list[str], capsys: pytest.Captu
     """lifecycle serve names a bad option in one line and exits 2."""
     assert main(argv) == 2
     assert capsys.readouterr().err.startswith("lifecycle serve: --")
+
+
+def test_plugin_entry_point_and_sdk_extra_are_declared() -> None:
+    """pyproject registers the fake's pytest plugin and offers openstacksdk as the 'sdk' extra."""
+    import pathlib
+    import tomllib
+
+    project = tomllib.loads((pathlib.Path(__file__).parent.parent / "pyproject.toml").read_text())["project"]
+    assert project["entry-points"]["pytest11"]["lifecycle_api"] == "lifecycle.api.pytest_plugin"
+    assert any(dep.startswith("openstacksdk") for dep in project["optional-dependencies"]["sdk"])
+    assert any(dep.startswith("python-openstackclient") for dep in project["optional-dependencies"]["test"])
