@@ -121,7 +121,7 @@ def test_marker_is_registered_for_strict_markers(run) -> None:  # type: ignore[n
 def test_entry_point_is_declared() -> None:
     """pyproject registers the plugin under pytest11, so installing the package enables it."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["entry-points"]["pytest11"] == {"lifecycle": "lifecycle.pytest_plugin"}
+    assert project["entry-points"]["pytest11"]["lifecycle"] == "lifecycle.pytest_plugin"
     assert "hypothesis>=6.100" in project["optional-dependencies"]["testing"]
 
 

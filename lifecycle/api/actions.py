@@ -1,0 +1,248 @@
+"""``POST /servers/{id}/action``: the API's action names mapped onto the model's operations.
+
+The mapping is derived from the dialect: each :class:`~lifecycle.spec.Operation`
+names the action its 409 message uses (``confirmResize``, ``os-migrateLive``),
+which is also the body key, except where Nova's body key differs from the word
+in the message (``os-stop`` is refused as ``'stop'``). Legality is never decided
+here: the model accepts or raises, and the raise becomes Nova's 409.
+``os-resetState``, ``lock`` and ``unlock`` touch no task and exist only here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from lifecycle import dialects
+from lifecycle.api.cloud import Cloud, Record
+from lifecycle.api.errors import ApiError, bad_request
+from lifecycle.api.versions import Version
+from lifecycle.server import Server
+from lifecycle.spec import Dialect, Operation
+
+__all__ = ["ACTIONS", "Reply", "action_operations", "run_action"]
+
+Reply = tuple[int, Any, dict[str, str]]
+"""``(status, JSON body or None, extra headers)``."""
+
+WIRE_KEYS: Mapping[str, str] = {"stop": "os-stop", "start": "os-start"}
+"""Body keys that differ from the action word of the 409 message."""
+
+HTTP_VERBS = frozenset({"create", "delete"})
+"""Operations reached through ``POST /servers`` and ``DELETE /servers/{id}``, not an action."""
+
+API_ONLY = ("os-resetState", "lock", "unlock")
+
+
+def action_operations(dialect: str | Dialect = "nova") -> dict[str, tuple[Operation, ...]]:
+    """``{body key: operations}`` for every action the dialect's model performs (``reboot`` has two)."""
+    spec = dialects.get(dialect)
+    table: dict[str, tuple[Operation, ...]] = {}
+    for op in spec.operations:
+        if op.name not in HTTP_VERBS:
+            key = WIRE_KEYS.get(op.action, op.action)
+            table[key] = (*table.get(key, ()), op)
+    return table
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Call:
+    """One action request."""
+
+    cloud: Cloud
+    record: Record
+    key: str
+    args: Any
+    version: Version
+    base: str
+
+    @property
+    def server(self) -> Server:
+        return self.record.server
+
+    def dict_args(self) -> dict[str, Any]:
+        """The action's argument object; null counts as empty, anything else is a 400."""
+        if self.args is None:
+            return {}
+        if not isinstance(self.args, dict):
+            raise bad_request(f"Invalid input for field/attribute {self.key}. Value: {self.args!r}. is not an object")
+        return self.args
+
+    def required(self, field: str) -> Any:
+        args = self.dict_args()
+        if field not in args:
+            raise bad_request(
+                f"Invalid input for field/attribute {self.key}. Value: {self.args!r}. '{field}' is a required property"
+            )
+        return args[field]
+
+
+def _perform(call: Call, operation: str, **kw: Any) -> None:
+    call.cloud.perform(call.record, operation, **kw)
+
+
+def _simple(operation: str, status: int = 202) -> Callable[[Call], Reply]:
+    def handler(call: Call) -> Reply:
+        _perform(call, operation)
+        return status, None, {}
+
+    return handler
+
+
+def _reboot(call: Call) -> Reply:
+    kind = call.required("type")
+    if not isinstance(kind, str) or kind.upper() not in ("SOFT", "HARD"):
+        raise bad_request(
+            f"Invalid input for field/attribute type. Value: {kind}. "
+            "'{kind}' is not one of ['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft']".replace("{kind}", str(kind))
+        )
+    _perform(call, "hard_reboot" if kind.upper() == "HARD" else "reboot")
+    return 202, None, {}
+
+
+def _resize(call: Call) -> Reply:
+    ref = call.required("flavorRef")
+    with call.record.lock:
+        if call.server.may("resize"):
+            try:
+                flavor = call.cloud.flavor(str(ref))
+            except ApiError:
+                raise bad_request("Unable to locate requested flavor.") from None
+            if flavor.id == call.record.flavor.id:
+                raise bad_request("When resizing, instances must change flavor!")
+        else:
+            flavor = None
+        _perform(call, "resize", new_flavor=flavor)
+    return 202, None, {}
+
+
+def _rescue(call: Call) -> Reply:
+    password = call.dict_args().get("adminPass") or secrets.token_urlsafe(9)
+    _perform(call, "rescue")
+    return 200, {"adminPass": password}, {}
+
+
+def _evacuate(call: Call) -> Reply:
+    password = call.dict_args().get("adminPass") or secrets.token_urlsafe(9)
+    _perform(call, "evacuate")
+    return 200, ({"adminPass": password} if call.version < (2, 14) else None), {}
+
+
+def _rebuild(call: Call) -> Reply:
+    from lifecycle.api.views import server_body
+
+    args = call.dict_args()
+    image = call.required("imageRef")
+    with call.record.lock:
+        _perform(call, "rebuild")
+        record = call.record
+        record.image_id = str(image).rstrip("/").rsplit("/", 1)[-1]
+        if isinstance(args.get("name"), str):
+            record.server.name = args["name"]
+        if isinstance(args.get("metadata"), dict):
+            record.metadata = {str(k): str(v) for k, v in args["metadata"].items()}
+        body = server_body(record, call.base, call.version)
+    body["adminPass"] = args.get("adminPass") or record.admin_pass
+    return 202, {"server": body}, {}
+
+
+def _image_reply(call: Call) -> Reply:
+    image_id = secrets.token_hex(16)
+    image_id = f"{image_id[:8]}-{image_id[8:12]}-{image_id[12:16]}-{image_id[16:20]}-{image_id[20:]}"
+    if call.version >= (2, 45):
+        return 202, {"image_id": image_id}, {}
+    return 202, None, {"Location": f"{call.base}/images/{image_id}"}
+
+
+def _create_image(call: Call) -> Reply:
+    call.required("name")
+    _perform(call, "create_image")
+    return _image_reply(call)
+
+
+def _create_backup(call: Call) -> Reply:
+    for field in ("name", "backup_type", "rotation"):
+        call.required(field)
+    _perform(call, "create_backup")
+    return _image_reply(call)
+
+
+def _change_password(call: Call) -> Reply:
+    call.required("adminPass")
+    with call.record.lock:
+        _perform(call, "change_password")
+        # set_admin_password is a synchronous RPC call in Nova: done before the reply.
+        call.cloud.settle(call.record.id)
+    return 202, None, {}
+
+
+def _reset_state(call: Call) -> Reply:
+    state = call.required("state")
+    if state not in ("active", "error"):
+        raise bad_request(
+            f"Invalid input for field/attribute state. Value: {state}. '{state}' is not one of ['active', 'error']"
+        )
+    call.cloud.reset_state(call.record, state)
+    return 202, None, {}
+
+
+def _lock(call: Call) -> Reply:
+    reason = call.dict_args().get("locked_reason") if call.version >= (2, 73) else None
+    with call.record.lock:
+        call.server.lock()
+        call.record.locked_reason = reason
+    return 202, None, {}
+
+
+def _unlock(call: Call) -> Reply:
+    with call.record.lock:
+        call.server.unlock()
+        call.record.locked_reason = None
+    return 202, None, {}
+
+
+_SPECIAL: dict[str, Callable[[Call], Reply]] = {
+    "reboot": _reboot,
+    "resize": _resize,
+    "rescue": _rescue,
+    "evacuate": _evacuate,
+    "rebuild": _rebuild,
+    "createImage": _create_image,
+    "createBackup": _create_backup,
+    "changePassword": _change_password,
+    "confirmResize": _simple("confirm_resize", 204),
+    "os-resetState": _reset_state,
+    "lock": _lock,
+    "unlock": _unlock,
+}
+
+
+def _build() -> dict[str, Callable[[Call], Reply]]:
+    table: dict[str, Callable[[Call], Reply]] = {}
+    for key, ops in action_operations("nova").items():
+        table[key] = _SPECIAL.get(key) or _simple(ops[0].name)
+    for key in API_ONLY:
+        table[key] = _SPECIAL[key]
+    return table
+
+
+ACTIONS: Mapping[str, Callable[[Call], Reply]] = _build()
+"""Body key -> handler, for every action of the Nova model plus the API-only ones."""
+
+
+def run_action(cloud: Cloud, record: Record, body: Any, version: Version, base: str) -> Reply:
+    """Dispatch one action body (``{"reboot": {"type": "SOFT"}}``).
+
+    Raises:
+        ApiError: 400 for a malformed body or unknown action; the model's
+            refusals (:class:`~lifecycle.errors.InvalidStateError`) pass through.
+    """
+    if not isinstance(body, dict) or not body:
+        raise bad_request("Malformed request body")
+    key = next(iter(body))
+    handler = ACTIONS.get(key)
+    if handler is None:
+        raise bad_request(f"There is no such action: {key}")
+    return handler(Call(cloud, record, key, body[key], version, base))

@@ -1,0 +1,435 @@
+"""The WSGI application: Nova's Compute API v2.1 routes over a :class:`~lifecycle.api.cloud.Cloud`.
+
+Plain WSGI, so it runs under the bundled threading server
+(:mod:`lifecycle.api.serve`), any WSGI server, or in-process through a WSGI
+adapter. Every answer carries Nova's headers (request id, the microversion
+echoed) and every error Nova's fault envelope.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+from lifecycle import dialects
+from lifecycle.api import views
+from lifecycle.api.actions import Reply, run_action
+from lifecycle.api.cloud import Cloud, Record
+from lifecycle.api.errors import ApiError, bad_request, fault_body, not_found
+from lifecycle.api.flavors import flavor_body
+from lifecycle.api.versions import MIN_VERSION, Version, negotiate, text, version_doc, versions_list
+from lifecycle.errors import InvalidStateError, LifecycleError
+
+__all__ = ["ComputeApp"]
+
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+
+_REASONS = {200: "OK", 202: "Accepted", 204: "No Content", 300: "Multiple Choices"}
+_SERVER_KEYS = frozenset(
+    {
+        "name",
+        "imageRef",
+        "flavorRef",
+        "adminPass",
+        "metadata",
+        "networks",
+        "OS-DCF:diskConfig",
+        "accessIPv4",
+        "accessIPv6",
+        "personality",
+        "key_name",
+        "availability_zone",
+        "block_device_mapping",
+        "block_device_mapping_v2",
+        "config_drive",
+        "min_count",
+        "max_count",
+        "return_reservation_id",
+        "security_groups",
+        "user_data",
+        "description",
+        "tags",
+        "trusted_image_certificates",
+        "host",
+        "hypervisor_hostname",
+        "hostname",
+    }
+)
+_UPDATE_KEYS = frozenset({"name", "description", "accessIPv4", "accessIPv6", "OS-DCF:diskConfig", "hostname"})
+_MAX_LIMIT = 1000
+_MAX_COUNT = 100
+
+
+class Request:
+    """What a handler needs from the WSGI environ."""
+
+    def __init__(self, environ: Mapping[str, Any], version: Version) -> None:
+        self.method: str = environ.get("REQUEST_METHOD", "GET").upper()
+        self.path: str = environ.get("PATH_INFO", "") or "/"
+        self.query: dict[str, list[str]] = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        host = (
+            environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', '127.0.0.1')}:{environ.get('SERVER_PORT', '80')}"
+        )
+        self.base = f"{environ.get('wsgi.url_scheme', 'http')}://{host}{environ.get('SCRIPT_NAME', '').rstrip('/')}"
+        self.version = version
+        self._environ = environ
+
+    def json(self) -> Any:
+        """The JSON body; 400 ``Malformed request body`` when it is not JSON."""
+        try:
+            length = int(self._environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        raw = self._environ["wsgi.input"].read(length) if length > 0 else b""
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise bad_request("Malformed request body") from None
+
+    def first(self, name: str) -> str | None:
+        values = self.query.get(name)
+        return values[-1] if values else None
+
+
+def _headers_of(environ: Mapping[str, Any]) -> dict[str, str]:
+    return {key[5:].replace("_", "-").lower(): str(value) for key, value in environ.items() if key.startswith("HTTP_")}
+
+
+class ComputeApp:
+    """A fake Nova Compute API (v2.1, microversions up to :data:`~lifecycle.api.versions.MAX_VERSION`).
+
+    Args:
+        cloud: the state to serve (a new instant-pace :class:`Cloud` by default).
+        log_size: how many recent requests :attr:`log` keeps.
+
+    Attributes:
+        cloud: the control handle: seed servers, inject failures, advance tasks.
+        log: recent ``(method, path, status)`` triples, newest last.
+    """
+
+    def __init__(self, cloud: Cloud | None = None, *, log_size: int = 1000) -> None:
+        self.cloud = cloud if cloud is not None else Cloud()
+        self.log: collections.deque[tuple[str, str, int]] = collections.deque(maxlen=log_size)
+        self._routes: list[tuple[re.Pattern[str], dict[str, Callable[..., Reply]]]] = [
+            (re.compile(r"^/?$"), {"GET": self._versions}),
+            (re.compile(r"^/v2\.1/?$"), {"GET": self._version}),
+            (re.compile(r"^/v2\.1/servers/?$"), {"GET": self._list, "POST": self._create}),
+            (re.compile(r"^/v2\.1/servers/detail/?$"), {"GET": self._detail}),
+            (re.compile(r"^/v2\.1/servers/([^/]+)/action/?$"), {"POST": self._action}),
+            (
+                re.compile(r"^/v2\.1/servers/([^/]+)/?$"),
+                {"GET": self._show, "PUT": self._update, "DELETE": self._delete},
+            ),
+            (re.compile(r"^/v2\.1/flavors/?$"), {"GET": self._flavors}),
+            (re.compile(r"^/v2\.1/flavors/detail/?$"), {"GET": self._flavors_detail}),
+            (re.compile(r"^/v2\.1/flavors/([^/]+)/?$"), {"GET": self._flavor}),
+        ]
+
+    # -- WSGI ---------------------------------------------------------------
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        request_id = f"req-{uuid.uuid4()}"
+        version = MIN_VERSION
+        try:
+            version = negotiate(_headers_of(environ))
+            request = Request(environ, version)
+            status, body, extra = self._dispatch(request)
+        except ApiError as exc:
+            status, body, extra = exc.code, fault_body(exc.code, exc.message), exc.headers
+        except InvalidStateError as exc:  # InstanceLockedError too: Nova's 409 with the model's words
+            status, body, extra = 409, fault_body(409, exc.message), {}
+        except LifecycleError as exc:
+            status, body, extra = 400, fault_body(400, str(exc)), {}
+        except Exception as exc:  # a fake must answer, like Nova's FaultWrapper
+            status, body, extra = 500, fault_body(500, f"Unexpected API Error. {type(exc).__name__}: {exc}"), {}
+        payload = b"" if body is None else json.dumps(body).encode()
+        headers = [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(payload))),
+            ("OpenStack-API-Version", f"compute {text(version)}"),
+            ("X-OpenStack-Nova-API-Version", text(version)),
+            ("Vary", "OpenStack-API-Version, X-OpenStack-Nova-API-Version"),
+            ("X-OpenStack-Request-ID", request_id),
+            ("X-Compute-Request-ID", request_id),
+            *extra.items(),
+        ]
+        self.log.append((environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""), status))
+        start_response(f"{status} {_REASONS.get(status, _reason(status))}", headers)
+        return [payload]
+
+    def _dispatch(self, request: Request) -> Reply:
+        for pattern, methods in self._routes:
+            match = pattern.match(request.path)
+            if match is None:
+                continue
+            handler = methods.get(request.method)
+            if handler is None:
+                raise ApiError(405, "The method specified is not allowed for this resource.")
+            return handler(request, *match.groups())
+        raise not_found("The resource could not be found.")
+
+    # -- versions -------------------------------------------------------------
+    def _versions(self, request: Request) -> Reply:
+        return 300, versions_list(request.base), {}
+
+    def _version(self, request: Request) -> Reply:
+        return 200, version_doc(request.base), {}
+
+    # -- servers --------------------------------------------------------------
+    def _select(self, request: Request, detail: bool) -> Reply:
+        records = _filter(self.cloud.records(), request)
+        limit_text, marker = request.first("limit"), request.first("marker")
+        if marker is not None:
+            ids = [r.id for r in records]
+            if marker not in ids:
+                raise bad_request(f"marker [{marker}] not found")
+            records = records[ids.index(marker) + 1 :]
+        limit = _MAX_LIMIT
+        if limit_text is not None:
+            if not limit_text.isdigit():
+                raise bad_request(f"Invalid input for query parameters limit. Value: {limit_text}.")
+            limit = min(int(limit_text), _MAX_LIMIT)
+        page = records[:limit]
+        if detail:
+            items = self.cloud.read_many(page, lambda r: views.server_body(r, request.base, request.version))
+        else:
+            items = self.cloud.read_many(page, lambda r: views.server_summary(r, request.base))
+        body: dict[str, Any] = {"servers": items}
+        if page and len(page) == limit and len(records) > limit:
+            query = {k: v[-1] for k, v in request.query.items() if k != "marker"}
+            query.update(limit=str(limit), marker=page[-1].id)
+            path = "servers/detail" if detail else "servers"
+            body["servers_links"] = [{"rel": "next", "href": f"{request.base}/v2.1/{path}?{urlencode(query)}"}]
+        return 200, body, {}
+
+    def _list(self, request: Request) -> Reply:
+        return self._select(request, detail=False)
+
+    def _detail(self, request: Request) -> Reply:
+        return self._select(request, detail=True)
+
+    def _show(self, request: Request, server_id: str) -> Reply:
+        body = self.cloud.read(
+            self.cloud.record(server_id), lambda r: views.server_body(r, request.base, request.version)
+        )
+        return 200, {"server": body}, {}
+
+    def _create(self, request: Request) -> Reply:
+        spec = _create_spec(request.json(), request.version)
+        flavor_ref = str(spec["flavorRef"])
+        try:
+            flavor = self.cloud.flavor(flavor_ref)
+        except ApiError:
+            raise bad_request("Invalid flavorRef provided.") from None
+        image = str(spec.get("imageRef") or "").rstrip("/").rsplit("/", 1)[-1]
+        bdm = spec.get("block_device_mapping_v2") or spec.get("block_device_mapping")
+        if not image and not bdm:
+            raise bad_request(
+                "Block Device Mapping is Invalid: Boot sequence for the instance and image/block device "
+                "mapping combination is not valid."
+            )
+        count = int(spec.get("max_count", 1))
+        first: Record | None = None
+        for n in range(1, count + 1):
+            name = spec["name"] if count == 1 else f"{spec['name']}-{n}"
+            record = self.cloud.boot(
+                name=name,
+                flavor=flavor,
+                image_id=image,
+                networks=spec.get("networks", "auto"),
+                metadata=dict(spec.get("metadata") or {}),
+                key_name=spec.get("key_name"),
+                description=spec.get("description"),
+                tags=list(spec.get("tags") or []),
+                access_ipv4=spec.get("accessIPv4", ""),
+                access_ipv6=spec.get("accessIPv6", ""),
+                availability_zone=spec.get("availability_zone") or "nova",
+                config_drive="True" if spec.get("config_drive") else "",
+                **({"admin_pass": spec["adminPass"]} if spec.get("adminPass") else {}),
+            )
+            first = first or record
+        assert first is not None
+        if spec.get("return_reservation_id"):
+            return 202, {"reservation_id": f"r-{first.id[:8]}"}, {}
+        body = {
+            "server": {
+                "id": first.id,
+                "links": views.server_links(request.base, first.id),
+                "OS-DCF:diskConfig": spec.get("OS-DCF:diskConfig", "MANUAL"),
+                "security_groups": [{"name": "default"}],
+                "adminPass": first.admin_pass,
+            }
+        }
+        return 202, body, {"Location": f"{request.base}/v2.1/servers/{first.id}"}
+
+    def _update(self, request: Request, server_id: str) -> Reply:
+        body = request.json()
+        spec = body.get("server") if isinstance(body, dict) else None
+        if not isinstance(spec, dict):
+            raise bad_request("Invalid input for field/attribute server. 'server' is a required property")
+        unknown = sorted(set(spec) - _UPDATE_KEYS)
+        if unknown:
+            raise bad_request(_additional(unknown))
+        record = self.cloud.record(server_id)
+        with record.lock:
+            if "name" in spec:
+                record.server.name = _name(spec["name"])
+            if "description" in spec:
+                record.description = spec["description"]
+            record.access_ipv4 = spec.get("accessIPv4", record.access_ipv4)
+            record.access_ipv6 = spec.get("accessIPv6", record.access_ipv6)
+            return 200, {"server": views.server_body(record, request.base, request.version)}, {}
+
+    def _delete(self, request: Request, server_id: str) -> Reply:
+        record = self.cloud.record(server_id)
+        self.cloud.perform(record, "delete")
+        return 204, None, {}
+
+    def _action(self, request: Request, server_id: str) -> Reply:
+        body = request.json()
+        record = self.cloud.record(server_id)
+        return run_action(self.cloud, record, body, request.version, request.base)
+
+    # -- flavors --------------------------------------------------------------
+    def _flavors(self, request: Request) -> Reply:
+        items = [flavor_body(f, request.base, request.version, detail=False) for f in self.cloud.flavors.values()]
+        return 200, {"flavors": items}, {}
+
+    def _flavors_detail(self, request: Request) -> Reply:
+        items = [flavor_body(f, request.base, request.version, detail=True) for f in self.cloud.flavors.values()]
+        return 200, {"flavors": items}, {}
+
+    def _flavor(self, request: Request, flavor_id: str) -> Reply:
+        flavor = self.cloud.flavor(flavor_id)
+        return 200, {"flavor": flavor_body(flavor, request.base, request.version, detail=True)}, {}
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+def _additional(keys: list[str]) -> str:
+    listed = ", ".join(repr(k) for k in keys)
+    verb = "was" if len(keys) == 1 else "were"
+    return f"Additional properties are not allowed ({listed} {verb} unexpected)"
+
+
+def _name(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > 255:
+        raise bad_request(f"Invalid input for field/attribute name. Value: {value}. is not a valid name")
+    return value
+
+
+def _create_spec(body: Any, version: Version) -> dict[str, Any]:
+    """The ``server`` object of a create body, validated as Nova's ``servers.create`` schema does."""
+    spec = body.get("server") if isinstance(body, dict) else None
+    if not isinstance(spec, dict):
+        raise bad_request("Invalid input for field/attribute server. 'server' is a required property")
+    unknown = sorted(set(spec) - _SERVER_KEYS)
+    if unknown:
+        raise bad_request(_additional(unknown))
+    for field in ("name", "flavorRef"):
+        if field not in spec:
+            raise bad_request(f"Invalid input for field/attribute server. '{field}' is a required property")
+    _name(spec["name"])
+    if "networks" not in spec:
+        if version >= (2, 37):
+            raise bad_request("Invalid input for field/attribute server. 'networks' is a required property")
+    else:
+        nets = spec["networks"]
+        if version >= (2, 37) and isinstance(nets, str):
+            if nets not in ("none", "auto"):
+                raise bad_request(
+                    f"Invalid input for field/attribute networks. Value: {nets}. '{nets}' is not one of "
+                    "['none', 'auto']"
+                )
+        elif not isinstance(nets, list) or not all(isinstance(n, dict) for n in nets):
+            raise bad_request(f"Invalid input for field/attribute networks. Value: {nets}. is not valid")
+    metadata = spec.get("metadata")
+    if metadata is not None and (
+        not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values())
+    ):
+        raise bad_request("Invalid input for field/attribute metadata. Value: metadata values must be strings")
+    for field in ("min_count", "max_count"):
+        value = spec.get(field, 1)
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= _MAX_COUNT:
+            raise bad_request(f"Invalid input for field/attribute {field}. Value: {value}.")
+    if spec.get("min_count", 1) > spec.get("max_count", spec.get("min_count", 1)):
+        raise bad_request("min_count must be <= max_count")
+    if "max_count" not in spec:
+        spec = {**spec, "max_count": spec.get("min_count", 1)}
+    return spec
+
+
+def _status_filter(values: list[str]) -> tuple[set[Any], set[Any] | None]:
+    """Nova's ``task_and_vm_state_from_status`` over the dialect's own status table.
+
+    A status a vm_state shows by *default* filters on vm_state only, so
+    ``?status=ACTIVE`` matches every active server, rebooting ones included.
+    """
+    spec = dialects.get("nova")
+    wanted = {v.strip().upper() for v in values}
+    vms: set[Any] = set()
+    tasks: set[Any] = set()
+    default = False
+    for vm, status in spec.status_defaults.items():
+        if status.value in wanted:
+            vms.add(vm)
+            default = True
+    for vm, row in spec.status_rows.items():
+        for task, status in row.items():
+            if status.value in wanted:
+                vms.add(vm)
+                tasks.add(task)
+    return vms, None if default else tasks
+
+
+def _filter(records: list[Record], request: Request) -> list[Record]:
+    """Apply the list filters Nova applies in ``servers.py:_get_servers`` (the ones clients use)."""
+    query = request.query
+    statuses = [s for value in query.get("status", []) for s in value.split(",") if s]
+    if statuses:
+        vms, tasks = _status_filter(statuses)
+        if not vms:
+            if request.version >= (2, 38):
+                raise bad_request("Invalid status value")
+            return []
+        records = [r for r in records if r.server.vm_state in vms and (tasks is None or r.server.task_state in tasks)]
+    name = request.first("name")
+    if name:
+        try:
+            pattern = re.compile(name)
+        except re.error:
+            raise bad_request(f"Invalid regular expression for name filter: {name}") from None
+        records = [r for r in records if pattern.search(r.server.name)]
+    for field in ("vm_state", "task_state"):
+        values = query.get(field)
+        if values:
+            wanted = {None if v in ("", "null", "None", "none") else v for v in values}
+            records = [r for r in records if _value(getattr(r.server, field)) in wanted]
+    power = query.get("power_state")
+    if power:
+        records = [r for r in records if str(int(r.server.power_state)) in power]
+    image = request.first("image")
+    if image:
+        records = [r for r in records if r.image_id == image.rstrip("/").rsplit("/", 1)[-1]]
+    flavor = request.first("flavor")
+    if flavor:
+        records = [r for r in records if r.flavor.id == flavor.rstrip("/").rsplit("/", 1)[-1]]
+    deleted = request.first("deleted")
+    if deleted is not None and deleted.lower() in ("true", "1", "yes"):
+        records = []  # deleted rows are gone in this fake (Nova keeps them for admins only)
+    return records
+
+
+def _value(state: Any) -> str | None:
+    return None if state is None else str(state.value)

@@ -1,0 +1,375 @@
+"""The state behind the fake API, and the handle tests drive it with.
+
+The servers live in a :class:`~lifecycle.fleet.Fleet`, which owns time: an
+accepted request starts its first task now and the fleet takes the other steps
+when its clock reaches them. A :class:`Record` adds what the API shows about a
+server beyond its state (name, flavor, image, timestamps). The pace decides
+how the clock moves:
+
+* ``instant`` (default): a virtual clock that moves when clients look. Each
+  read of a busy server renders it, then moves the clock to that server's next
+  step, so every GET shows the next state and polling loops finish at once.
+  A request refused with 409 counts as a read, so retry loops finish too.
+* ``manual``: a virtual clock that moves only on :meth:`Cloud.advance`.
+* ``wall``: real time, with Nova-shaped but short durations (a boot ~2 s).
+
+Concurrent requests on one server serialise in the fleet's check-and-set, as
+Nova's ``instance.save(expected_task_state=...)`` does: of two concurrent
+reboots one wins and the other gets 409. API-side bookkeeping of a server is
+done under its record's lock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import secrets
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+from lifecycle.api.errors import ApiError, not_found
+from lifecycle.api.flavors import DEFAULT_FLAVORS, Flavor
+from lifecycle.clock import Clock, VirtualClock, WallClock
+from lifecycle.durations import Durations, DurationSpec
+from lifecycle.errors import InvalidStateError
+from lifecycle.faults import FaultRule
+from lifecycle.fleet import Fleet, FleetServer
+from lifecycle.states import PowerState, TaskState, VmState
+
+__all__ = ["PACES", "Cloud", "Record"]
+
+PACES = ("instant", "manual", "wall")
+"""How task steps advance (see the module docstring)."""
+
+WALL_SCALE = 0.05
+"""Default scale of the fleet's durations at ``wall`` pace: a boot takes ~2 s, a resize ~4 s."""
+
+T = TypeVar("T")
+
+
+def now() -> datetime.datetime:
+    """The current UTC time (the API's timestamps)."""
+    return datetime.datetime.now(datetime.UTC)
+
+
+@dataclasses.dataclass(eq=False)
+class Record:
+    """One server as the API knows it: the fleet's server plus what the API shows about it."""
+
+    server: FleetServer
+    flavor: Flavor
+    image_id: str = ""
+    networks: Any = "none"
+    metadata: dict[str, str] = dataclasses.field(default_factory=dict)
+    created: datetime.datetime = dataclasses.field(default_factory=now)
+    updated: datetime.datetime = dataclasses.field(default_factory=now)
+    launched_at: datetime.datetime | None = None
+    admin_pass: str = dataclasses.field(default_factory=lambda: secrets.token_urlsafe(9))
+    key_name: str | None = None
+    description: str | None = None
+    tags: list[str] = dataclasses.field(default_factory=list)
+    access_ipv4: str = ""
+    access_ipv6: str = ""
+    availability_zone: str = "nova"
+    config_drive: str = ""
+    locked_reason: str | None = None
+    fault: dict[str, Any] | None = None
+    index: int = 0
+    operation: str | None = None
+    """The last operation requested (names the fault, settles the flavor)."""
+    new_flavor: Flavor | None = None
+    old_flavor: Flavor | None = None
+    seen: int = -1
+    """The fleet node last synced into this record (a change of node bumps ``updated``)."""
+    lock: threading.RLock = dataclasses.field(default_factory=threading.RLock, repr=False)
+
+    @property
+    def id(self) -> str:
+        """The server's UUID."""
+        return self.server.id
+
+    @property
+    def gone(self) -> bool:
+        """The server reached DELETED: Nova has destroyed the row, the API answers 404."""
+        return self.server.vm_state is VmState.DELETED
+
+
+class Cloud:
+    """The servers and flavors behind one fake Compute endpoint; the control handle of tests.
+
+    Args:
+        pace: ``"instant"`` (default), ``"manual"`` or ``"wall"`` (see the module docstring).
+        durations: step durations for the fleet (:mod:`lifecycle.durations`);
+            at ``wall`` pace the defaults are scaled by :data:`WALL_SCALE`.
+        speed: at ``wall`` pace, simulated seconds per real second.
+        flavors: the flavors offered (DevStack's by default).
+        seed: seeds the fleet (ids, fault chances), for reproducible runs.
+        **settings: cloud options (:class:`~lifecycle.settings.Settings`), e.g.
+            ``reclaim_instance_interval=3600`` makes DELETE a soft delete.
+
+    Attributes:
+        fleet: the :class:`~lifecycle.fleet.Fleet` holding the servers.
+        clock: its clock (``cloud.clock.advance(30)`` at manual pace).
+    """
+
+    def __init__(
+        self,
+        *,
+        pace: str = "instant",
+        durations: Durations | DurationSpec | None = None,
+        speed: float = 1.0,
+        flavors: Iterable[Flavor] = DEFAULT_FLAVORS,
+        seed: int | str | None = None,
+        **settings: Any,
+    ) -> None:
+        if pace not in PACES:
+            raise ValueError(f"unknown pace {pace!r}; valid choices: {', '.join(PACES)}")
+        self.pace = pace
+        clock: Clock = WallClock(speed) if pace == "wall" else VirtualClock()
+        if pace == "wall" and not isinstance(durations, Durations):
+            durations = Durations(durations, scale=WALL_SCALE)
+        self.fleet = Fleet(clock=clock, durations=durations, seed=seed, history=False, events=False, **settings)
+        self.clock = clock
+        self.settings = self.fleet.settings
+        self.flavors: dict[str, Flavor] = {f.id: f for f in flavors}
+        self._records: dict[str, Record] = {}
+        self._lock = threading.Lock()
+        self._counter = 0
+
+    # -- lookup -------------------------------------------------------------
+    def flavor(self, ref: str) -> Flavor:
+        """The flavor with id ``ref`` (a flavor URL's last segment also works).
+
+        Raises:
+            ApiError: 404 when there is none.
+        """
+        key = str(ref).rstrip("/").rsplit("/", 1)[-1]
+        found = self.flavors.get(key)
+        if found is None:
+            raise not_found(f"Flavor {key} could not be found.")
+        return found
+
+    def record(self, server_id: str) -> Record:
+        """The record of a live server (by id only: Nova's ``GET /servers/NAME`` is a 404).
+
+        Raises:
+            ApiError: 404 itemNotFound, worded as Nova's ``InstanceNotFound``.
+        """
+        self.fleet.tick()
+        found = self._records.get(server_id)
+        if found is None or found.gone:
+            if found is not None:
+                self._forget(found)
+            raise not_found(f"Instance {server_id} could not be found.")
+        return found
+
+    def records(self) -> list[Record]:
+        """Every live server, newest first (Nova's default sort: created_at desc)."""
+        self.fleet.tick()
+        with self._lock:
+            found = list(self._records.values())
+        live = []
+        for record in found:
+            if record.gone:
+                self._forget(record)
+            else:
+                live.append(record)
+        return sorted(live, key=lambda r: r.index, reverse=True)
+
+    def server(self, server_id: str) -> FleetServer:
+        """The model of a server, to inspect (``.status``, ``.pair``) or drive directly."""
+        return self.record(server_id).server
+
+    def __iter__(self) -> Iterator[FleetServer]:
+        return iter([r.server for r in self.records()])
+
+    def __len__(self) -> int:
+        return len(self.records())
+
+    # -- API-side changes -----------------------------------------------------
+    def boot(self, *, name: str, flavor: Flavor, **fields: Any) -> Record:
+        """Create a server through Nova's ``create`` (it starts BUILD/scheduling)."""
+        record = self._register(self.fleet.create(name), flavor, fields)
+        record.operation = "create"
+        return record
+
+    def perform(self, record: Record, operation: str, *, new_flavor: Flavor | None = None) -> None:
+        """Request ``operation`` on a server; raises the model's errors (409 material).
+
+        ``new_flavor`` is the flavor a resize switches to once it reaches VERIFY_RESIZE.
+        """
+        with record.lock:
+            self._sync(record)
+            try:
+                record.server.perform(operation)
+            except InvalidStateError:
+                if self.pace == "instant":
+                    # A refused request is a look at the server too: retry loops make progress.
+                    self._step_soon(record.server)
+                raise
+            record.operation, record.new_flavor = operation, new_flavor
+            record.fault = None
+            self._sync(record)
+
+    def read(self, record: Record, render: Callable[[Record], T]) -> T:
+        """A client reads a server: render it, then (``instant`` pace) let its next step happen.
+
+        Raises:
+            ApiError: 404 once the server is gone.
+        """
+        with record.lock:
+            if record.gone:
+                self._forget(record)
+                raise not_found(f"Instance {record.id} could not be found.")
+            self._sync(record)
+            result = render(record)
+        if self.pace == "instant":
+            self._step_soon(record.server)
+        return result
+
+    def read_many(self, records: list[Record], render: Callable[[Record], T]) -> list[T]:
+        """:meth:`read` for a listing; servers that vanished meanwhile are left out."""
+        out = []
+        for record in records:
+            try:
+                out.append(self.read(record, render))
+            except ApiError:
+                continue
+        return out
+
+    def reset_state(self, record: Record, vm_state: VmState | str) -> None:
+        """Nova's ``os-resetState``: force ``vm_state``, clear the task, keep the power state."""
+        with record.lock:
+            self.fleet.set_state(record.server, vm_state, None, record.server.power_state)
+            record.operation = None
+            self._sync(record)
+
+    # -- control (tests) ------------------------------------------------------
+    def advance(self, seconds: float) -> None:
+        """Let ``seconds`` of cloud time pass (``manual`` pace; a ``wall`` clock sleeps)."""
+        self.fleet.advance(seconds)
+
+    def settle(self, server_id: str | None = None) -> None:
+        """Let time pass until no task runs (or until one server's task ends)."""
+        if server_id is None:
+            self.fleet.run_until_idle()
+            return
+        server = self.record(server_id).server
+        for _ in range(1_000):
+            due = server.due
+            if not server.busy or due is None:
+                return
+            self._advance_to(due)
+
+    def fail_next(self, server_id: str, operation: str, at_step: int | str | None = None) -> FaultRule:
+        """Make the next run of ``operation`` on a server fail, leaving it where Nova does (ERROR, or task cleared).
+
+        ``at_step`` is the step index (0: the first task) or the task_state it
+        fails in (default: the first); see :meth:`lifecycle.fleet.Fleet.inject_failure`.
+        """
+        return self.fleet.inject_failure(operation, server=self.record(server_id).server, at_step=at_step, times=1)
+
+    def seed(
+        self,
+        vm_state: VmState | str = "active",
+        task_state: TaskState | str | None = None,
+        power_state: PowerState | int | str | None = None,
+        *,
+        name: str | None = None,
+        server_id: str | None = None,
+        flavor: str = "1",
+        image: str = "cirros",
+        locked: bool = False,
+        launched: bool | None = None,
+        **fields: Any,
+    ) -> str:
+        """Put a server straight into any state the model has; returns its id.
+
+        A server seeded inside a task carries on with that task's remaining steps.
+        ``fields`` set :class:`Record` fields (``metadata``, ``networks``, ``key_name``...).
+        """
+        server = self.fleet.create(
+            name,
+            vm_state=vm_state,
+            task_state=task_state,
+            power_state=power_state,
+            id=server_id,
+            locked=locked,
+            launched=launched,
+        )
+        record = self._register(server, self.flavor(flavor), {"image_id": image, **fields})
+        if server.launched:
+            record.launched_at = record.created
+        return server.id
+
+    def remove(self, server_id: str) -> None:
+        """Drop a server without any lifecycle (as if its row vanished)."""
+        record = self._records.get(server_id)
+        if record is not None:
+            self._forget(record)
+
+    def reset(self) -> None:
+        """Forget every server."""
+        for record in list(self._records.values()):
+            self._forget(record)
+
+    # -- internals ----------------------------------------------------------
+    def _register(self, server: FleetServer, flavor: Flavor, fields: dict[str, Any]) -> Record:
+        record = Record(server=server, flavor=flavor, **fields)
+        with self._lock:
+            self._counter += 1
+            record.index = self._counter
+            self._records[record.id] = record
+        return record
+
+    def _forget(self, record: Record) -> None:
+        with self._lock:
+            if self._records.get(record.id) is not record:
+                return
+            del self._records[record.id]
+        if record.server in self.fleet:
+            self.fleet.remove(record.server)
+
+    def _advance_to(self, when: float) -> None:
+        clock = self.clock
+        if isinstance(clock, VirtualClock):
+            clock.advance_to(when)
+        else:
+            clock.sleep(max(0.0, when - clock.now()))
+            self.fleet.tick()
+
+    def _step_soon(self, server: FleetServer) -> None:
+        """Move the virtual clock to the server's next task step, if a task runs."""
+        due = server.due
+        if due is not None and server.busy:
+            self._advance_to(due)
+
+    def _sync(self, record: Record) -> None:
+        """Bring the API's data in line with the fleet's state (record lock held)."""
+        server = record.server
+        node = server.node
+        if node == record.seen:
+            return
+        record.seen = node
+        record.updated = now()
+        if server.launched and record.launched_at is None:
+            record.launched_at = record.updated
+        if server.vm_state is VmState.ERROR and record.fault is None:
+            action = record.operation or "the last operation"
+            record.fault = {
+                "code": 500,
+                "created": record.updated.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "message": (f"Failed to {action} instance {record.id}"),
+            }
+        if server.busy:
+            return
+        # A task ended: settle the flavor as Nova's resize, confirm and revert do.
+        op = record.operation
+        if server.vm_state is VmState.RESIZED:
+            if record.new_flavor is not None:
+                record.old_flavor, record.flavor, record.new_flavor = record.flavor, record.new_flavor, None
+        elif op == "revert_resize" and record.old_flavor is not None:
+            record.flavor, record.old_flavor = record.old_flavor, None
+        else:
+            record.old_flavor = record.new_flavor = None

@@ -1,0 +1,128 @@
+"""Server bodies as Nova renders them (``nova/api/openstack/compute/views/servers.py``).
+
+Fields appear from the microversion that introduced them, so a client pinned
+to an old microversion sees the old shape.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from typing import Any
+
+from lifecycle.api.cloud import Record
+from lifecycle.api.flavors import server_flavor_body
+from lifecycle.api.versions import Version
+from lifecycle.states import Status
+
+__all__ = ["addresses", "server_body", "server_links", "server_summary"]
+
+_PROGRESS = frozenset({Status.ACTIVE, Status.BUILD, Status.REBUILD, Status.RESIZE, Status.VERIFY_RESIZE})
+_TENANT = "6f70656e737461636b20342065766572"
+_USER = "fake"
+
+
+def stamp(moment: datetime.datetime | None) -> str | None:
+    """``created``/``updated`` format: seconds and ``Z``."""
+    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def usage_stamp(moment: datetime.datetime | None) -> str | None:
+    """``OS-SRV-USG:*`` format: microseconds, no zone (Nova's own quirk)."""
+    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def server_links(base: str, server_id: str) -> list[dict[str, str]]:
+    """``self`` and ``bookmark`` links of a server."""
+    return [
+        {"rel": "self", "href": f"{base}/v2.1/servers/{server_id}"},
+        {"rel": "bookmark", "href": f"{base}/servers/{server_id}"},
+    ]
+
+
+def addresses(record: Record) -> dict[str, list[dict[str, Any]]]:
+    """One fixed IPv4 per network; none for ``networks: "none"``."""
+    nets = record.networks
+    if nets in ("none", None, []):
+        return {}
+    names = ["private"] if nets == "auto" else [str(n.get("uuid") or n.get("port") or "private") for n in nets]
+    digest = hashlib.sha256(record.id.encode()).digest()
+    mac = "fa:16:3e:" + ":".join(f"{b:02x}" for b in digest[:3])
+    return {
+        name: [
+            {
+                "version": 4,
+                "addr": f"10.{i}.{digest[3]}.{digest[4] % 250 + 2}",
+                "OS-EXT-IPS:type": "fixed",
+                "OS-EXT-IPS-MAC:mac_addr": mac,
+            }
+        ]
+        for i, name in enumerate(names)
+    }
+
+
+def server_summary(record: Record, base: str) -> dict[str, Any]:
+    """An entry of ``GET /servers``: id, name and links only."""
+    return {"id": record.id, "name": record.server.name, "links": server_links(base, record.id)}
+
+
+def server_body(record: Record, base: str, version: Version) -> dict[str, Any]:
+    """The full body of ``GET /servers/{id}`` and of each ``GET /servers/detail`` entry."""
+    server = record.server
+    status = server.status
+    vm, task = server.vm_state, server.task_state
+    host_id = hashlib.sha224(f"{_TENANT}compute-1".encode()).hexdigest() if server.launched else ""
+    body: dict[str, Any] = {
+        "id": record.id,
+        "name": server.name,
+        "status": "UNKNOWN" if status is None else status.value,
+        "tenant_id": _TENANT,
+        "user_id": _USER,
+        "metadata": dict(record.metadata),
+        "hostId": host_id,
+        "image": {"id": record.image_id, "links": [{"rel": "bookmark", "href": f"{base}/images/{record.image_id}"}]}
+        if record.image_id
+        else "",
+        "flavor": server_flavor_body(record.flavor, base, version),
+        "created": stamp(record.created),
+        "updated": stamp(record.updated),
+        "addresses": addresses(record),
+        "accessIPv4": record.access_ipv4,
+        "accessIPv6": record.access_ipv6,
+        "links": server_links(base, record.id),
+        "OS-DCF:diskConfig": "MANUAL",
+        "OS-EXT-AZ:availability_zone": record.availability_zone if server.launched else "",
+        "config_drive": record.config_drive,
+        "key_name": record.key_name,
+        "OS-SRV-USG:launched_at": usage_stamp(record.launched_at),
+        "OS-SRV-USG:terminated_at": None,
+        "OS-EXT-STS:task_state": None if task is None else task.value,
+        "OS-EXT-STS:vm_state": None if vm is None else vm.value,
+        "OS-EXT-STS:power_state": int(server.power_state),
+        "os-extended-volumes:volumes_attached": [],
+    }
+    if status in _PROGRESS:
+        body["progress"] = 100 if server.task_state is None and status is not Status.BUILD else 0
+    if record.networks not in ("none", None, []):
+        body["security_groups"] = [{"name": "default"}]
+    if status is Status.ERROR and record.fault is not None:
+        body["fault"] = dict(record.fault)
+    if version >= (2, 9):
+        body["locked"] = server.locked
+    if version >= (2, 16):
+        body["host_status"] = "UP" if server.launched else ""
+    if version >= (2, 19):
+        body["description"] = record.description
+    if version >= (2, 26):
+        body["tags"] = list(record.tags)
+    if version >= (2, 63):
+        body["trusted_image_certificates"] = None
+    if version >= (2, 71):
+        body["server_groups"] = []
+    if version >= (2, 73):
+        body["locked_reason"] = record.locked_reason
+    if version >= (2, 96):
+        body["pinned_availability_zone"] = None
+    if version >= (2, 100):
+        body["scheduler_hints"] = {}
+    return body
