@@ -4,8 +4,7 @@ Run: ``python examples/rolling_resize.py``. The campaign resizes five servers at
 time, waits for each batch, confirms the resizes that reached VERIFY_RESIZE and
 repairs the ones that failed (ERROR) with a hard reboot, which leaves them on
 the old flavor. It prints one row per batch and a final tally, then validates
-its own event log with :func:`lifecycle.check_trace` when this version of the
-library has it.
+its own event log with :func:`lifecycle.check_trace`.
 
 Everything runs on a virtual clock: about 20 minutes of cloud time, no sleeping,
 and the same output for the same seed.
@@ -51,13 +50,9 @@ def rolling_resize(fleet: Fleet, servers: Sequence[FleetServer], batch: int) -> 
     return rows
 
 
-def validate(fleet: Fleet) -> str:
-    """Check the simulated run with the trace validator, if this version of the library has one."""
-    check_trace = getattr(lifecycle, "check_trace", None)
-    if check_trace is None:
-        return "event log not validated: lifecycle.check_trace is not available in this version"
-    result = check_trace(fleet.events.snapshots(), dialect=fleet.dialect.name)
-    return f"check_trace on {len(fleet.events)} snapshots: {result}"
+def validate(fleet: Fleet) -> lifecycle.TraceReport:
+    """Check the simulated run with the trace validator: every change must be one the model explains."""
+    return lifecycle.check_trace(fleet.events.snapshots(), dialect=fleet.dialect.name)
 
 
 def main() -> None:
@@ -80,7 +75,11 @@ def main() -> None:
         f"now {', '.join(f'{n} {status}' for status, n in fleet.status_counts().items())}"
     )
     print(f"{len(fleet.events)} events logged")
-    print(validate(fleet))
+    report = validate(fleet)
+    verdict = "valid" if report.ok else f"INVALID: {len(report.unexplained)} unexplained change(s)"
+    print(f"check_trace on {report.observations} snapshots of {len(report.servers)} servers: {verdict}")
+    if not report.ok:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ def test_campaign_prints_a_table_and_ends_all_active(capsys: pytest.CaptureFixtu
     assert sum(1 for line in out.splitlines() if line[:5].strip().isdigit()) == 10
     assert "45 resized, 5 failed and repaired" in out
     assert "now 50 ACTIVE" in out
-    assert "check_trace" in out
+    assert "check_trace on 355 snapshots of 50 servers: valid" in out
 
 
 def test_campaign_event_log_is_a_consistent_trace() -> None:
