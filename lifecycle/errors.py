@@ -19,7 +19,6 @@ fields, so nobody has to parse it.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 __all__ = [
@@ -44,6 +43,8 @@ class UnknownNameError(LifecycleError, ValueError):
     """A name outside the vocabulary: says what it is, the valid choices and the closest ones."""
 
     def __init__(self, kind: str, value: object, choices: Iterable[str]) -> None:
+        import difflib  # only on the error path: keeps `import lifecycle` light
+
         self.kind = kind
         self.value = value
         self.choices: tuple[str, ...] = tuple(choices)
