@@ -223,10 +223,11 @@ class Server:
                 state="True",
                 allowed=[o for o in self.allowed_operations() if not self.operation(o).checks_lock],
             )
+        previous, self.pending = self.pending, op.then  # set first: a 0 s task may end inside _fire
         if not self._fire(op.name):
+            self.pending = previous
             raise self._refusal(op)
-        self.pending = op.then
-        self._next_pending()
+        self.run_pending()
 
     def fire(self, trigger: str) -> None:
         """Request an operation, or take the task event ``advance`` or ``fail``: one step of a sequence.
@@ -242,7 +243,7 @@ class Server:
         elif trigger == FAIL:
             self.pending = ()
         else:
-            self._next_pending()
+            self.run_pending()
 
     def advance(self) -> None:
         """Take one step of the running task.
@@ -255,11 +256,11 @@ class Server:
     def settle(self) -> int:
         """Run the current task (and the rest of a composite request) to its end; returns the steps taken."""
         steps = 0
-        while self._fire(ADVANCE) or self._next_pending():
+        while self._fire(ADVANCE) or self.run_pending():
             steps += 1
         return steps
 
-    def _next_pending(self) -> bool:
+    def run_pending(self) -> bool:
         """Request the next operation of a composite once the task before it has ended; whether one started.
 
         The cloud makes this request itself, so the lock is not checked. If the
