@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from lifecycle.events import Event, EventLog
     from lifecycle.faults import FaultRule
     from lifecycle.fleet import ApplyResult, Fleet, FleetServer
+    from lifecycle.jobs import Job, JobRequestError, Jobs, JobStatus, SubJob
     from lifecycle.paths import plan, reachable
     from lifecycle.sequence import CheckResult, check
     from lifecycle.server import Server
@@ -65,12 +66,17 @@ __all__ = [
     "FleetServer",
     "InstanceLockedError",
     "InvalidStateError",
+    "Job",
+    "JobRequestError",
+    "JobStatus",
+    "Jobs",
     "LifecycleError",
     "PowerState",
     "Server",
     "ServerNotFoundError",
     "Settings",
     "Status",
+    "SubJob",
     "TaskState",
     "TraceReport",
     "UnknownDialectError",
@@ -99,7 +105,12 @@ _LAZY = {
     "FaultRule": "lifecycle.faults",
     "Fleet": "lifecycle.fleet",
     "FleetServer": "lifecycle.fleet",
+    "Job": "lifecycle.jobs",
+    "JobRequestError": "lifecycle.jobs",
+    "JobStatus": "lifecycle.jobs",
+    "Jobs": "lifecycle.jobs",
     "Server": "lifecycle.server",
+    "SubJob": "lifecycle.jobs",
     "TraceReport": "lifecycle.trace",
     "VirtualClock": "lifecycle.clock",
     "WallClock": "lifecycle.clock",

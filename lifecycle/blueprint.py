@@ -124,6 +124,7 @@ def _source_pairs(op: Operation, vm: VmState | None, pairs: Iterable[Pair]) -> l
     return [(vm, t) for t in tasks if t in op.task_states]
 
 
+_FAILURE_DEST: dict[Failure, Pair] = {Failure.ERROR: (VmState.ERROR, None), Failure.DELETE: (VmState.DELETED, None)}
 _GUARD_CASES = tuple(itertools.product((False, True), repeat=2))
 
 
@@ -195,7 +196,7 @@ def _expand(dialect: Dialect, settings: Settings) -> tuple[list[Pair], list[Edge
                     )
                 )
                 failure = route.steps[index].failure or op.failure
-                dest: Pair = (VmState.ERROR, None) if failure is Failure.ERROR else (here[0], None)
+                dest: Pair = _FAILURE_DEST.get(failure, (here[0], None))
                 add(Edge(FAIL, here, dest, None, None, None, None, "failure", op.name))
     return list(pairs), list(edges.values()), problems
 
@@ -242,6 +243,7 @@ def _check(dialect: Dialect, settings: Settings, pairs: list[Pair], edges: list[
                             f"launched={launched}) but {len(matching)} routes apply under {settings}"
                         )
 
+    problems += _check_then(dialect, settings)
     reachable = _reachable(edges, [(None, None)])
     stepping = {e.source for e in edges if e.kind == "step"}
     for vm, task in sorted(reachable - stepping, key=pair_name):
@@ -251,6 +253,49 @@ def _check(dialect: Dialect, settings: Settings, pairs: list[Pair], edges: list[
         for vm, task in sorted(reachable, key=pair_name):
             if vm is not None and dialect.status(vm, task) is Status.UNKNOWN:
                 problems.append(f"{pair_name((vm, task))} is reachable but shows UNKNOWN")
+    return problems
+
+
+def _route_end(route: Route, source: VmState | None, power: PowerState) -> tuple[Pair, PowerState]:
+    """Where a route from ``source`` rests, and the power it leaves."""
+    vm = source
+    task = None
+    for step in route.steps:
+        vm, task, power = step.vm or vm, step.task, step.power or power
+    return (vm, task), power
+
+
+def _check_then(dialect: Dialect, settings: Settings) -> list[str]:
+    """Each operation an operation's ``then`` names is declared and legal where the one before ends."""
+    problems: list[str] = []
+    ops = dialect.operation_map
+    for op in dialect.operations:
+        if not op.then:
+            continue
+        for route in op.routes:
+            if route.when is not None and not route.when.test(settings):
+                continue
+            for source in sorted(route.sources, key=lambda v: "" if v is None else v.value):
+                start = dialect.nominal_power.get(source, PowerState.NOSTATE) if source else PowerState.NOSTATE
+                pair, power = _route_end(route, source, start)
+                for name in op.then:
+                    follow = ops.get(name)
+                    if follow is None:
+                        problems.append(f"{op.name}: then names {name!r}, which the dialect does not declare")
+                        break
+                    off = power is PowerState.SHUTDOWN
+                    found = [
+                        r
+                        for r in follow.routes
+                        if (r.when is None or r.when.test(settings))
+                        and r.starts_at(*pair)
+                        and r.powered_off in (None, off)
+                        and r.launched in (None, True)
+                    ]
+                    if follow.rejection(pair[0], pair[1], True) is not None or len(found) != 1:
+                        problems.append(f"{op.name}: then runs {name!r} at {pair_name(pair)}, where it is refused")
+                        break
+                    pair, power = _route_end(found[0], pair[0], power)
     return problems
 
 
@@ -307,7 +352,14 @@ def check_dialect(dialect: Dialect) -> None:
             continue
         reached |= {vm for vm, _ in bp.reachable}
     problems += [
-        f"vm_state {vm.value!r} is reachable under no settings" for vm in dialect.vm_states if vm not in reached
+        f"vm_state {vm.value!r} is reachable under no settings"
+        for vm in dialect.vm_states
+        if vm not in reached and vm not in dialect.seeded_only
+    ]
+    problems += [
+        f"seeded_only vm_state {vm.value!r} is not in the dialect's vm_states"
+        for vm in sorted(dialect.seeded_only)
+        if vm not in dialect.vm_states
     ]
     if problems:
         raise DeclarationError(dialect.name, dict.fromkeys(problems))

@@ -85,6 +85,21 @@ DEFAULTS: Final[Mapping[str, _Steps]] = MappingProxyType(
         ),
         "create_backup": MappingProxyType({"image_backup": 15.0, "image_pending_upload": 3.0, "image_uploading": 60.0}),
         "change_password": MappingProxyType({"updating_password": 5.0}),
+        # Huawei ECS operations of their own (lifecycle/dialects/huawei_ecs.py). The
+        # Terraform provider notes power actions "usually" take 15-35 s (TF-ci:2282).
+        "resize_with_stop": MappingProxyType({"powering-off": 10.0}),
+        "nova_resize": MappingProxyType(
+            {"resize_prep": 5.0, "resize_migrating": 45.0, "resize_migrated": 5.0, "resize_finish": 20.0}
+        ),
+        "cold_migrate": MappingProxyType(
+            {"resize_prep": 5.0, "resize_migrating": 45.0, "resize_migrated": 5.0, "resize_finish": 15.0}
+        ),
+        "reinstall_os": MappingProxyType(
+            {"rebuilding": 10.0, "rebuild_block_device_mapping": 5.0, "rebuild_spawning": 25.0}
+        ),
+        "change_os": MappingProxyType(
+            {"rebuilding": 10.0, "rebuild_block_device_mapping": 5.0, "rebuild_spawning": 25.0}
+        ),
     }
 )
 

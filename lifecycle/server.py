@@ -83,6 +83,7 @@ class Server:
         "launched",
         "locked",
         "name",
+        "pending",
         "power_state",
         "table",
         "task_state",
@@ -119,6 +120,8 @@ class Server:
         self.name: str = name or self.id
         self.locked = locked
         self.history: list[Change] | None = [] if history else None
+        self.pending: tuple[str, ...] = ()
+        """Operations the cloud still runs as parts of the current request (an operation's ``then``)."""
 
     # -- state ------------------------------------------------------------
     @property
@@ -212,8 +215,11 @@ class Server:
                 state="True",
                 allowed=[o for o in self.allowed_operations() if not self.operation(o).checks_lock],
             )
+        previous, self.pending = self.pending, op.then  # set first: a 0 s task may end inside _fire
         if not self._fire(op.name):
+            self.pending = previous
             raise self._refusal(op)
+        self.run_pending()
 
     def fire(self, trigger: str) -> None:
         """Request an operation, or take the task event ``advance`` or ``fail``: one step of a sequence.
@@ -226,6 +232,10 @@ class Server:
             self.perform(trigger)
         elif not self._fire(trigger):
             raise self._idle_error(trigger)
+        elif trigger == FAIL:
+            self.pending = ()
+        else:
+            self.run_pending()
 
     def advance(self) -> None:
         """Take one step of the running task.
@@ -236,11 +246,25 @@ class Server:
         self.fire(ADVANCE)
 
     def settle(self) -> int:
-        """Run the current task to its end; returns the number of steps taken (0 if idle)."""
+        """Run the current task (and the rest of a composite request) to its end; returns the steps taken."""
         steps = 0
-        while self._fire(ADVANCE):
+        while self._fire(ADVANCE) or self.run_pending():
             steps += 1
         return steps
+
+    def run_pending(self) -> bool:
+        """Request the next operation of a composite once the task before it has ended; whether one started.
+
+        The cloud makes this request itself, so the lock is not checked. If the
+        server has moved where it is refused (reset meanwhile), the rest is dropped.
+        """
+        if not self.pending or ADVANCE in self.table.step_row(self.node):
+            return False
+        name, self.pending = self.pending[0], self.pending[1:]
+        if self._fire(name):
+            return True
+        self.pending = ()
+        return False
 
     def fail(self) -> None:
         """Make the running task fail, leaving the server where Nova leaves it (error, or task cleared).

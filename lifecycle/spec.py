@@ -58,6 +58,8 @@ class Failure(enum.Enum):
     """``_error_out_instance_on_exception``: vm_state error, task cleared."""
     REVERT = "revert"
     """``reverts_task_state``: task cleared, vm_state unchanged."""
+    DELETE = "delete"
+    """The cloud rolls the request back by removing the server (Huawei's native create: no ERROR server remains)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -139,6 +141,10 @@ class Operation:
         failure: where a failing task leaves the server.
         summary: one line for docs and ``--help``.
         cite: source of the precondition.
+        then: operations the cloud itself requests next, in order, once this
+            one's task has ended, as parts of one request (Huawei's
+            ``withStopServer`` job: stop, resize, start). They skip the lock
+            check; the blueprint checks each is legal where the one before ends.
     """
 
     name: str
@@ -151,6 +157,7 @@ class Operation:
     task_states: frozenset[TaskState | None] | Any = frozenset({None})
     must_have_launched: bool = True
     checks_lock: bool = True
+    then: tuple[str, ...] = ()
 
     def rejection(self, vm: VmState | None, task: TaskState | None, launched: bool) -> tuple[str, str | None] | None:
         """Why the precondition refuses this state, as Nova's ``(attr, state)``; None if it accepts.
@@ -207,6 +214,9 @@ class Dialect:
         messages: how refusals are worded.
         strict_status: every reachable pair must show a known status (Nova's
             map is total; a literal vendor table may not be).
+        seeded_only: vm_states the cloud shows but no operation of the dialect
+            leads to; a server is only seeded or imported there (Huawei's
+            SHELVED), so they are exempt from the reachability check.
     """
 
     name: str
@@ -221,6 +231,7 @@ class Dialect:
     nominal_power: Mapping[VmState, PowerState]
     messages: Messages
     strict_status: bool = True
+    seeded_only: frozenset[VmState] = frozenset()
     operation_map: Mapping[str, Operation] = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

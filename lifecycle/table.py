@@ -52,6 +52,7 @@ class Table:
         self.triggers = bp.triggers
         self.operations = tuple(t for t in bp.triggers if t not in (ADVANCE, FAIL))
         self._pair_by_name = {pair_name(p): p for p in bp.pairs}
+        self._then = {op.name: op.then for op in bp.dialect.operations if op.then}
         self.nodes: list[Node] = []
         self.index: dict[Node, int] = {}
         self.step_rows: list[dict[str, int] | None] = []
@@ -96,10 +97,22 @@ class Table:
         return row
 
     def settle_row(self, node: int) -> dict[str, int]:
-        """``{trigger: node}`` where each accepted trigger lands once its task has run to the end."""
+        """``{trigger: node}`` where each accepted trigger lands once its task has run to the end.
+
+        An operation with ``then`` (a composite request) lands where the last
+        operation it chains ends.
+        """
         row = self.settle_rows[node]
         if row is None:
-            row = {trigger: self.settle(nxt) for trigger, nxt in self.step_row(node).items()}
+            row = {}
+            for trigger, nxt in self.step_row(node).items():
+                end = self.settle(nxt)
+                for follow in self._then.get(trigger, ()):
+                    after = self.step_row(end).get(follow)
+                    if after is None:
+                        break
+                    end = self.settle(after)
+                row[trigger] = end
             self.settle_rows[node] = row
         return row
 

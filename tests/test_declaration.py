@@ -119,3 +119,49 @@ def test_shipped_dialects_pass_every_check() -> None:
     """Nova and Huawei ECS build under every settings profile."""
     for name in ("nova", "huawei-ecs"):
         assert blueprint(name).pairs
+
+
+def test_a_third_dialect_can_use_composites_rollback_and_seeded_states() -> None:
+    """A toy cloud declares a composite (then), a rolled-back create and a seeded-only state as data alone."""
+    restart = Operation("restart", "restart", frozenset({VmState.ACTIVE}), STOP.routes, Failure.REVERT,
+                        "stop then start, one request", "tests", then=("start",))  # fmt: skip
+    create = dataclasses.replace(CREATE, failure=Failure.DELETE)
+    toy = registry.register(
+        _toy(
+            "toy-composite",
+            (create, STOP, START, restart),
+            vm_states=(VmState.BUILDING, VmState.ACTIVE, VmState.STOPPED, VmState.DELETED, VmState.SHELVED),
+            seeded_only=frozenset({VmState.SHELVED}),
+            status_defaults=MappingProxyType(
+                {
+                    VmState.BUILDING: Status.BUILD,
+                    VmState.ACTIVE: Status.ACTIVE,
+                    VmState.STOPPED: Status.SHUTOFF,
+                    VmState.DELETED: Status.DELETED,
+                    VmState.SHELVED: Status.SHELVED,
+                }
+            ),
+        )
+    )
+    srv = Server("active", dialect=toy)
+    srv.restart()
+    assert srv.settle() == 2
+    assert srv.status is Status.ACTIVE
+    new = Server(dialect=toy)
+    new.create()
+    new.fail()
+    assert new.vm_state is VmState.DELETED
+    assert Server("shelved", dialect=toy).allowed_operations() == []
+
+
+def test_a_composite_naming_a_refused_or_missing_operation_is_reported() -> None:
+    """then= must name declared operations that are legal where the previous one ends."""
+    bad = Operation("restart", "restart", frozenset({VmState.ACTIVE}), STOP.routes, Failure.REVERT, "", "tests",
+                    then=("stop", "reboot"))  # fmt: skip
+    with pytest.raises(DeclarationError) as info:
+        blueprint(_toy("toy-bad-then", (CREATE, STOP, START, bad)))
+    assert "restart: then runs 'stop' at stopped, where it is refused" in "\n".join(info.value.problems)
+    missing = dataclasses.replace(bad, then=("reboot",))
+    with pytest.raises(DeclarationError) as info2:
+        blueprint(_toy("toy-missing-then", (CREATE, STOP, START, missing)))
+    assert "restart: then names 'reboot', which the dialect does not declare" in "\n".join(info2.value.problems)

@@ -173,10 +173,12 @@ def test_legality_table_follows_the_model() -> None:
 
 
 def test_difference_table_lists_status_and_operation_differences() -> None:
-    """nova vs huawei-ecs: PAUSED is UNKNOWN on Huawei; the borrowed operations do not differ yet."""
+    """nova vs huawei-ecs: PAUSED is UNKNOWN on Huawei; pause is Nova's only, reinstall_os Huawei's, resize differs."""
     text = "\n".join(tables.differences(dialects.get("nova"), dialects.get("huawei-ecs")))
     assert "| `paused` | — | PAUSED | UNKNOWN |" in text
-    assert "No difference: same operations" in text
+    assert "| `pause` | yes | no |  |  |" in text
+    assert "| `reinstall_os` | no | yes |  |  |" in text
+    assert "| `resize` | yes | yes | active |  |" in text
 
 
 def _write_text_only(out: Path, ds: docset.DocSet) -> None:

@@ -258,9 +258,19 @@ def _moves(bp: Blueprint) -> Iterator[_Move]:
     for edge in bp.edges:
         if edge.kind != "operation" or edge.source[1] is not None:
             continue
-        guard = guard_text(edge, ops.get(edge.operation))
+        op = ops.get(edge.operation)
+        guard = guard_text(edge, op)
         for case in _cases(edge):
             walked, rest = settle(bp, edge, case)
+            if op is not None and op.then:
+                # A composite request (Huawei's withStopServer) is one job to
+                # the user: draw it from where it starts to where its last part rests.
+                for follow in op.then:
+                    nxt = _index(bp.dialect, bp.settings).out(follow, rest, case)
+                    if nxt:
+                        _, rest = settle(bp, nxt[0], case)
+                yield _Move(edge.trigger, edge.source[0], rest[0], guard)
+                continue
             passed = [
                 e.source[0] for e in walked if e.source[1] is None and e.source[0] not in (edge.source[0], rest[0])
             ]
