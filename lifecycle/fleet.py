@@ -674,7 +674,13 @@ class Fleet:
         expect: _Entry | None = None,
         plan: Plan | None = None,
     ) -> int | None:
-        """Check-and-set one trigger on one server; schedule what follows. None if refused or stale."""
+        """Check-and-set one trigger on one server; schedule what follows. None if refused or stale.
+
+        When a task ends and the server has ``pending`` parts of a composite
+        request (an operation's ``then``), the cloud requests the next part at
+        that same time, so the composite runs on the clock like any task.
+        """
+        follow = False
         with self._lock_of(server):
             if expect is not None and server._due is not expect:
                 return None
@@ -699,10 +705,36 @@ class Fleet:
                 self._schedule_step(server, after, now, operation, step, plan)
             else:
                 self._set_due(server, None)
-                self._arm_periodic(server, now)
+                if kind in ("failure", "reset", "periodic"):
+                    server.pending = ()  # a failed or interrupted composite ends here
+                follow = bool(server.pending)
+                if not follow:
+                    self._arm_periodic(server, now)
         if _pending.changes:
             self._notify()
+        if follow:
+            self._request_next(server, now)
         return after
+
+    def _request_next(self, server: FleetServer, when: float) -> bool | None:
+        """The cloud's own next request of a composite, stamped with the time the part before it ended.
+
+        Stamped with that step's time, not the clock's (which may have jumped
+        past it), so a composite takes the same time however the clock moves;
+        the lock is not checked, since the cloud asks. Returns None when there
+        is nothing to request (yet), else whether the request was accepted; a
+        listener (the job service) may make it first, then this finds nothing.
+        """
+        with self._lock_of(server):
+            if not server.pending or server.busy:
+                return None
+            name, server.pending = server.pending[0], server.pending[1:]
+        if self._transition(server, name, when, "request", name, step=0) is None:
+            with self._lock_of(server):
+                server.pending = ()
+                self._arm_periodic(server, when)
+            return False
+        return True
 
     def _write(
         self, server: FleetServer, trigger: str, before: int, after: int, now: float, kind: str, operation: str

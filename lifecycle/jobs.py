@@ -495,28 +495,17 @@ class Jobs:
             return
         if event.done:
             if server.pending:
-                self._request_next(server, event.time)
+                # The composite's next part, requested now so a refusal fails this job
+                # (the fleet would request it too, right after its listeners).
+                name = server.pending[0]
+                if self.fleet._request_next(server, event.time) is False and run is not None:
+                    self._close(event.server_id, run, JobStatus.FAIL, event.time, f"{name} refused in {server.state}")
                 return
             if run is not None:
                 self._close(event.server_id, run, JobStatus.SUCCESS, event.time)
             return
         if run is not None and self.status_lag and not server.pending and self._in_last_step(server, event):
             self._close(event.server_id, run, JobStatus.SUCCESS, event.time)
-
-    def _request_next(self, server: FleetServer, when: float) -> None:
-        """The cloud's own next request of a composite, made when the task before it ended.
-
-        It is stamped with the time of that step, not the clock's time now (the
-        clock may have jumped past it), so a composite takes the same time
-        however the clock is moved; the lock is not checked (the cloud asks).
-        """
-        name, server.pending = server.pending[0], server.pending[1:]
-        if self.fleet._transition(server, name, when, "request", name, step=0) is None:
-            server.pending = ()
-            with self._lock:
-                run = self._runs.get(server.id)
-            if run is not None:
-                self._close(server.id, run, JobStatus.FAIL, when, f"{name} refused in {server.state}")
 
     @staticmethod
     def _in_last_step(server: FleetServer, event: Event) -> bool:

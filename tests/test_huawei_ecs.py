@@ -301,3 +301,17 @@ def test_operation_differences_from_nova_are_data() -> None:
     assert {"resize", "rebuild", "stop", "hard_reboot", "delete"} <= differs
     assert ours["resize_with_stop"].then == ("resize", "start")
     assert all(op.cite for op in ours.values())
+
+
+def test_a_plain_fleet_runs_a_composite_request_to_its_end() -> None:
+    """Without a job service, the fleet itself makes withStopServer's resize and start when each part ends."""
+    from lifecycle import Fleet
+
+    fleet = Fleet(dialect=D)
+    srv = fleet.create("a", vm_state="active")
+    srv.resize_with_stop()
+    fleet.run_until_idle()
+    assert srv.status is Status.ACTIVE
+    assert srv.pending == ()
+    requests = [e.operation for e in fleet.events if e.kind == "request"]
+    assert requests == ["resize_with_stop", "resize", "start"]
