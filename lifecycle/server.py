@@ -285,7 +285,7 @@ class Server:
     def __getattr__(self, name: str) -> Callable[[], None]:
         # Operation methods (srv.reboot()) come from the dialect, so a new
         # dialect's operations need no code here.
-        if name.startswith("_") or name not in all_operation_names():
+        if name.startswith("_") or (name not in self.dialect.operation_map and name not in all_operation_names()):
             raise AttributeError(f"{type(self).__name__!s} has no attribute {name!r}")
 
         def run() -> None:

@@ -9,6 +9,7 @@ engine changes. Code outside the package can :func:`register` a dialect too.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 
@@ -42,11 +43,11 @@ def _load(module_name: str) -> Dialect | None:
 
 def names() -> tuple[str, ...]:
     """Every available dialect name, built-in modules first."""
-    for info in pkgutil.iter_modules(__path__):
-        _load(info.name)
+    builtin()  # the package's modules are scanned once; registered dialects follow
     return tuple(_REGISTRY)
 
 
+@functools.cache
 def builtin() -> tuple[str, ...]:
     """The dialects shipped as modules of this package (what the generated docs cover)."""
     found = (_load(info.name) for info in pkgutil.iter_modules(__path__))
