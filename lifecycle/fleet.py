@@ -107,8 +107,8 @@ class FleetServer(Server):
         entry = self._due
         return None if entry is None else entry[0]
 
-    def _fire(self, trigger: str) -> bool:
-        return self._fleet._fire_from_server(self, trigger)
+    def _fire(self, trigger: str, then: tuple[str, ...] | None = None) -> bool:
+        return self._fleet._fire_from_server(self, trigger, then)
 
     def __repr__(self) -> str:
         return "<Fleet" + super().__repr__()[1:]
@@ -284,6 +284,9 @@ class Fleet:
         Raises:
             ServerNotFoundError: no such server (or a name several servers share).
         """
+        if not isinstance(id_or_name, str):
+            kind = type(id_or_name).__name__
+            raise ServerNotFoundError(f"{id_or_name!r} (a {kind}; ids and names are strings)", known=len(self._servers))
         self.tick()
         found = self._servers.get(id_or_name)
         if found is None:
@@ -417,6 +420,7 @@ class Fleet:
             before = target.node
             node = table.node_for((vm, task), power, target.launched or vm not in (VmState.BUILDING,))
             self._write(target, "reset_state", before, node, now, "reset", "reset_state")
+            target.pending = ()  # a reset abandons the rest of a composite request
             self._set_due(target, None)
             if run_task and ADVANCE in table.step_row(node):
                 self._schedule_step(target, node, now, self._step_operation(target), 0, None)
@@ -501,12 +505,14 @@ class Fleet:
         if isinstance(at_step, str):
             if at_step not in tasks:
                 raise UnknownStateError(f"task of {operation!r}", at_step, [t for t in tasks if t is not None])
-        elif at_step is not None and (isinstance(at_step, bool) or at_step < 0):
+        elif at_step is not None and (type(at_step) is not int or at_step < 0):
             raise ValueError(f"at_step must be a step index >= 0 or a task_state name (got {at_step!r})")
-        if times is not None and times < 1:
-            raise ValueError(f"times must be >= 1, or None for every run (got {times!r})")
-        if probability is not None and not 0.0 <= probability <= 1.0:
-            raise ValueError(f"probability must be between 0 and 1 (got {probability!r})")
+        if times is not None and (type(times) is not int or times < 1):
+            raise ValueError(f"times must be an int >= 1, or None for every run (got {times!r})")
+        if probability is not None and (
+            isinstance(probability, bool) or not isinstance(probability, int | float) or not 0.0 <= probability <= 1.0
+        ):
+            raise ValueError(f"probability must be a number between 0 and 1 (got {probability!r})")
         server_id = None if server is None else self._resolve(server).id
         return self.faults.add(FaultRule(operation, server_id, at_step, times, probability))
 
@@ -644,7 +650,7 @@ class Fleet:
             self._step_ops[table] = ops
         return ops.get(server.pair, "unknown")
 
-    def _fire_from_server(self, server: FleetServer, trigger: str) -> bool:
+    def _fire_from_server(self, server: FleetServer, trigger: str, then: tuple[str, ...] | None = None) -> bool:
         """A trigger fired by the server's own methods (perform, advance, settle, fail)."""
         now = self.clock.now()
         self._run_due(now)
@@ -657,7 +663,7 @@ class Fleet:
                 operation, step = self._step_operation(server), 0
             kind: EventKind = "step" if trigger == ADVANCE else "failure"
             return self._transition(server, trigger, now, kind, operation, step=step, plan=plan) is not None
-        accepted = self._transition(server, trigger, now, "request", trigger, step=0) is not None
+        accepted = self._transition(server, trigger, now, "request", trigger, step=0, then=then) is not None
         if accepted:
             self._run_due(now)  # steps that last 0 s happen now
         return accepted
@@ -673,6 +679,7 @@ class Fleet:
         step: int,
         expect: _Entry | None = None,
         plan: Plan | None = None,
+        then: tuple[str, ...] | None = None,
     ) -> int | None:
         """Check-and-set one trigger on one server; schedule what follows. None if refused or stale.
 
@@ -697,6 +704,8 @@ class Fleet:
                     return None
                 after = after_or_none
                 self._write(server, trigger, before, after, now, kind, operation)
+            if then is not None:
+                server.pending = then  # with the check-and-set, so a refused rival cannot undo it
             if ADVANCE in table.step_row(after):
                 if kind in ("request", "periodic"):
                     plan = self.faults.plan(operation, server.id)

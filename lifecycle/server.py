@@ -215,9 +215,7 @@ class Server:
                 state="True",
                 allowed=[o for o in self.allowed_operations() if not self.operation(o).checks_lock],
             )
-        previous, self.pending = self.pending, op.then  # set first: a 0 s task may end inside _fire
-        if not self._fire(op.name):
-            self.pending = previous
+        if not self._fire(op.name, op.then):
             raise self._refusal(op)
         self.run_pending()
 
@@ -308,7 +306,12 @@ class Server:
     def _value(state: VmState | TaskState | None) -> str | None:
         return None if state is None else state.value
 
-    def _fire(self, trigger: str) -> bool:
+    def _fire(self, trigger: str, then: tuple[str, ...] | None = None) -> bool:
+        """Fire ``trigger`` at the machine; on success, ``then`` (if given) becomes :attr:`pending`.
+
+        A request replaces what was pending (a new request cancels the rest of a
+        composite); the cloud's own follow-ups and task events pass None.
+        """
         event = self.table.machine.events.get(trigger)
         if event is None:
             return False
@@ -317,8 +320,11 @@ class Server:
             accepted = bool(event.trigger(self))
         except MachineError:
             return False
-        if accepted and self.history is not None:
-            self.history.append(Change(trigger, before, self.pair, self.power_state))
+        if accepted:
+            if then is not None:
+                self.pending = then
+            if self.history is not None:
+                self.history.append(Change(trigger, before, self.pair, self.power_state))
         return accepted
 
     def _refusal(self, op: Operation) -> InvalidStateError:

@@ -157,3 +157,24 @@ def test_clearing_rules_stops_new_failures() -> None:
     srv.reboot()
     fleet.run_until_idle()
     assert srv.status is Status.ACTIVE
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"at_step": [1]}, {"at_step": 1.5}, {"times": "x"}, {"times": 1.5}, {"probability": "x"}, {"probability": True}],
+    ids=str,
+)
+def test_bad_fault_arguments_name_the_value(kwargs: dict[str, object]) -> None:
+    """inject_failure refuses mistyped arguments with a ValueError naming the value, never a bare TypeError."""
+    fleet = Fleet()
+    with pytest.raises(ValueError, match="got"):
+        fleet.inject_failure("reboot", **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("key", [None, 5])
+def test_get_with_a_non_string_key_is_not_found(key: object) -> None:
+    """fleet.get(None) / get(5) raise ServerNotFoundError naming the value and its type."""
+    from lifecycle import ServerNotFoundError
+
+    with pytest.raises(ServerNotFoundError, match="ids and names are strings"):
+        Fleet().get(key)  # type: ignore[arg-type]

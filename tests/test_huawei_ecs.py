@@ -315,3 +315,55 @@ def test_a_plain_fleet_runs_a_composite_request_to_its_end() -> None:
     assert srv.pending == ()
     requests = [e.operation for e in fleet.events if e.kind == "request"]
     assert requests == ["resize_with_stop", "resize", "start"]
+
+
+def test_a_refused_rival_request_does_not_cancel_an_accepted_composite(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pending is set with the check-and-set: a reboot refused while withStopServer is accepted leaves its parts."""
+    import threading
+    import time
+
+    from lifecycle import Fleet, InvalidStateError
+    from lifecycle.fleet import Fleet as FleetClass
+
+    fleet = Fleet(dialect=D)
+    srv = fleet.create("a", vm_state="active")
+    original = FleetClass._fire_from_server
+    rival_in_flight = threading.Event()
+
+    def slow_reboot(self: FleetClass, server: object, trigger: str, then: object = None) -> bool:
+        if trigger == "reboot":  # widen the window between the rival's request and its refusal
+            rival_in_flight.set()
+            time.sleep(0.2)
+        return original(self, server, trigger, then)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(FleetClass, "_fire_from_server", slow_reboot)
+    refused: list[BaseException] = []
+
+    def rival() -> None:
+        try:
+            srv.reboot()
+        except InvalidStateError as exc:
+            refused.append(exc)
+
+    thread = threading.Thread(target=rival)
+    thread.start()
+    assert rival_in_flight.wait(5)
+    srv.resize_with_stop()  # accepted while the reboot is still in flight
+    thread.join()
+    assert len(refused) == 1
+    assert srv.pending == ("resize", "start")
+    fleet.run_until_idle()
+    assert srv.status is Status.ACTIVE
+
+
+def test_a_reset_abandons_the_rest_of_a_composite() -> None:
+    """Fleet.set_state (os-resetState) mid-composite drops the pending parts: nothing runs after the reset."""
+    from lifecycle import Fleet
+
+    fleet = Fleet(dialect=D)
+    srv = fleet.create("a", vm_state="active")
+    srv.resize_with_stop()
+    fleet.set_state(srv, "stopped")
+    assert srv.pending == ()
+    fleet.run_until_idle()
+    assert srv.status is Status.SHUTOFF
