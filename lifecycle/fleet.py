@@ -284,9 +284,10 @@ class Fleet:
         Raises:
             ServerNotFoundError: no such server (or a name several servers share).
         """
-        if not isinstance(id_or_name, str):
-            kind = type(id_or_name).__name__
-            raise ServerNotFoundError(f"{id_or_name!r} (a {kind}; ids and names are strings)", known=len(self._servers))
+        key: object = id_or_name  # callers without type checking pass None or ints
+        if not isinstance(key, str):
+            kind = type(key).__name__
+            raise ServerNotFoundError(f"{key!r} (a {kind}; ids and names are strings)", known=len(self._servers))
         self.tick()
         found = self._servers.get(id_or_name)
         if found is None:
