@@ -234,3 +234,43 @@ def test_cli_writes_svg_and_rejects_bad_requests(tmp_path: Path, capsys: pytest.
     assert "Did you mean 'resize'" in capsys.readouterr().err
     assert main(["diagram", "--kind", "full", "--format", "mermaid"]) == 2
     assert main(["diagram", "--kind", "operation", "--format", "dot"]) == 2
+
+
+def test_a_partial_set_leaves_the_other_dialects_alone(tmp_path: Path) -> None:
+    """`docs --dialect nova` writes and checks nova's folder only: huawei-ecs files and the index survive."""
+    assert main(["docs", "--out", str(tmp_path / "d"), "--dialect", "nova", "--dialect", "huawei-ecs"]) == 0
+    _write_text_only(tmp_path / "full", docset.build())
+    before = sorted(p.relative_to(tmp_path / "full").as_posix() for p in (tmp_path / "full").rglob("*"))
+    assert main(["docs", "--check", "--out", str(tmp_path / "full"), "--dialect", "nova"]) == 0
+    docset.write(tmp_path / "full", docset.build(["nova"]))
+    after = sorted(p.relative_to(tmp_path / "full").as_posix() for p in (tmp_path / "full").rglob("*"))
+    assert [p for p in before if p.startswith("huawei-ecs/")] == [p for p in after if p.startswith("huawei-ecs/")]
+    assert "README.md" in after
+
+
+def test_docs_bad_out_paths_are_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--out naming a file, or a missing set under --check, is a one-line error, not a traceback."""
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    assert main(["docs", "--out", str(afile)]) == 2
+    assert main(["docs", "--check", "--out", str(tmp_path / "missing")]) == 1
+    err = capsys.readouterr().err
+    assert "is not a directory" in err
+    assert "has no documentation set" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-o", "x.jpg"],
+        ["--format", "svg", "-o", "y.png"],
+        ["--kind", "full", "--operation", "resize"],
+        ["--operation", ""],
+    ],
+    ids=str,
+)
+def test_diagram_option_conflicts_are_refused(args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file name that contradicts the format, or options that contradict each other, exit 2."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["diagram", *args]) == 2

@@ -191,3 +191,11 @@ def test_soft_delete_falls_back_to_hard_delete_for_a_server_that_never_ran() -> 
     ran.delete()
     ran.settle()
     assert ran.status is Status.SOFT_DELETED
+
+
+def test_a_negative_reclaim_interval_means_hard_delete() -> None:
+    """Nova soft-deletes only for reclaim_instance_interval > 0; a negative value behaves like 0."""
+    srv = Server("active", reclaim_instance_interval=-5)
+    srv.delete()
+    srv.settle()
+    assert srv.status is Status.DELETED

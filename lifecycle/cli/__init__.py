@@ -59,6 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LifecycleError as exc:
         print(f"lifecycle {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # a path that cannot be read or written: one line, not a traceback
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"lifecycle {args.command}: {exc.strerror or exc}{where}", file=sys.stderr)
+        return EXIT_USAGE
     except BrokenPipeError:  # pragma: no cover - e.g. piped into head
         return 0
     return code

@@ -28,11 +28,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", default="-", metavar="PATH", help="file to write, or - for stdout (default)")
 
 
+_SUFFIXES = {"svg": "svg", "png": "png", "dot": "dot", "gv": "dot", "mmd": "mermaid", "mermaid": "mermaid"}
+
+
 def _format(args: argparse.Namespace) -> str:
-    if args.format:
-        return str(args.format)
+    """The format asked for, checked against the output file's suffix so a file never lies about its content."""
+    if args.output == "-":
+        return str(args.format or "svg")
     suffix = Path(args.output).suffix.lower().lstrip(".")
-    return {"mmd": "mermaid", "gv": "dot"}.get(suffix, suffix) if suffix in (*FORMATS, "mmd", "gv") else "svg"
+    implied = _SUFFIXES.get(suffix)
+    if implied is None and not args.format:
+        known = ", ".join(f".{s}" for s in _SUFFIXES)
+        raise CliError(f"cannot tell the format from {args.output!r}: use one of {known}, or --format")
+    if args.format and implied is not None and implied != args.format:
+        raise CliError(f"--format {args.format} does not match the file name {args.output!r} ({implied})")
+    return str(args.format or implied)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,10 +50,16 @@ def run(args: argparse.Namespace) -> int:
     from lifecycle.diagrams.render import render
 
     fmt = _format(args)
+    if args.operation is not None and not args.operation.strip():
+        raise CliError("--operation needs an operation name (e.g. --operation resize)")
     if args.kind == "operation" and not args.operation:
         raise CliError("--kind operation needs --operation OP (e.g. --operation resize)", EXIT_USAGE)
-    if args.operation and args.kind != "operation":
+    if args.operation and args.kind == "full":
+        raise CliError("--operation draws one operation; it does not go with --kind full")
+    if args.operation:
         args.kind = "operation"
+    if fmt == "png" and args.output == "-" and sys.stdout.isatty():
+        raise CliError("PNG is binary: write it to a file with -o PATH.png, or redirect stdout")
     if args.kind == "full" and fmt == "mermaid":
         raise CliError("mermaid is available for --kind overview and operation; use svg, png or dot for full")
     if args.kind == "overview":

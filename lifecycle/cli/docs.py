@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from lifecycle.cli._common import EXIT_INVALID, EXIT_OK
+from lifecycle.cli._common import EXIT_INVALID, EXIT_OK, CliError
 
 HELP = "write the diagrams/ documentation set, or --check that it is up to date"
 
@@ -20,15 +20,25 @@ HELP = "write the diagrams/ documentation set, or --check that it is up to date"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="diagrams", metavar="DIR", help="directory of the set (default: diagrams)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 and list files that are stale")
-    parser.add_argument("--dialect", action="append", metavar="NAME", help="only this dialect (repeatable)")
+    parser.add_argument(
+        "--dialect",
+        action="append",
+        metavar="NAME",
+        help="only this dialect's folder (repeatable); the index and difference table need the whole set",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from lifecycle.diagrams import docset
 
     out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise CliError(f"--out {out} is not a directory")
     ds = docset.build(args.dialect)
     if args.check:
+        if not out.is_dir() or not any(out.iterdir()):
+            print(f"lifecycle docs: {out} has no documentation set; run: lifecycle docs --out {out}", file=sys.stderr)
+            return EXIT_INVALID
         problems = docset.check(out, ds)
         for line in problems:
             print(f"{out.as_posix().rstrip('/')}/{line.split(': ', 1)[1]}: {line.split(': ', 1)[0]}", file=sys.stderr)

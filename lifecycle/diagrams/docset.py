@@ -37,10 +37,16 @@ class DocSet:
 
     text: dict[str, bytes]
     images: dict[str, tuple[str, Literal["svg", "png"]]]
+    scope: tuple[str, ...] | None = None
+    """Folders (``"nova/"``) this set owns in its directory; None: the whole directory (the full set)."""
 
     @property
     def paths(self) -> list[str]:
         return sorted([*self.text, *self.images])
+
+    def owns(self, rel: str) -> bool:
+        """Whether ``rel`` is this set's to write, check or delete (a partial set leaves the rest alone)."""
+        return self.scope is None or rel.startswith(self.scope)
 
 
 def _diagrams(d: Dialect) -> list[tuple[str, model.Diagram, bool]]:
@@ -115,10 +121,16 @@ def _differences_md(ds: Sequence[Dialect]) -> str:
 
 
 def build(names: Sequence[str] | None = None) -> DocSet:
-    """The whole set for ``names`` (the built-in dialects by default, in a fixed order), not yet rendered."""
-    chosen = sorted(names or dialects.builtin(), key=lambda n: (n != REFERENCE, n))
+    """The set for ``names`` (default: the whole set of the built-in dialects), not yet rendered.
+
+    A partial set (``names`` given) owns only its dialects' folders: the index
+    and the difference table span every dialect, so they belong to the whole set.
+    """
+    chosen = sorted(dict.fromkeys(names or dialects.builtin()), key=lambda n: (n != REFERENCE, n))
     ds = [dialects.get(n) for n in chosen]
-    text: dict[str, bytes] = {"README.md": _readme(ds).encode(), "differences.md": _differences_md(ds).encode()}
+    text: dict[str, bytes] = {}
+    if not names:
+        text = {"README.md": _readme(ds).encode(), "differences.md": _differences_md(ds).encode()}
     images: dict[str, tuple[str, Literal["svg", "png"]]] = {}
     for d in ds:
         text[f"{d.name}/status.md"] = _status_md(d).encode()
@@ -130,7 +142,7 @@ def build(names: Sequence[str] | None = None) -> DocSet:
             images[f"{d.name}/{stem}.svg"] = (source, "svg")
             if stem in PNG_FOR:
                 images[f"{d.name}/{stem}.png"] = (source, "png")
-    return DocSet(text, images)
+    return DocSet(text, images, None if not names else tuple(f"{d.name}/" for d in ds))
 
 
 def write(out: Path, docset: DocSet) -> list[str]:
@@ -143,7 +155,7 @@ def write(out: Path, docset: DocSet) -> list[str]:
         if not path.exists() or path.read_bytes() != data:
             path.write_bytes(data)
     for rel in _existing(out):
-        if rel not in contents:
+        if rel not in contents and docset.owns(rel):
             (out / rel).unlink()
     return sorted(contents)
 
@@ -169,5 +181,5 @@ def check(out: Path, docset: DocSet) -> list[str]:
             problems.append(f"changed: {rel}")
     problems += [f"missing: {rel}" for rel in docset.images if not (out / rel).is_file()]
     expected = set(docset.paths)
-    problems += [f"not generated: {rel}" for rel in _existing(out) if rel not in expected]
+    problems += [f"not generated: {rel}" for rel in _existing(out) if rel not in expected and docset.owns(rel)]
     return sorted(problems)

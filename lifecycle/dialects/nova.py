@@ -130,7 +130,8 @@ _OFFLOAD_LATER = When(
     "shelved_offload_time != 0 and not volume_backed",
     lambda s: s.shelved_offload_time != 0 and not s.volume_backed,
 )
-_HARD_DELETE = When("reclaim_instance_interval == 0", lambda s: s.reclaim_instance_interval == 0)
+# Nova soft-deletes only when the interval is above 0 (servers.py:_delete); 0 or less is off.
+_HARD_DELETE = When("reclaim_instance_interval <= 0", lambda s: s.reclaim_instance_interval <= 0)
 _SOFT_DELETE = When("reclaim_instance_interval > 0", lambda s: s.reclaim_instance_interval > 0)
 
 _SHELVE_UPLOAD = (Step(T.SHELVING), Step(T.SHELVING_IMAGE_PENDING_UPLOAD), Step(T.SHELVING_IMAGE_UPLOADING))
