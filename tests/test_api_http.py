@@ -334,6 +334,15 @@ def test_instant_pace_takes_one_step_per_read(app: ComputeApp) -> None:
     assert tasks == ["rebooting", "reboot_pending", "reboot_started", None]
 
 
+def test_instant_pace_refusals_do_not_move_time(app: ComputeApp) -> None:
+    """A request refused with 409 is no read: however many come, the task stays where it was until a GET."""
+    sid = app.cloud.seed("active")
+    action(app, sid, {"reboot": {"type": "SOFT"}})
+    for _ in range(10):
+        assert action(app, sid, {"reboot": {"type": "SOFT"}}).code == 409
+    assert show(app, sid)["OS-EXT-STS:task_state"] == "rebooting"
+
+
 def test_manual_pace_moves_only_on_advance() -> None:
     """At manual pace reads change nothing; advancing the clock takes the steps."""
     app = ComputeApp(Cloud(pace="manual", durations={"start": 10}))

@@ -7,9 +7,12 @@ server beyond its state (name, flavor, image, timestamps). The pace decides
 how the clock moves:
 
 * ``instant`` (default): a virtual clock that moves when clients look. Each
-  read of a busy server renders it, then moves the clock to that server's next
-  step, so every GET shows the next state and polling loops finish at once.
-  A request refused with 409 counts as a read, so retry loops finish too.
+  successful read of a busy server (its GET, or a listing that shows it)
+  renders it, then moves the clock to that server's next step, so every GET
+  shows the next state and polling loops finish at once. Nothing else moves
+  time: a refused (409) request does not, or concurrent conflicting requests
+  would see the task end between them and be accepted again. Retry loops
+  poll with GET between attempts, as every real client's waiter does.
 * ``manual``: a virtual clock that moves only on :meth:`Cloud.advance`.
 * ``wall``: real time, with Nova-shaped but short durations (a boot ~2 s).
 
@@ -32,7 +35,6 @@ from lifecycle.api.errors import ApiError, not_found
 from lifecycle.api.flavors import DEFAULT_FLAVORS, Flavor
 from lifecycle.clock import Clock, VirtualClock, WallClock
 from lifecycle.durations import Durations, DurationSpec
-from lifecycle.errors import InvalidStateError
 from lifecycle.faults import FaultRule
 from lifecycle.fleet import Fleet, FleetServer
 from lifecycle.states import PowerState, TaskState, VmState
@@ -201,13 +203,7 @@ class Cloud:
         """
         with record.lock:
             self._sync(record)
-            try:
-                record.server.perform(operation)
-            except InvalidStateError:
-                if self.pace == "instant":
-                    # A refused request is a look at the server too: retry loops make progress.
-                    self._step_soon(record.server)
-                raise
+            record.server.perform(operation)
             record.operation, record.new_flavor = operation, new_flavor
             record.fault = None
             self._sync(record)
