@@ -219,6 +219,16 @@ def test_bad_actions_are_400(app: ComputeApp, body: Any, message: str) -> None:
     assert message in reply.json["badRequest"]["message"]
 
 
+def test_action_body_with_two_keys_is_400_and_does_nothing(app: ComputeApp) -> None:
+    """An action body must have exactly one key, as Nova's action_peek demands: two keys are 400, nothing runs."""
+    sid = app.cloud.seed("active")
+    reply = action(app, sid, {"pause": None, "os-stop": None})
+    assert reply.code == 400
+    assert reply.json == {"badRequest": {"code": 400, "message": "Malformed request body"}}
+    body = show(app, sid)
+    assert (body["status"], body["OS-EXT-STS:task_state"]) == ("ACTIVE", None)
+
+
 def test_unknown_route_and_method(app: ComputeApp) -> None:
     """An unknown path is 404 and a wrong method on a known one 405."""
     assert call(app, "GET", "/v2.1/nothing").code == 404

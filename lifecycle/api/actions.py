@@ -239,7 +239,8 @@ def run_action(cloud: Cloud, record: Record, body: Any, version: Version, base: 
         ApiError: 400 for a malformed body or unknown action; the model's
             refusals (:class:`~lifecycle.errors.InvalidStateError`) pass through.
     """
-    if not isinstance(body, dict) or not body:
+    if not isinstance(body, dict) or len(body) != 1:
+        # Nova's action_peek: no key, or "too many body keys", is a malformed body.
         raise bad_request("Malformed request body")
     key = next(iter(body))
     handler = ACTIONS.get(key)
