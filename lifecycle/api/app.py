@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from lifecycle import dialects
 from lifecycle.api import bodies, views
 from lifecycle.api.actions import Reply, run_action
 from lifecycle.api.cloud import Cloud, Record
 from lifecycle.api.errors import ApiError, bad_request, fault_body, not_found
+from lifecycle.api.filters import filter_servers
 from lifecycle.api.flavors import flavor_body
 from lifecycle.api.schema import BOOLEAN_VALUES, validate
 from lifecycle.api.versions import MIN_VERSION, Version, negotiate, text, version_doc, versions_list
@@ -150,7 +150,7 @@ class ComputeApp:
 
     # -- servers --------------------------------------------------------------
     def _select(self, request: Request, detail: bool) -> Reply:
-        records = _filter(self.cloud.records(), request)
+        records = filter_servers(self.cloud.records(), request.query, request.version)
         limit_text, marker = request.first("limit"), request.first("marker")
         if marker is not None:
             ids = [r.id for r in records]
@@ -293,68 +293,3 @@ def _create_spec(body: Any, version: Version) -> dict[str, Any]:
     if low > high:
         raise bad_request("min_count must be <= max_count")
     return {**spec, "min_count": low, "max_count": high}
-
-
-def _status_filter(values: list[str]) -> tuple[set[Any], set[Any] | None]:
-    """Nova's ``task_and_vm_state_from_status`` over the dialect's own status table.
-
-    A status a vm_state shows by *default* filters on vm_state only, so
-    ``?status=ACTIVE`` matches every active server, rebooting ones included.
-    """
-    spec = dialects.get("nova")
-    wanted = {v.strip().upper() for v in values}
-    vms: set[Any] = set()
-    tasks: set[Any] = set()
-    default = False
-    for vm, status in spec.status_defaults.items():
-        if status.value in wanted:
-            vms.add(vm)
-            default = True
-    for vm, row in spec.status_rows.items():
-        for task, status in row.items():
-            if status.value in wanted:
-                vms.add(vm)
-                tasks.add(task)
-    return vms, None if default else tasks
-
-
-def _filter(records: list[Record], request: Request) -> list[Record]:
-    """Apply the list filters Nova applies in ``servers.py:_get_servers`` (the ones clients use)."""
-    query = request.query
-    statuses = [s for value in query.get("status", []) for s in value.split(",") if s]
-    if statuses:
-        vms, tasks = _status_filter(statuses)
-        if not vms:
-            if request.version >= (2, 38):
-                raise bad_request("Invalid status value")
-            return []
-        records = [r for r in records if r.server.vm_state in vms and (tasks is None or r.server.task_state in tasks)]
-    name = request.first("name")
-    if name:
-        try:
-            pattern = re.compile(name)
-        except re.error:
-            raise bad_request(f"Invalid regular expression for name filter: {name}") from None
-        records = [r for r in records if pattern.search(r.server.name)]
-    for field in ("vm_state", "task_state"):
-        values = query.get(field)
-        if values:
-            wanted = {None if v in ("", "null", "None", "none") else v for v in values}
-            records = [r for r in records if _value(getattr(r.server, field)) in wanted]
-    power = query.get("power_state")
-    if power:
-        records = [r for r in records if str(int(r.server.power_state)) in power]
-    image = request.first("image")
-    if image:
-        records = [r for r in records if r.image_id == image.rstrip("/").rsplit("/", 1)[-1]]
-    flavor = request.first("flavor")
-    if flavor:
-        records = [r for r in records if r.flavor.id == flavor.rstrip("/").rsplit("/", 1)[-1]]
-    deleted = request.first("deleted")
-    if deleted is not None and deleted.lower() in ("true", "1", "yes"):
-        records = []  # deleted rows are gone in this fake (Nova keeps them for admins only)
-    return records
-
-
-def _value(state: Any) -> str | None:
-    return None if state is None else str(state.value)
