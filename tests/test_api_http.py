@@ -389,6 +389,34 @@ def test_injected_resize_failure_shows_error_with_fault(app: ComputeApp) -> None
     assert action(app, sid, {"reboot": {"type": "HARD"}}).code == 202
 
 
+def test_reset_state_to_error_creates_no_fault(app: ComputeApp) -> None:
+    """os-resetState to error records no instance fault, as in Nova; a seeded ERROR server has none either."""
+    sid = app.cloud.seed("active")
+    assert action(app, sid, {"os-resetState": {"state": "error"}}).code == 202
+    body = show(app, sid)
+    assert body["status"] == "ERROR"
+    assert "fault" not in body
+    assert "fault" not in show(app, app.cloud.seed("error"))
+
+
+@pytest.mark.parametrize(
+    ("state", "operation", "body", "action_name"),
+    [
+        ("active", "hard_reboot", {"reboot": {"type": "HARD"}}, "reboot"),
+        ("resized", "revert_resize", {"revertResize": None}, "revertResize"),
+    ],
+)
+def test_fault_names_the_api_action(app: ComputeApp, state: str, operation: str, body: Any, action_name: str) -> None:
+    """A failed task's fault names the action as the API knows it, never the model's operation name."""
+    sid = app.cloud.seed(state)
+    app.cloud.fail_next(sid, operation)
+    assert action(app, sid, body).code == 202
+    app.cloud.settle(sid)
+    shown = show(app, sid)
+    assert shown["status"] == "ERROR"
+    assert shown["fault"]["message"] == f"Failed to {action_name} instance {sid}"
+
+
 # -- delete ---------------------------------------------------------------------------
 def test_delete_then_404(app: ComputeApp) -> None:
     """DELETE is 204; once the server reaches DELETED the API answers 404."""

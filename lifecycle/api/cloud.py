@@ -238,7 +238,7 @@ class Cloud:
         """Nova's ``os-resetState``: force ``vm_state``, clear the task, keep the power state."""
         with record.lock:
             self.fleet.set_state(record.server, vm_state, None, record.server.power_state)
-            record.operation = None
+            record.operation = None  # creates no fault (an earlier one stays, as Nova keeps its fault rows)
             self._sync(record)
 
     # -- control (tests) ------------------------------------------------------
@@ -351,12 +351,14 @@ class Cloud:
         record.updated = now()
         if server.launched and record.launched_at is None:
             record.launched_at = record.updated
-        if server.vm_state is VmState.ERROR and record.fault is None:
-            action = record.operation or "the last operation"
+        if server.vm_state is VmState.ERROR and record.fault is None and record.operation is not None:
+            # A failed task leaves a fault; os-resetState (operation None) leaves none, as in Nova.
+            declared = server.dialect.operation_map.get(record.operation)
+            action = record.operation if declared is None else declared.action
             record.fault = {
                 "code": 500,
                 "created": record.updated.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "message": (f"Failed to {action} instance {record.id}"),
+                "message": f"Failed to {action} instance {record.id}",
             }
         if server.busy:
             return
