@@ -21,8 +21,8 @@ openstack = pytest.importorskip("openstack", reason="needs openstacksdk: pip ins
 
 
 # --- your code under test ------------------------------------------------------
-def safe_reboot(conn: Any, server_id: str, *, retries: int = 5, interval: float = 2.0) -> str:
-    """Reboot a server, retrying while Nova says it is busy; returns the final status."""
+def safe_reboot(conn: Any, server_id: str, *, retries: int = 5, interval: float = 2.0, wait: float = 60) -> str:
+    """Reboot a server, waiting out a running task when Nova says it is busy; returns the final status."""
     for _ in range(retries):
         try:
             conn.compute.reboot_server(server_id, "SOFT")
@@ -30,11 +30,20 @@ def safe_reboot(conn: Any, server_id: str, *, retries: int = 5, interval: float 
         except openstack.exceptions.ConflictException as exc:
             if "task_state" not in str(exc.details):
                 raise  # a state no retry can fix (stopped, shelved...)
-            time.sleep(interval)
+            wait_for_no_task(conn, server_id, interval=interval, wait=wait)
     else:
         raise TimeoutError(f"server {server_id} stayed busy")
     server = conn.compute.get_server(server_id)
-    return str(conn.compute.wait_for_server(server, status="ACTIVE", interval=interval, wait=60).status)
+    return str(conn.compute.wait_for_server(server, status="ACTIVE", interval=interval, wait=wait).status)
+
+
+def wait_for_no_task(conn: Any, server_id: str, *, interval: float, wait: float) -> None:
+    """Poll the server (GET) until its task ends: the status alone may not move (a snapshot stays ACTIVE)."""
+    deadline = time.monotonic() + wait
+    while conn.compute.get_server(server_id).task_state is not None:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"server {server_id} stayed busy")
+        time.sleep(interval)
 
 
 # --- the tests ------------------------------------------------------------------

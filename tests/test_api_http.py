@@ -219,6 +219,16 @@ def test_bad_actions_are_400(app: ComputeApp, body: Any, message: str) -> None:
     assert message in reply.json["badRequest"]["message"]
 
 
+def test_action_body_with_two_keys_is_400_and_does_nothing(app: ComputeApp) -> None:
+    """An action body must have exactly one key, as Nova's action_peek demands: two keys are 400, nothing runs."""
+    sid = app.cloud.seed("active")
+    reply = action(app, sid, {"pause": None, "os-stop": None})
+    assert reply.code == 400
+    assert reply.json == {"badRequest": {"code": 400, "message": "Malformed request body"}}
+    body = show(app, sid)
+    assert (body["status"], body["OS-EXT-STS:task_state"]) == ("ACTIVE", None)
+
+
 def test_unknown_route_and_method(app: ComputeApp) -> None:
     """An unknown path is 404 and a wrong method on a known one 405."""
     assert call(app, "GET", "/v2.1/nothing").code == 404
@@ -334,6 +344,15 @@ def test_instant_pace_takes_one_step_per_read(app: ComputeApp) -> None:
     assert tasks == ["rebooting", "reboot_pending", "reboot_started", None]
 
 
+def test_instant_pace_refusals_do_not_move_time(app: ComputeApp) -> None:
+    """A request refused with 409 is no read: however many come, the task stays where it was until a GET."""
+    sid = app.cloud.seed("active")
+    action(app, sid, {"reboot": {"type": "SOFT"}})
+    for _ in range(10):
+        assert action(app, sid, {"reboot": {"type": "SOFT"}}).code == 409
+    assert show(app, sid)["OS-EXT-STS:task_state"] == "rebooting"
+
+
 def test_manual_pace_moves_only_on_advance() -> None:
     """At manual pace reads change nothing; advancing the clock takes the steps."""
     app = ComputeApp(Cloud(pace="manual", durations={"start": 10}))
@@ -368,6 +387,34 @@ def test_injected_resize_failure_shows_error_with_fault(app: ComputeApp) -> None
     assert body["fault"]["code"] == 500
     assert body["flavor"]["original_name"] == "m1.tiny"
     assert action(app, sid, {"reboot": {"type": "HARD"}}).code == 202
+
+
+def test_reset_state_to_error_creates_no_fault(app: ComputeApp) -> None:
+    """os-resetState to error records no instance fault, as in Nova; a seeded ERROR server has none either."""
+    sid = app.cloud.seed("active")
+    assert action(app, sid, {"os-resetState": {"state": "error"}}).code == 202
+    body = show(app, sid)
+    assert body["status"] == "ERROR"
+    assert "fault" not in body
+    assert "fault" not in show(app, app.cloud.seed("error"))
+
+
+@pytest.mark.parametrize(
+    ("state", "operation", "body", "action_name"),
+    [
+        ("active", "hard_reboot", {"reboot": {"type": "HARD"}}, "reboot"),
+        ("resized", "revert_resize", {"revertResize": None}, "revertResize"),
+    ],
+)
+def test_fault_names_the_api_action(app: ComputeApp, state: str, operation: str, body: Any, action_name: str) -> None:
+    """A failed task's fault names the action as the API knows it, never the model's operation name."""
+    sid = app.cloud.seed(state)
+    app.cloud.fail_next(sid, operation)
+    assert action(app, sid, body).code == 202
+    app.cloud.settle(sid)
+    shown = show(app, sid)
+    assert shown["status"] == "ERROR"
+    assert shown["fault"]["message"] == f"Failed to {action_name} instance {sid}"
 
 
 # -- delete ---------------------------------------------------------------------------

@@ -158,3 +158,19 @@ def test_list_find_and_injected_failure(openstack_connection: Any, compute_api: 
     with pytest.raises(openstack.exceptions.ResourceFailure):
         conn.compute.wait_for_server(conn.compute.get_server(sid), status="VERIFY_RESIZE", **FAST)
     assert conn.compute.get_server(sid).vm_state == "error"
+
+
+def test_docs_create_image_wait_recipe_waits(openstack_connection: Any) -> None:
+    """The createImage wait recipe in docs/fake-api.md, given the server object from before the action, really waits."""
+    import pathlib
+    import re
+
+    doc = (pathlib.Path(__file__).parent.parent / "docs" / "fake-api.md").read_text()
+    recipe = re.search(r"`(openstack\.resource\.wait_for_status\([^`]*attribute=\"task_state\"\))`", doc)
+    assert recipe is not None, "the createImage wait recipe is missing from docs/fake-api.md"
+    code = recipe.group(1).replace('attribute="task_state")', 'attribute="task_state", interval=0.001, wait=10)')
+    conn = openstack_connection
+    srv = boot(conn)  # its local task_state is None, as any object fetched before the action
+    srv.create_image(conn.compute, "snap")
+    eval(code, {"openstack": openstack, "conn": conn, "srv": srv})
+    srv.backup(conn.compute, "backup", "daily", 1)  # 409 image_snapshot_* if the recipe did not wait

@@ -16,8 +16,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from lifecycle import dialects
+from lifecycle.api.bodies import ACTION_BODIES
 from lifecycle.api.cloud import Cloud, Record
 from lifecycle.api.errors import ApiError, bad_request
+from lifecycle.api.schema import validate
 from lifecycle.api.versions import Version
 from lifecycle.server import Server
 from lifecycle.spec import Dialect, Operation
@@ -92,12 +94,7 @@ def _simple(operation: str, status: int = 202) -> Callable[[Call], Reply]:
 
 
 def _reboot(call: Call) -> Reply:
-    kind = call.required("type")
-    if not isinstance(kind, str) or kind.upper() not in ("SOFT", "HARD"):
-        raise bad_request(
-            f"Invalid input for field/attribute type. Value: {kind}. "
-            "'{kind}' is not one of ['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft']".replace("{kind}", str(kind))
-        )
+    kind = call.required("type")  # one of bodies.REBOOT_TYPES: checked before the handler runs
     _perform(call, "hard_reboot" if kind.upper() == "HARD" else "reboot")
     return 202, None, {}
 
@@ -139,10 +136,12 @@ def _rebuild(call: Call) -> Reply:
         _perform(call, "rebuild")
         record = call.record
         record.image_id = str(image).rstrip("/").rsplit("/", 1)[-1]
-        if isinstance(args.get("name"), str):
+        if "name" in args:
             record.server.name = args["name"]
-        if isinstance(args.get("metadata"), dict):
-            record.metadata = {str(k): str(v) for k, v in args["metadata"].items()}
+        if "metadata" in args:
+            record.metadata = dict(args["metadata"])
+        if "description" in args:
+            record.description = args["description"]
         body = server_body(record, call.base, call.version)
     body["adminPass"] = args.get("adminPass") or record.admin_pass
     return 202, {"server": body}, {}
@@ -239,10 +238,14 @@ def run_action(cloud: Cloud, record: Record, body: Any, version: Version, base: 
         ApiError: 400 for a malformed body or unknown action; the model's
             refusals (:class:`~lifecycle.errors.InvalidStateError`) pass through.
     """
-    if not isinstance(body, dict) or not body:
+    if not isinstance(body, dict) or len(body) != 1:
+        # Nova's action_peek: no key, or "too many body keys", is a malformed body.
         raise bad_request("Malformed request body")
     key = next(iter(body))
     handler = ACTIONS.get(key)
     if handler is None:
         raise bad_request(f"There is no such action: {key}")
+    rule, since = ACTION_BODIES.get(key, (None, version))
+    if rule is not None and version >= since:
+        validate(body[key], rule, version, (key,))
     return handler(Call(cloud, record, key, body[key], version, base))

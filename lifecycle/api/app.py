@@ -16,12 +16,13 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from lifecycle import dialects
-from lifecycle.api import views
+from lifecycle.api import bodies, views
 from lifecycle.api.actions import Reply, run_action
 from lifecycle.api.cloud import Cloud, Record
 from lifecycle.api.errors import ApiError, bad_request, fault_body, not_found
+from lifecycle.api.filters import filter_servers
 from lifecycle.api.flavors import flavor_body
+from lifecycle.api.schema import BOOLEAN_VALUES, validate
 from lifecycle.api.versions import MIN_VERSION, Version, negotiate, text, version_doc, versions_list
 from lifecycle.errors import InvalidStateError, LifecycleError
 
@@ -30,39 +31,7 @@ __all__ = ["ComputeApp"]
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 _REASONS = {200: "OK", 202: "Accepted", 204: "No Content", 300: "Multiple Choices"}
-_SERVER_KEYS = frozenset(
-    {
-        "name",
-        "imageRef",
-        "flavorRef",
-        "adminPass",
-        "metadata",
-        "networks",
-        "OS-DCF:diskConfig",
-        "accessIPv4",
-        "accessIPv6",
-        "personality",
-        "key_name",
-        "availability_zone",
-        "block_device_mapping",
-        "block_device_mapping_v2",
-        "config_drive",
-        "min_count",
-        "max_count",
-        "return_reservation_id",
-        "security_groups",
-        "user_data",
-        "description",
-        "tags",
-        "trusted_image_certificates",
-        "host",
-        "hypervisor_hostname",
-        "hostname",
-    }
-)
-_UPDATE_KEYS = frozenset({"name", "description", "accessIPv4", "accessIPv6", "OS-DCF:diskConfig", "hostname"})
 _MAX_LIMIT = 1000
-_MAX_COUNT = 100
 
 
 class Request:
@@ -181,7 +150,7 @@ class ComputeApp:
 
     # -- servers --------------------------------------------------------------
     def _select(self, request: Request, detail: bool) -> Reply:
-        records = _filter(self.cloud.records(), request)
+        records = filter_servers(self.cloud.records(), request.query, request.version)
         limit_text, marker = request.first("limit"), request.first("marker")
         if marker is not None:
             ids = [r.id for r in records]
@@ -248,12 +217,12 @@ class ComputeApp:
                 access_ipv4=spec.get("accessIPv4", ""),
                 access_ipv6=spec.get("accessIPv6", ""),
                 availability_zone=spec.get("availability_zone") or "nova",
-                config_drive="True" if spec.get("config_drive") else "",
+                config_drive="True" if BOOLEAN_VALUES.get(spec.get("config_drive", False)) else "",
                 **({"admin_pass": spec["adminPass"]} if spec.get("adminPass") else {}),
             )
             first = first or record
         assert first is not None
-        if spec.get("return_reservation_id"):
+        if BOOLEAN_VALUES.get(spec.get("return_reservation_id", False)):
             return 202, {"reservation_id": f"r-{first.id[:8]}"}, {}
         body = {
             "server": {
@@ -268,16 +237,12 @@ class ComputeApp:
 
     def _update(self, request: Request, server_id: str) -> Reply:
         body = request.json()
-        spec = body.get("server") if isinstance(body, dict) else None
-        if not isinstance(spec, dict):
-            raise bad_request("Invalid input for field/attribute server. 'server' is a required property")
-        unknown = sorted(set(spec) - _UPDATE_KEYS)
-        if unknown:
-            raise bad_request(_additional(unknown))
+        validate(body, bodies.UPDATE, request.version)
+        spec = body["server"]
         record = self.cloud.record(server_id)
         with record.lock:
             if "name" in spec:
-                record.server.name = _name(spec["name"])
+                record.server.name = spec["name"]
             if "description" in spec:
                 record.description = spec["description"]
             record.access_ipv4 = spec.get("accessIPv4", record.access_ipv4)
@@ -317,119 +282,14 @@ def _reason(status: int) -> str:
         return "Unknown"
 
 
-def _additional(keys: list[str]) -> str:
-    listed = ", ".join(repr(k) for k in keys)
-    verb = "was" if len(keys) == 1 else "were"
-    return f"Additional properties are not allowed ({listed} {verb} unexpected)"
-
-
-def _name(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value) > 255:
-        raise bad_request(f"Invalid input for field/attribute name. Value: {value}. is not a valid name")
-    return value
-
-
 def _create_spec(body: Any, version: Version) -> dict[str, Any]:
     """The ``server`` object of a create body, validated as Nova's ``servers.create`` schema does."""
-    spec = body.get("server") if isinstance(body, dict) else None
-    if not isinstance(spec, dict):
-        raise bad_request("Invalid input for field/attribute server. 'server' is a required property")
-    unknown = sorted(set(spec) - _SERVER_KEYS)
-    if unknown:
-        raise bad_request(_additional(unknown))
-    for field in ("name", "flavorRef"):
-        if field not in spec:
-            raise bad_request(f"Invalid input for field/attribute server. '{field}' is a required property")
-    _name(spec["name"])
-    if "networks" not in spec:
-        if version >= (2, 37):
-            raise bad_request("Invalid input for field/attribute server. 'networks' is a required property")
-    else:
-        nets = spec["networks"]
-        if version >= (2, 37) and isinstance(nets, str):
-            if nets not in ("none", "auto"):
-                raise bad_request(
-                    f"Invalid input for field/attribute networks. Value: {nets}. '{nets}' is not one of "
-                    "['none', 'auto']"
-                )
-        elif not isinstance(nets, list) or not all(isinstance(n, dict) for n in nets):
-            raise bad_request(f"Invalid input for field/attribute networks. Value: {nets}. is not valid")
-    metadata = spec.get("metadata")
-    if metadata is not None and (
-        not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values())
-    ):
-        raise bad_request("Invalid input for field/attribute metadata. Value: metadata values must be strings")
-    for field in ("min_count", "max_count"):
-        value = spec.get(field, 1)
-        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= _MAX_COUNT:
-            raise bad_request(f"Invalid input for field/attribute {field}. Value: {value}.")
-    if spec.get("min_count", 1) > spec.get("max_count", spec.get("min_count", 1)):
+    validate(body, bodies.CREATE, version)
+    spec: dict[str, Any] = body["server"]
+    if "networks" not in spec and version >= (2, 37):
+        raise bad_request("Invalid input for field/attribute server. 'networks' is a required property")
+    low = int(spec.get("min_count", 1))
+    high = int(spec.get("max_count", low))
+    if low > high:
         raise bad_request("min_count must be <= max_count")
-    if "max_count" not in spec:
-        spec = {**spec, "max_count": spec.get("min_count", 1)}
-    return spec
-
-
-def _status_filter(values: list[str]) -> tuple[set[Any], set[Any] | None]:
-    """Nova's ``task_and_vm_state_from_status`` over the dialect's own status table.
-
-    A status a vm_state shows by *default* filters on vm_state only, so
-    ``?status=ACTIVE`` matches every active server, rebooting ones included.
-    """
-    spec = dialects.get("nova")
-    wanted = {v.strip().upper() for v in values}
-    vms: set[Any] = set()
-    tasks: set[Any] = set()
-    default = False
-    for vm, status in spec.status_defaults.items():
-        if status.value in wanted:
-            vms.add(vm)
-            default = True
-    for vm, row in spec.status_rows.items():
-        for task, status in row.items():
-            if status.value in wanted:
-                vms.add(vm)
-                tasks.add(task)
-    return vms, None if default else tasks
-
-
-def _filter(records: list[Record], request: Request) -> list[Record]:
-    """Apply the list filters Nova applies in ``servers.py:_get_servers`` (the ones clients use)."""
-    query = request.query
-    statuses = [s for value in query.get("status", []) for s in value.split(",") if s]
-    if statuses:
-        vms, tasks = _status_filter(statuses)
-        if not vms:
-            if request.version >= (2, 38):
-                raise bad_request("Invalid status value")
-            return []
-        records = [r for r in records if r.server.vm_state in vms and (tasks is None or r.server.task_state in tasks)]
-    name = request.first("name")
-    if name:
-        try:
-            pattern = re.compile(name)
-        except re.error:
-            raise bad_request(f"Invalid regular expression for name filter: {name}") from None
-        records = [r for r in records if pattern.search(r.server.name)]
-    for field in ("vm_state", "task_state"):
-        values = query.get(field)
-        if values:
-            wanted = {None if v in ("", "null", "None", "none") else v for v in values}
-            records = [r for r in records if _value(getattr(r.server, field)) in wanted]
-    power = query.get("power_state")
-    if power:
-        records = [r for r in records if str(int(r.server.power_state)) in power]
-    image = request.first("image")
-    if image:
-        records = [r for r in records if r.image_id == image.rstrip("/").rsplit("/", 1)[-1]]
-    flavor = request.first("flavor")
-    if flavor:
-        records = [r for r in records if r.flavor.id == flavor.rstrip("/").rsplit("/", 1)[-1]]
-    deleted = request.first("deleted")
-    if deleted is not None and deleted.lower() in ("true", "1", "yes"):
-        records = []  # deleted rows are gone in this fake (Nova keeps them for admins only)
-    return records
-
-
-def _value(state: Any) -> str | None:
-    return None if state is None else str(state.value)
+    return {**spec, "min_count": low, "max_count": high}

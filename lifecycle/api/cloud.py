@@ -7,9 +7,12 @@ server beyond its state (name, flavor, image, timestamps). The pace decides
 how the clock moves:
 
 * ``instant`` (default): a virtual clock that moves when clients look. Each
-  read of a busy server renders it, then moves the clock to that server's next
-  step, so every GET shows the next state and polling loops finish at once.
-  A request refused with 409 counts as a read, so retry loops finish too.
+  successful read of a busy server (its GET, or a listing that shows it)
+  renders it, then moves the clock to that server's next step, so every GET
+  shows the next state and polling loops finish at once. Nothing else moves
+  time: a refused (409) request does not, or concurrent conflicting requests
+  would see the task end between them and be accepted again. Retry loops
+  poll with GET between attempts, as every real client's waiter does.
 * ``manual``: a virtual clock that moves only on :meth:`Cloud.advance`.
 * ``wall``: real time, with Nova-shaped but short durations (a boot ~2 s).
 
@@ -32,7 +35,6 @@ from lifecycle.api.errors import ApiError, not_found
 from lifecycle.api.flavors import DEFAULT_FLAVORS, Flavor
 from lifecycle.clock import Clock, VirtualClock, WallClock
 from lifecycle.durations import Durations, DurationSpec
-from lifecycle.errors import InvalidStateError
 from lifecycle.faults import FaultRule
 from lifecycle.fleet import Fleet, FleetServer
 from lifecycle.states import PowerState, TaskState, VmState
@@ -201,13 +203,7 @@ class Cloud:
         """
         with record.lock:
             self._sync(record)
-            try:
-                record.server.perform(operation)
-            except InvalidStateError:
-                if self.pace == "instant":
-                    # A refused request is a look at the server too: retry loops make progress.
-                    self._step_soon(record.server)
-                raise
+            record.server.perform(operation)
             record.operation, record.new_flavor = operation, new_flavor
             record.fault = None
             self._sync(record)
@@ -242,7 +238,7 @@ class Cloud:
         """Nova's ``os-resetState``: force ``vm_state``, clear the task, keep the power state."""
         with record.lock:
             self.fleet.set_state(record.server, vm_state, None, record.server.power_state)
-            record.operation = None
+            record.operation = None  # creates no fault (an earlier one stays, as Nova keeps its fault rows)
             self._sync(record)
 
     # -- control (tests) ------------------------------------------------------
@@ -355,12 +351,14 @@ class Cloud:
         record.updated = now()
         if server.launched and record.launched_at is None:
             record.launched_at = record.updated
-        if server.vm_state is VmState.ERROR and record.fault is None:
-            action = record.operation or "the last operation"
+        if server.vm_state is VmState.ERROR and record.fault is None and record.operation is not None:
+            # A failed task leaves a fault; os-resetState (operation None) leaves none, as in Nova.
+            declared = server.dialect.operation_map.get(record.operation)
+            action = record.operation if declared is None else declared.action
             record.fault = {
                 "code": 500,
                 "created": record.updated.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "message": (f"Failed to {action} instance {record.id}"),
+                "message": f"Failed to {action} instance {record.id}",
             }
         if server.busy:
             return
