@@ -23,7 +23,7 @@ from lifecycle.errors import (
     UnsupportedOperationError,
 )
 from lifecycle.machine import MachineError
-from lifecycle.settings import Settings
+from lifecycle.settings import Settings, SettingTypeError
 from lifecycle.spec import Dialect, Operation, Pair
 from lifecycle.states import PowerState, Status, TaskState, VmState
 from lifecycle.status import parse_power_state, parse_task_state, parse_vm_state
@@ -105,6 +105,9 @@ class Server:
         settings: Settings | None = None,
         **options: Any,
     ) -> None:
+        for flag, value in (("locked", locked), ("history", history), ("launched", launched)):
+            if not isinstance(value, bool) and not (flag == "launched" and value is None):
+                raise SettingTypeError(flag, value, bool)
         self.table: Table = table_for(dialect, Settings.from_kwargs(settings, **options))
         vm = None if vm_state is None else parse_vm_state(vm_state)
         task = parse_task_state(task_state)

@@ -40,3 +40,11 @@ def test_bad_usage_exits_2_without_a_traceback(capsys: pytest.CaptureFixture[str
     err = capsys.readouterr().err
     assert "invalid choice: 'frobnicate'" in err
     assert "Traceback" not in err
+
+
+def test_status_warns_about_unknown_names_but_answers_like_the_api(capsys: pytest.CaptureFixture[str]) -> None:
+    """`lifecycle status activ` prints UNKNOWN (as the API would) and warns with a suggestion on stderr."""
+    assert main(["status", "activ"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.strip() == "UNKNOWN"
+    assert "Did you mean 'active'?" in captured.err

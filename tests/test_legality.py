@@ -200,3 +200,11 @@ def test_machine_state_names_are_nested_pairs() -> None:
     srv = Server("active")
     srv.reboot()
     assert srv.state == "active.rebooting" == pair_name(srv.pair)
+
+
+def test_flags_must_be_booleans() -> None:
+    """Server(locked="no") is refused with the value named, not taken as true."""
+    from lifecycle.settings import SettingTypeError
+
+    with pytest.raises(SettingTypeError, match="'locked' must be bool"):
+        Server("active", locked="no")  # type: ignore[arg-type]

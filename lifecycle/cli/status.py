@@ -18,9 +18,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lifecycle.status import status_of
+    import sys
+
+    from lifecycle.errors import UnknownStateError
+    from lifecycle.status import parse_task_state, parse_vm_state, status_of
 
     status = status_of(args.vm_state, args.task_state, dialect=args.dialect, strict=args.strict)
+    for parse, value in ((parse_vm_state, args.vm_state), (parse_task_state, args.task_state)):
+        try:
+            parse(value)
+        except UnknownStateError as exc:  # lenient like the API, but say so
+            print(f"lifecycle status: warning: {exc} (the API shows this as {status.value})", file=sys.stderr)
     if args.json:
         print_json({"vm_state": args.vm_state, "task_state": args.task_state, "status": status.value})
     else:
