@@ -125,7 +125,12 @@ class Change:
 
 @dataclasses.dataclass(slots=True)
 class ServerTrace:
-    """Everything seen of one server: how often, where, and its changes."""
+    """Everything seen of one server: how often, where, and its changes.
+
+    ``skipped`` counts observations that carried no state (status UNKNOWN with no
+    vm_state: a down cell, microversion 2.69+); they are neither changes nor
+    compared, so the next real observation is compared with the last known one.
+    """
 
     server_id: str
     first_line: int
@@ -133,6 +138,7 @@ class ServerTrace:
     last: str
     observations: int = 0
     changes: list[Change] = dataclasses.field(default_factory=list)
+    skipped: int = 0
 
     @property
     def ok(self) -> bool:
@@ -150,6 +156,7 @@ class ServerTrace:
             "server_id": self.server_id,
             "ok": self.ok,
             "observations": self.observations,
+            "skipped": self.skipped,
             "first_line": self.first_line,
             "last_line": self.last_line,
             "last": self.last,
@@ -393,13 +400,16 @@ class _Judge:
             vm = parse_vm_state(vm_raw)
             task = parse_task_state(task_raw)
             shows = self.dialect.status(vm, task)
-            if shows is not status:
-                task_text = "null" if task is None else task.value
-                return (
-                    f"status {status.value} contradicts vm_state {vm.value} and task_state {task_text}, "
-                    f"which show {shows.value}"
-                )
-            where = (vm, task)
+            # Nova shows DELETED whenever the instance is deleted, whatever its
+            # vm_state (views/servers.py:595-601): then the status decides.
+            if status is not Status.DELETED:
+                if shows is not status:
+                    task_text = "null" if task is None else task.value
+                    return (
+                        f"status {status.value} contradicts vm_state {vm.value} and task_state {task_text}, "
+                        f"which show {shows.value}"
+                    )
+                where = (vm, task)
         power: PowerState | None = None if power_raw is None else parse_power_state(power_raw)
         # power_state and launched_at are what the driver and database say; the
         # model only knows nominal values, so they narrow the set when they can.
@@ -496,6 +506,10 @@ def check_trace(
             report.problems.append(Problem(line, read))
             continue
         server_id, key, updated = read
+        if key[1] is None and key[0].strip().upper() == Status.UNKNOWN.value:
+            report.observations += 1
+            _skip(report, tracked, line, server_id, key)
+            continue
         candidates = judge.candidates(key)
         if isinstance(candidates, str):
             report.problems.append(Problem(line, candidates))
@@ -561,6 +575,19 @@ def _observe(
     state.updated = updated
     state.line = line
     trace.last = label
+
+
+def _skip(report: TraceReport, tracked: dict[str, _Tracked], line: int, server_id: str, key: Key) -> None:
+    """Count an observation without state (UNKNOWN); what was known before stays known."""
+    state = tracked.get(server_id)
+    if state is None:
+        label = _label(key)
+        trace = ServerTrace(server_id, line, line, label)
+        report.servers[server_id] = trace
+        state = tracked[server_id] = _Tracked(trace, frozenset(), key, label, None, line)
+    state.trace.observations += 1
+    state.trace.skipped += 1
+    state.trace.last_line = line
 
 
 def _absent(judge: _Judge) -> str:

@@ -191,3 +191,16 @@ def test_trace_stdin_json_and_missing_file(
     assert "cannot read" in capsys.readouterr().err
     assert main(["trace", str(tmp_path)]) == 2
     assert main(["trace", _write(tmp_path, A1), "--max-ops", "-1"]) == 2
+
+
+def test_trace_unknown_status_is_skipped_and_deleted_error_is_valid(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """UNKNOWN (a down cell) is counted as skipped, and DELETED with vm_state error is a legal delete: exit 0."""
+    down = {"id": "a", "status": "UNKNOWN"}
+    gone = {"id": "a", "status": "DELETED", "OS-EXT-STS:vm_state": "error"}
+    failed = {"id": "a", "status": "ERROR", "OS-EXT-STS:vm_state": "error"}
+    assert main(["trace", _write(tmp_path, failed, down, gone)]) == 0
+    out = capsys.readouterr().out
+    assert "server a: ok (3 observation(s), 1 skipped (UNKNOWN), 1 change(s)" in out
+    assert "line 3: ERROR (error) -> DELETED (error): delete" in out

@@ -208,3 +208,21 @@ def test_ten_megabyte_trace(tmp_path: pathlib.Path) -> None:
     assert [p.line for p in report.problems] == [1001]
     assert report.valid
     assert len(report.servers) == 200
+
+
+def test_deleted_status_with_any_vm_state_is_the_server_deleted() -> None:
+    """Nova shows DELETED whenever the instance is deleted, whatever its vm_state (views/servers.py:595-601)."""
+    report = check_trace([srv("a", "ERROR", "error"), srv("a", "DELETED", "error")])
+    assert report.ok, report.problems
+    assert [c.explanation for c in report.changes] == [("delete",)]
+
+
+def test_unknown_status_is_skipped_and_the_next_observation_compared_with_the_last_known() -> None:
+    """A down cell's UNKNOWN carries no state: it is no change, and ACTIVE -> UNKNOWN -> SHUTOFF is a stop."""
+    report = check_trace([srv("a", "ACTIVE"), srv("a", "UNKNOWN"), srv("a", "SHUTOFF"), srv("b", "UNKNOWN")])
+    assert report.ok, report.unexplained
+    assert [(c.line, c.before, c.after, c.explanation) for c in report.changes] == [(3, "ACTIVE", "SHUTOFF", ("stop",))]
+    assert report.servers["a"].skipped == 1
+    assert report.as_dict()["servers"][0]["skipped"] == 1
+    assert report.servers["b"].skipped == 1
+    assert report.servers["b"].changes == []
