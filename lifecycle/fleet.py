@@ -49,6 +49,7 @@ from lifecycle.durations import Durations, DurationSpec
 from lifecycle.errors import InvalidStateError, LifecycleError, ServerNotFoundError, UnknownStateError
 from lifecycle.events import Event, EventKind, EventLog
 from lifecycle.faults import FaultRule, Faults, Plan
+from lifecycle.nodes import name_list
 from lifecycle.periodic import PeriodicJob, due_job
 from lifecycle.server import Change, Server
 from lifecycle.settings import Settings
@@ -372,11 +373,14 @@ class Fleet:
         Raises:
             UnsupportedOperationError / UnknownOperationError: no such operation
                 here (raised once, before any server is touched).
+            ArgumentTypeError (a TypeError): ``servers`` is not a list (a lone
+                id such as ``"web"`` is refused, not split into letters).
         """
         self._check_operation(operation)
         accepted: list[FleetServer] = []
         rejected: dict[str, LifecycleError] = {}
-        for item in self.servers() if servers is None else servers:
+        expected = "a list of server ids, names or FleetServer objects"
+        for item in self.servers() if servers is None else name_list(servers, "servers", expected):
             try:
                 server = self._resolve(item)
                 server.perform(operation)

@@ -21,7 +21,7 @@ from typing import Any
 
 from lifecycle.blueprint import ADVANCE, FAIL
 from lifecycle.errors import InvalidStateError, LifecycleError, UnknownOperationError, UnsupportedOperationError
-from lifecycle.nodes import Place, State, start_node, state_of
+from lifecycle.nodes import Place, State, name_list, start_node, state_of
 from lifecycle.server import all_operation_names, idle_refusal, operation_error, refusal
 from lifecycle.settings import Settings
 from lifecycle.spec import Dialect
@@ -197,12 +197,14 @@ def check(
         raised.
 
     Raises:
+        ArgumentTypeError (a TypeError): ``operations`` is not a list of names
+            (a lone str such as ``"create"`` is refused, not split into letters).
         UnknownOperationError: a step names an operation no dialect has (a typo,
             not a refusal); the message suggests the closest names.
         UnknownStateError: ``start`` is not a state of the model.
     """
     table = table_for(dialect, Settings.from_kwargs(settings, **options))
-    ops: Sequence[str] = operations if isinstance(operations, list | tuple) else list(operations)
+    ops: Sequence[str] = name_list(operations, "operations", "a list of operation names")
     _reject_unknown(table, ops)
     first = node = start_node(table, start)
     rows = table.settle_rows if settle else table.step_rows

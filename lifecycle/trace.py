@@ -32,7 +32,7 @@ from typing import Any
 
 from lifecycle.blueprint import ADVANCE
 from lifecycle.errors import UnknownStateError
-from lifecycle.nodes import matching
+from lifecycle.nodes import ArgumentTypeError, matching
 from lifecycle.paths import Search, search
 from lifecycle.settings import Settings
 from lifecycle.spec import Dialect, Pair
@@ -225,6 +225,9 @@ def read_observations(source: Source) -> Iterator[tuple[int, Any] | Problem]:
 
     ``source`` is JSON text (str or bytes), a path (:class:`os.PathLike`), an open
     file, or an iterable of objects (numbered from 1) or of JSON lines.
+
+    Raises:
+        ArgumentTypeError (a TypeError): ``source`` is none of these (None, a number...).
     """
     if isinstance(source, os.PathLike):
         with open(source, "rb") as handle:
@@ -235,7 +238,10 @@ def read_observations(source: Source) -> Iterator[tuple[int, Any] | Problem]:
         source = source.decode("utf-8", errors="replace")
     if isinstance(source, str):
         return _parse_text(source)
-    return _parse_items(source)  # type: ignore[arg-type]
+    if not isinstance(source, Iterable):
+        expected = "JSON text, a path (pathlib.Path), an open file, or an iterable of server objects"
+        raise ArgumentTypeError("observations", source, expected)
+    return _parse_items(source)
 
 
 def _parse_items(items: Iterable[Any]) -> Iterator[tuple[int, Any] | Problem]:
@@ -487,9 +493,10 @@ def check_trace(
             for a cloud with soft delete.
 
     Returns:
-        A :class:`TraceReport`; nothing in the input makes this raise.
+        A :class:`TraceReport`; nothing in the input's content makes this raise.
 
     Raises:
+        ArgumentTypeError (a TypeError): ``observations`` is no input at all (None, a number).
         UnknownDialectError / UnknownNameError: bad ``dialect`` or settings.
     """
     table = table_for(dialect, Settings.from_kwargs(settings, **options))
