@@ -26,6 +26,7 @@ import dataclasses
 import io
 import json
 import os
+import pathlib
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -223,12 +224,21 @@ Source = str | bytes | os.PathLike[str] | io.IOBase | Iterable[Any]
 def read_observations(source: Source) -> Iterator[tuple[int, Any] | Problem]:
     """``(line, object)`` for each JSON value of ``source``, or a :class:`Problem` for an unreadable one.
 
-    ``source`` is JSON text (str or bytes), a path (:class:`os.PathLike`), an open
-    file, or an iterable of objects (numbered from 1) or of JSON lines.
+    ``source`` is JSON text (str or bytes), a path (:class:`os.PathLike`, or a str
+    naming an existing file that does not start with ``[`` or ``{``), an open
+    file, one server object (a mapping), or an iterable of objects (numbered
+    from 1) or of JSON lines.
 
     Raises:
         ArgumentTypeError (a TypeError): ``source`` is none of these (None, a number...).
     """
+    if isinstance(source, Mapping):
+        return iter([(1, source)])  # one server object
+    if isinstance(source, str) and _looks_like_path(source):
+        if not os.path.isfile(source):
+            hint = "pass JSON text or an existing file's path"
+            return iter([Problem(1, f"malformed JSON, and no file named {source!r} exists ({hint})")])
+        source = pathlib.Path(source)
     if isinstance(source, os.PathLike):
         with open(source, "rb") as handle:
             source = handle.read()
@@ -242,6 +252,12 @@ def read_observations(source: Source) -> Iterator[tuple[int, Any] | Problem]:
         expected = "JSON text, a path (pathlib.Path), an open file, or an iterable of server objects"
         raise ArgumentTypeError("observations", source, expected)
     return _parse_items(source)
+
+
+def _looks_like_path(text: str) -> bool:
+    """One line that cannot start JSON objects or arrays: a file name, not JSON text."""
+    stripped = text.strip()
+    return bool(stripped) and stripped[0] not in "[{" and "\n" not in stripped
 
 
 def _parse_items(items: Iterable[Any]) -> Iterator[tuple[int, Any] | Problem]:
@@ -484,7 +500,8 @@ def check_trace(
 
     Args:
         observations: server objects (see the module docstring for the formats),
-            as JSON text, a path, an open file, or an iterable.
+            as JSON text, a path (or a str naming an existing file), an open
+            file, one server object (a dict), or an iterable.
         max_operations: how many requests may happen between two observations
             of a server (None: any number). The default 1 assumes polling at
             least once per operation: ``SHELVED_OFFLOADED -> RESIZE`` (needs

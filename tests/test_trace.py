@@ -226,3 +226,27 @@ def test_unknown_status_is_skipped_and_the_next_observation_compared_with_the_la
     assert report.as_dict()["servers"][0]["skipped"] == 1
     assert report.servers["b"].skipped == 1
     assert report.servers["b"].changes == []
+
+
+def test_a_single_dict_is_one_observation() -> None:
+    """check_trace(one server object) checks that object instead of iterating its keys."""
+    report = check_trace({"id": "a", "status": "ACTIVE"})
+    assert report.ok, report.problems
+    assert report.observations == 1
+    assert report.servers["a"].last == "ACTIVE"
+
+
+def test_a_str_naming_an_existing_file_is_read(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A str that is an existing file's path is read; JSON text still works; a missing file is named."""
+    path = tmp_path / "servers.jsonl"
+    path.write_text(json.dumps(srv("a", "ACTIVE")) + "\n" + json.dumps(srv("a", "SHUTOFF")) + "\n")
+    report = check_trace(str(path))
+    assert report.ok, report.problems
+    assert [c.explanation for c in report.changes] == [("stop",)]
+    monkeypatch.chdir(tmp_path)
+    assert check_trace("servers.jsonl").ok
+    assert check_trace('  {"id": "a", "status": "ACTIVE"}').ok
+    missing = check_trace("nope.jsonl")
+    assert [p.message for p in missing.problems] == [
+        "malformed JSON, and no file named 'nope.jsonl' exists (pass JSON text or an existing file's path)"
+    ]
