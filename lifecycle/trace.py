@@ -33,7 +33,7 @@ from typing import Any
 
 from lifecycle.blueprint import ADVANCE
 from lifecycle.errors import UnknownStateError
-from lifecycle.nodes import ArgumentTypeError, matching
+from lifecycle.nodes import ArgumentTypeError, ArgumentValueError, matching
 from lifecycle.paths import Search, search
 from lifecycle.settings import Settings
 from lifecycle.spec import Dialect, Pair
@@ -376,11 +376,17 @@ def _read(obj: Any) -> tuple[str, Key, str | None] | str:
     raw_id = obj.get("id")
     server_id = "" if raw_id is None else str(raw_id)
     values: list[Any] = []
-    for name in ("vm_state", "task_state", "power_state"):
+    for name in ("vm_state", "task_state"):
         _, value = _field(obj, name)
         if value is not None and not isinstance(value, str | int):
             return f"{_FIELDS[name][0]!r} must be a string or null (got {json.dumps(value)})"
         values.append(value)
+    _, power = _field(obj, "power_state")
+    if isinstance(power, float) and power.is_integer():
+        power = int(power)
+    if power is not None and (isinstance(power, bool) or not isinstance(power, str | int)):
+        return f"{_FIELDS['power_state'][0]!r} must be an integer 0-9 or its name (got {json.dumps(power)})"
+    values.append(power)
     has_launched, launched_at = _field(obj, "launched_at")
     launched = None if not has_launched else bool(launched_at)
     updated = obj.get("updated")
@@ -432,6 +438,8 @@ class _Judge:
                         f"which show {shows.value}"
                     )
                 where = (vm, task)
+        elif task_raw is not None:
+            parse_task_state(task_raw)  # checked like a vm_state, though a status alone says more
         power: PowerState | None = None if power_raw is None else parse_power_state(power_raw)
         # power_state and launched_at are what the driver and database say; the
         # model only knows nominal values, so they narrow the set when they can.
@@ -514,8 +522,11 @@ def check_trace(
 
     Raises:
         ArgumentTypeError (a TypeError): ``observations`` is no input at all (None, a number).
+        ArgumentValueError (a ValueError): ``max_operations`` is not None or an int >= 0.
         UnknownDialectError / UnknownNameError: bad ``dialect`` or settings.
     """
+    if max_operations is not None and (type(max_operations) is not int or max_operations < 0):
+        raise ArgumentValueError("max_operations", max_operations, "None or an int >= 0")
     table = table_for(dialect, Settings.from_kwargs(settings, **options))
     judge = _Judge(table, max_operations)
     report = TraceReport(table.blueprint.dialect.name, table.blueprint.settings, max_operations)
