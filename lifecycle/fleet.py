@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal, TypeAlias
 
 from lifecycle.blueprint import ADVANCE, FAIL, pair_name
-from lifecycle.clock import Clock, VirtualClock
+from lifecycle.clock import Clock, VirtualClock, finite
 from lifecycle.durations import Durations, DurationSpec
 from lifecycle.errors import InvalidStateError, LifecycleError, ServerNotFoundError, UnknownStateError
 from lifecycle.events import Event, EventKind, EventLog
@@ -562,6 +562,8 @@ class Fleet:
                 auto-confirm, power sync) and the tasks they start.
             limit: stop after this many simulated seconds even if not idle.
         """
+        if limit is not None:
+            finite(limit, "limit")
         start = self.clock.now()
         self.tick()
         while True:
@@ -587,6 +589,8 @@ class Fleet:
             TimeoutError: nothing left is scheduled, or ``limit`` simulated
                 seconds passed, and the predicate still does not hold.
         """
+        if limit is not None:
+            finite(limit, "limit")
         start = self.clock.now()
         self.tick()
         while not predicate():
