@@ -126,8 +126,9 @@ def _split(text: str) -> tuple[str, str | None] | None:
 def parse_place(table: Table, place: Place) -> Pair | Status:
     """``place`` as a pair of the table's model, or a status (not yet narrowed to pairs).
 
-    A string is tried as a status (case-insensitive), then as a vm_state, and
-    ``"vm/task"`` or ``"vm.task"`` as a pair; ``"new"`` is before ``create``.
+    A string is tried as a status, then as a vm_state, and ``"vm/task"`` or
+    ``"vm.task"`` as a pair; ``"new"`` is before ``create``. Every name is
+    case-insensitive (``"ACTIVE/rebooting"``, ``("ACTIVE", "rebooting")``).
 
     Raises:
         UnknownStateError: no such status, vm_state or pair in this dialect's model.
@@ -138,8 +139,8 @@ def parse_place(table: Table, place: Place) -> Pair | Status:
         if len(place) != 2:
             raise UnknownStateError("place (a pair is (vm_state, task_state))", place, _place_choices(table))
         vm_raw, task_raw = place
-        vm = None if vm_raw is None else parse_vm_state(vm_raw)
-        return _known_pair(table, (vm, parse_task_state(task_raw)))
+        vm = None if vm_raw is None else parse_vm_state(_fold(vm_raw))
+        return _known_pair(table, (vm, parse_task_state(_fold(task_raw))))
     if isinstance(place, Status):
         return place
     if not isinstance(place, str):
@@ -148,15 +149,20 @@ def parse_place(table: Table, place: Place) -> Pair | Status:
         return (None, None)
     split = _split(place)
     if split is not None:
-        return _known_pair(table, (parse_vm_state(split[0]), parse_task_state(split[1])))
+        return _known_pair(table, (parse_vm_state(_fold(split[0])), parse_task_state(_fold(split[1]))))
     try:
         return parse_status(place)
     except UnknownStateError:
         pass
     try:
-        return _known_pair(table, (VmState(place), None))
+        return _known_pair(table, (VmState(_fold(place)), None))
     except ValueError:
         raise UnknownStateError("status or vm_state", place, _place_choices(table)) from None
+
+
+def _fold(name: Any) -> Any:
+    """vm_state and task_state names are lower case on the wire; people type them in any case."""
+    return name.strip().lower() if isinstance(name, str) else name
 
 
 def _place_choices(table: Table) -> list[str]:
