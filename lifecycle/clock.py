@@ -16,6 +16,7 @@ lazily on every fleet call (:meth:`lifecycle.fleet.Fleet.tick`).
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 import weakref
@@ -23,6 +24,17 @@ from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 __all__ = ["Clock", "VirtualClock", "WallClock"]
+
+
+def finite(value: float, what: str) -> float:
+    """``value`` as a float, refusing NaN and infinity: one of them would poison every later time.
+
+    Raises:
+        ValueError: ``value`` is not a finite number; the message names ``what``.
+    """
+    if not math.isfinite(value):
+        raise ValueError(f"{what} must be a finite number of seconds (got {value!r})")
+    return float(value)
 
 
 @runtime_checkable
@@ -52,7 +64,7 @@ class VirtualClock:
     __slots__ = ("__weakref__", "_listeners", "_lock", "_now")
 
     def __init__(self, start: float = 0.0) -> None:
-        self._now = float(start)
+        self._now = finite(start, "a clock's start")
         self._lock = threading.RLock()
         self._listeners: list[weakref.WeakMethod[Callable[[float], None]]] = []
 
@@ -64,8 +76,9 @@ class VirtualClock:
         """Move time forward by ``seconds`` and let listeners catch up; returns the new time.
 
         Raises:
-            ValueError: ``seconds`` is negative (time never goes back).
+            ValueError: ``seconds`` is negative (time never goes back), NaN or infinite.
         """
+        finite(seconds, f"advance({seconds!r}): seconds")
         if seconds < 0:
             raise ValueError(f"a clock cannot go back: advance({seconds!r}); use a value >= 0")
         with self._lock:
@@ -80,11 +93,11 @@ class VirtualClock:
 
     def advance_to(self, when: float) -> float:
         """Move time forward to ``when`` (no-op if it is already later); returns the new time."""
-        return self.advance(max(0.0, when - self._now))
+        return self.advance(max(0.0, finite(when, f"advance_to({when!r}): the time") - self._now))
 
     def sleep(self, seconds: float) -> None:
         """Same as :meth:`advance`: code written against :class:`Clock` runs instantly on virtual time."""
-        self.advance(max(0.0, seconds))
+        self.advance(max(0.0, finite(seconds, f"sleep({seconds!r}): seconds")))
 
     def subscribe(self, listener: Callable[[float], None]) -> None:
         """Call the bound method ``listener(now)`` after every :meth:`advance` (held weakly)."""
@@ -113,8 +126,8 @@ class WallClock:
     __slots__ = ("_origin", "speed")
 
     def __init__(self, speed: float = 1.0) -> None:
-        if speed <= 0:
-            raise ValueError(f"speed must be > 0 (got {speed!r})")
+        if not math.isfinite(speed) or speed <= 0:
+            raise ValueError(f"speed must be a finite number > 0 (got {speed!r})")
         self.speed = float(speed)
         self._origin = time.monotonic()
 
@@ -124,7 +137,7 @@ class WallClock:
 
     def sleep(self, seconds: float) -> None:
         """Block for ``seconds`` of simulated time (``seconds / speed`` real seconds)."""
-        if seconds > 0:
+        if finite(seconds, f"sleep({seconds!r}): seconds") > 0:
             time.sleep(seconds / self.speed)
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float, poll: float = 0.05) -> bool:

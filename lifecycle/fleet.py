@@ -44,11 +44,12 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal, TypeAlias
 
 from lifecycle.blueprint import ADVANCE, FAIL, pair_name
-from lifecycle.clock import Clock, VirtualClock
+from lifecycle.clock import Clock, VirtualClock, finite
 from lifecycle.durations import Durations, DurationSpec
 from lifecycle.errors import InvalidStateError, LifecycleError, ServerNotFoundError, UnknownStateError
 from lifecycle.events import Event, EventKind, EventLog
 from lifecycle.faults import FaultRule, Faults, Plan
+from lifecycle.nodes import name_list
 from lifecycle.periodic import PeriodicJob, due_job
 from lifecycle.server import Change, Server
 from lifecycle.settings import Settings
@@ -372,11 +373,14 @@ class Fleet:
         Raises:
             UnsupportedOperationError / UnknownOperationError: no such operation
                 here (raised once, before any server is touched).
+            ArgumentTypeError (a TypeError): ``servers`` is not a list (a lone
+                id such as ``"web"`` is refused, not split into letters).
         """
         self._check_operation(operation)
         accepted: list[FleetServer] = []
         rejected: dict[str, LifecycleError] = {}
-        for item in self.servers() if servers is None else servers:
+        expected = "a list of server ids, names or FleetServer objects"
+        for item in self.servers() if servers is None else name_list(servers, "servers", expected):
             try:
                 server = self._resolve(item)
                 server.perform(operation)
@@ -558,6 +562,8 @@ class Fleet:
                 auto-confirm, power sync) and the tasks they start.
             limit: stop after this many simulated seconds even if not idle.
         """
+        if limit is not None:
+            finite(limit, "limit")
         start = self.clock.now()
         self.tick()
         while True:
@@ -583,6 +589,8 @@ class Fleet:
             TimeoutError: nothing left is scheduled, or ``limit`` simulated
                 seconds passed, and the predicate still does not hold.
         """
+        if limit is not None:
+            finite(limit, "limit")
         start = self.clock.now()
         self.tick()
         while not predicate():

@@ -4,26 +4,70 @@ The checkers (:mod:`lifecycle.sequence`, :mod:`lifecycle.trace`,
 :mod:`lifecycle.paths`) work on the table's int nodes for speed; users say
 ``"SHUTOFF"``, ``("active", "rebooting")`` or ``"stopped"``. This module turns the
 second into the first (:func:`start_node`, :func:`matching`) and back
-(:class:`State`), with errors that list the valid choices.
+(:class:`State`), with errors that list the valid choices. It also checks the
+shape of what users pass where a list is expected (:func:`name_list`), so a
+lone string is refused instead of being read as a list of characters.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeAlias
 
 from lifecycle.blueprint import pair_name
-from lifecycle.errors import UnknownStateError
+from lifecycle.errors import LifecycleError, UnknownStateError
 from lifecycle.spec import Pair
 from lifecycle.states import PowerState, Status, TaskState, VmState
 from lifecycle.status import parse_power_state, parse_status, parse_task_state, parse_vm_state
 from lifecycle.table import Table
 
-__all__ = ["Place", "State", "matching", "parse_place", "start_node", "state_of"]
+__all__ = [
+    "ArgumentTypeError",
+    "ArgumentValueError",
+    "Place",
+    "State",
+    "matching",
+    "name_list",
+    "parse_place",
+    "start_node",
+    "state_of",
+]
 
 Place: TypeAlias = Status | str | tuple[VmState | str | None, TaskState | str | None] | None
 """Where a server is, as users write it: a status, a vm_state, a pair, ``"vm/task"``, or None (before create)."""
+
+
+class ArgumentTypeError(LifecycleError, TypeError):
+    """An argument of the wrong type (``check("create")``: a str where a list is expected)."""
+
+    def __init__(self, argument: str, value: object, expected: str) -> None:
+        self.argument = argument
+        self.value = value
+        self.expected = expected
+        super().__init__(f"{argument} must be {expected} (got {value!r}, a {type(value).__name__})")
+
+
+class ArgumentValueError(LifecycleError, ValueError):
+    """An argument of the right kind with a value outside its range (``max_operations=-1``)."""
+
+    def __init__(self, argument: str, value: object, expected: str) -> None:
+        self.argument = argument
+        self.value = value
+        self.expected = expected
+        super().__init__(f"{argument} must be {expected} (got {value!r})")
+
+
+def name_list(value: Any, argument: str, expected: str) -> list[Any]:
+    """``value`` as a list, refusing a lone str or bytes (not split into characters), a mapping, or a non-iterable.
+
+    Raises:
+        ArgumentTypeError: ``value`` is not a list-like collection; the message says ``expected``.
+    """
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        hint = f", e.g. [{value!r}]" if isinstance(value, str) else ""
+        raise ArgumentTypeError(argument, value, f"{expected}{hint}")
+    return value if isinstance(value, list) else list(value)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -82,36 +126,49 @@ def _split(text: str) -> tuple[str, str | None] | None:
 def parse_place(table: Table, place: Place) -> Pair | Status:
     """``place`` as a pair of the table's model, or a status (not yet narrowed to pairs).
 
-    A string is tried as a status (case-insensitive), then as a vm_state, and
-    ``"vm/task"`` or ``"vm.task"`` as a pair; ``"new"`` is before ``create``.
+    A string is tried as a status, then as a vm_state, and ``"vm/task"`` or
+    ``"vm.task"`` as a pair; ``"new"`` is before ``create``. Every name is
+    case-insensitive (``"ACTIVE/rebooting"``, ``("ACTIVE", "rebooting")``).
 
     Raises:
         UnknownStateError: no such status, vm_state or pair in this dialect's model.
     """
     if place is None:
         return (None, None)
-    if isinstance(place, tuple):
+    if isinstance(place, tuple | list):
+        if len(place) != 2:
+            raise UnknownStateError("place (a pair is (vm_state, task_state))", place, _place_choices(table))
         vm_raw, task_raw = place
-        vm = None if vm_raw is None else parse_vm_state(vm_raw)
-        return _known_pair(table, (vm, parse_task_state(task_raw)))
+        vm = None if vm_raw is None else parse_vm_state(_fold(vm_raw))
+        return _known_pair(table, (vm, parse_task_state(_fold(task_raw))))
     if isinstance(place, Status):
         return place
+    if not isinstance(place, str):
+        raise UnknownStateError("status or vm_state", place, _place_choices(table))
     if place.strip().lower() == "new":
         return (None, None)
     split = _split(place)
     if split is not None:
-        return _known_pair(table, (parse_vm_state(split[0]), parse_task_state(split[1])))
+        return _known_pair(table, (parse_vm_state(_fold(split[0])), parse_task_state(_fold(split[1]))))
     try:
         return parse_status(place)
     except UnknownStateError:
         pass
     try:
-        return _known_pair(table, (VmState(place), None))
+        return _known_pair(table, (VmState(_fold(place)), None))
     except ValueError:
-        dialect = table.blueprint.dialect
-        choices = [s.value for s in dialect.statuses if s is not Status.UNKNOWN]
-        choices += [v.value for v in dialect.vm_states if v.value.upper() not in choices] + ["new"]
-        raise UnknownStateError("status or vm_state", place, choices) from None
+        raise UnknownStateError("status or vm_state", place, _place_choices(table)) from None
+
+
+def _fold(name: Any) -> Any:
+    """vm_state and task_state names are lower case on the wire; people type them in any case."""
+    return name.strip().lower() if isinstance(name, str) else name
+
+
+def _place_choices(table: Table) -> list[str]:
+    dialect = table.blueprint.dialect
+    choices = [s.value for s in dialect.statuses if s is not Status.UNKNOWN]
+    return [*choices, *(v.value for v in dialect.vm_states), "vm_state/task_state", "new"]
 
 
 def _known_pair(table: Table, pair: Pair) -> Pair:

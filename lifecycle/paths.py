@@ -149,6 +149,9 @@ def reachable(
 
     Task failures count by default (a server can end up in ERROR); pass
     ``failures=False`` for what requests alone can reach.
+
+    Raises:
+        UnknownStateError: ``start`` is not a state of the model (or not a state at all, such as ``5``).
     """
     table = table_for(dialect, Settings.from_kwargs(settings, **options))
     source = start_node(table, start)

@@ -21,7 +21,7 @@ from typing import Any
 
 from lifecycle.blueprint import ADVANCE, FAIL
 from lifecycle.errors import InvalidStateError, LifecycleError, UnknownOperationError, UnsupportedOperationError
-from lifecycle.nodes import Place, State, start_node, state_of
+from lifecycle.nodes import Place, State, name_list, start_node, state_of
 from lifecycle.server import all_operation_names, idle_refusal, operation_error, refusal
 from lifecycle.settings import Settings
 from lifecycle.spec import Dialect
@@ -197,12 +197,14 @@ def check(
         raised.
 
     Raises:
+        ArgumentTypeError (a TypeError): ``operations`` is not a list of names
+            (a lone str such as ``"create"`` is refused, not split into letters).
         UnknownOperationError: a step names an operation no dialect has (a typo,
             not a refusal); the message suggests the closest names.
         UnknownStateError: ``start`` is not a state of the model.
     """
     table = table_for(dialect, Settings.from_kwargs(settings, **options))
-    ops: Sequence[str] = operations if isinstance(operations, list | tuple) else list(operations)
+    ops: Sequence[str] = name_list(operations, "operations", "a list of operation names")
     _reject_unknown(table, ops)
     first = node = start_node(table, start)
     rows = table.settle_rows if settle else table.step_rows
@@ -234,7 +236,22 @@ def _reject_unknown(table: Table, ops: Sequence[str]) -> None:
     if unknown:
         first = next(op for op in ops if not isinstance(op, str) or op not in known)
         choices = (*table.blueprint.dialect.operation_map, ADVANCE, FAIL)
-        raise UnknownOperationError("operation", first, choices)
+        raise _unknown_operation(first, choices)
+
+
+def _unknown_operation(name: object, choices: tuple[str, ...]) -> UnknownOperationError:
+    """The error for an unknown step, suggesting names whatever the case (``REBOOT``: ``reboot``)."""
+    error = UnknownOperationError("operation", name, choices)
+    if isinstance(name, str):
+        import difflib  # only on the error path
+
+        folded = name.strip().lower().replace("-", "_")
+        close = difflib.get_close_matches(folded, choices, n=3, cutoff=0.6)
+        if close and close[0] != (error.suggestions or ("",))[0]:
+            error.suggestions = tuple(dict.fromkeys((*close, *error.suggestions)))[:3]
+            hint = " or ".join(map(repr, error.suggestions))
+            error.args = (f"unknown operation {name!r}. Did you mean {hint}? Valid choices: {', '.join(choices)}",)
+    return error
 
 
 def _violation(

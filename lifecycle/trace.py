@@ -26,13 +26,14 @@ import dataclasses
 import io
 import json
 import os
+import pathlib
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from lifecycle.blueprint import ADVANCE
 from lifecycle.errors import UnknownStateError
-from lifecycle.nodes import matching
+from lifecycle.nodes import ArgumentTypeError, ArgumentValueError, matching
 from lifecycle.paths import Search, search
 from lifecycle.settings import Settings
 from lifecycle.spec import Dialect, Pair
@@ -125,7 +126,12 @@ class Change:
 
 @dataclasses.dataclass(slots=True)
 class ServerTrace:
-    """Everything seen of one server: how often, where, and its changes."""
+    """Everything seen of one server: how often, where, and its changes.
+
+    ``skipped`` counts observations that carried no state (status UNKNOWN with no
+    vm_state: a down cell, microversion 2.69+); they are neither changes nor
+    compared, so the next real observation is compared with the last known one.
+    """
 
     server_id: str
     first_line: int
@@ -133,6 +139,7 @@ class ServerTrace:
     last: str
     observations: int = 0
     changes: list[Change] = dataclasses.field(default_factory=list)
+    skipped: int = 0
 
     @property
     def ok(self) -> bool:
@@ -150,6 +157,7 @@ class ServerTrace:
             "server_id": self.server_id,
             "ok": self.ok,
             "observations": self.observations,
+            "skipped": self.skipped,
             "first_line": self.first_line,
             "last_line": self.last_line,
             "last": self.last,
@@ -216,9 +224,21 @@ Source = str | bytes | os.PathLike[str] | io.IOBase | Iterable[Any]
 def read_observations(source: Source) -> Iterator[tuple[int, Any] | Problem]:
     """``(line, object)`` for each JSON value of ``source``, or a :class:`Problem` for an unreadable one.
 
-    ``source`` is JSON text (str or bytes), a path (:class:`os.PathLike`), an open
-    file, or an iterable of objects (numbered from 1) or of JSON lines.
+    ``source`` is JSON text (str or bytes), a path (:class:`os.PathLike`, or a str
+    naming an existing file that does not start with ``[`` or ``{``), an open
+    file, one server object (a mapping), or an iterable of objects (numbered
+    from 1) or of JSON lines.
+
+    Raises:
+        ArgumentTypeError (a TypeError): ``source`` is none of these (None, a number...).
     """
+    if isinstance(source, Mapping):
+        return iter([(1, source)])  # one server object
+    if isinstance(source, str) and _looks_like_path(source):
+        if not os.path.isfile(source):
+            hint = "pass JSON text or an existing file's path"
+            return iter([Problem(1, f"malformed JSON, and no file named {source!r} exists ({hint})")])
+        source = pathlib.Path(source)
     if isinstance(source, os.PathLike):
         with open(source, "rb") as handle:
             source = handle.read()
@@ -228,7 +248,16 @@ def read_observations(source: Source) -> Iterator[tuple[int, Any] | Problem]:
         source = source.decode("utf-8", errors="replace")
     if isinstance(source, str):
         return _parse_text(source)
-    return _parse_items(source)  # type: ignore[arg-type]
+    if not isinstance(source, Iterable):
+        expected = "JSON text, a path (pathlib.Path), an open file, or an iterable of server objects"
+        raise ArgumentTypeError("observations", source, expected)
+    return _parse_items(source)
+
+
+def _looks_like_path(text: str) -> bool:
+    """One line that cannot start JSON objects or arrays: a file name, not JSON text."""
+    stripped = text.strip()
+    return bool(stripped) and stripped[0] not in "[{" and "\n" not in stripped
 
 
 def _parse_items(items: Iterable[Any]) -> Iterator[tuple[int, Any] | Problem]:
@@ -347,11 +376,17 @@ def _read(obj: Any) -> tuple[str, Key, str | None] | str:
     raw_id = obj.get("id")
     server_id = "" if raw_id is None else str(raw_id)
     values: list[Any] = []
-    for name in ("vm_state", "task_state", "power_state"):
+    for name in ("vm_state", "task_state"):
         _, value = _field(obj, name)
         if value is not None and not isinstance(value, str | int):
             return f"{_FIELDS[name][0]!r} must be a string or null (got {json.dumps(value)})"
         values.append(value)
+    _, power = _field(obj, "power_state")
+    if isinstance(power, float) and power.is_integer():
+        power = int(power)
+    if power is not None and (isinstance(power, bool) or not isinstance(power, str | int)):
+        return f"{_FIELDS['power_state'][0]!r} must be an integer 0-9 or its name (got {json.dumps(power)})"
+    values.append(power)
     has_launched, launched_at = _field(obj, "launched_at")
     launched = None if not has_launched else bool(launched_at)
     updated = obj.get("updated")
@@ -393,13 +428,18 @@ class _Judge:
             vm = parse_vm_state(vm_raw)
             task = parse_task_state(task_raw)
             shows = self.dialect.status(vm, task)
-            if shows is not status:
-                task_text = "null" if task is None else task.value
-                return (
-                    f"status {status.value} contradicts vm_state {vm.value} and task_state {task_text}, "
-                    f"which show {shows.value}"
-                )
-            where = (vm, task)
+            # Nova shows DELETED whenever the instance is deleted, whatever its
+            # vm_state (views/servers.py:595-601): then the status decides.
+            if status is not Status.DELETED:
+                if shows is not status:
+                    task_text = "null" if task is None else task.value
+                    return (
+                        f"status {status.value} contradicts vm_state {vm.value} and task_state {task_text}, "
+                        f"which show {shows.value}"
+                    )
+                where = (vm, task)
+        elif task_raw is not None:
+            parse_task_state(task_raw)  # checked like a vm_state, though a status alone says more
         power: PowerState | None = None if power_raw is None else parse_power_state(power_raw)
         # power_state and launched_at are what the driver and database say; the
         # model only knows nominal values, so they narrow the set when they can.
@@ -468,7 +508,8 @@ def check_trace(
 
     Args:
         observations: server objects (see the module docstring for the formats),
-            as JSON text, a path, an open file, or an iterable.
+            as JSON text, a path (or a str naming an existing file), an open
+            file, one server object (a dict), or an iterable.
         max_operations: how many requests may happen between two observations
             of a server (None: any number). The default 1 assumes polling at
             least once per operation: ``SHELVED_OFFLOADED -> RESIZE`` (needs
@@ -477,11 +518,15 @@ def check_trace(
             for a cloud with soft delete.
 
     Returns:
-        A :class:`TraceReport`; nothing in the input makes this raise.
+        A :class:`TraceReport`; nothing in the input's content makes this raise.
 
     Raises:
+        ArgumentTypeError (a TypeError): ``observations`` is no input at all (None, a number).
+        ArgumentValueError (a ValueError): ``max_operations`` is not None or an int >= 0.
         UnknownDialectError / UnknownNameError: bad ``dialect`` or settings.
     """
+    if max_operations is not None and (type(max_operations) is not int or max_operations < 0):
+        raise ArgumentValueError("max_operations", max_operations, "None or an int >= 0")
     table = table_for(dialect, Settings.from_kwargs(settings, **options))
     judge = _Judge(table, max_operations)
     report = TraceReport(table.blueprint.dialect.name, table.blueprint.settings, max_operations)
@@ -496,6 +541,10 @@ def check_trace(
             report.problems.append(Problem(line, read))
             continue
         server_id, key, updated = read
+        if key[1] is None and key[0].strip().upper() == Status.UNKNOWN.value:
+            report.observations += 1
+            _skip(report, tracked, line, server_id, key)
+            continue
         candidates = judge.candidates(key)
         if isinstance(candidates, str):
             report.problems.append(Problem(line, candidates))
@@ -561,6 +610,19 @@ def _observe(
     state.updated = updated
     state.line = line
     trace.last = label
+
+
+def _skip(report: TraceReport, tracked: dict[str, _Tracked], line: int, server_id: str, key: Key) -> None:
+    """Count an observation without state (UNKNOWN); what was known before stays known."""
+    state = tracked.get(server_id)
+    if state is None:
+        label = _label(key)
+        trace = ServerTrace(server_id, line, line, label)
+        report.servers[server_id] = trace
+        state = tracked[server_id] = _Tracked(trace, frozenset(), key, label, None, line)
+    state.trace.observations += 1
+    state.trace.skipped += 1
+    state.trace.last_line = line
 
 
 def _absent(judge: _Judge) -> str:

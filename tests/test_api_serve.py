@@ -21,7 +21,10 @@ def test_serve_in_thread_listens_on_loopback_and_stops() -> None:
         urllib.request.urlopen(fake.url, timeout=2)
 
 
-@pytest.mark.parametrize("argv", [["serve", "--port", "70000"], ["serve", "--speed", "0"]])
+@pytest.mark.parametrize(
+    "argv",
+    [["serve", "--port", "70000"], *(["serve", f"--speed={bad}"] for bad in ("0", "-1", "nan", "inf", "-inf"))],
+)
 def test_serve_command_refuses_bad_options(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     """lifecycle serve names a bad option in one line and exits 2."""
     assert main(argv) == 2

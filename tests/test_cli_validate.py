@@ -191,3 +191,39 @@ def test_trace_stdin_json_and_missing_file(
     assert "cannot read" in capsys.readouterr().err
     assert main(["trace", str(tmp_path)]) == 2
     assert main(["trace", _write(tmp_path, A1), "--max-ops", "-1"]) == 2
+
+
+def test_trace_unknown_status_is_skipped_and_deleted_error_is_valid(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """UNKNOWN (a down cell) is counted as skipped, and DELETED with vm_state error is a legal delete: exit 0."""
+    down = {"id": "a", "status": "UNKNOWN"}
+    gone = {"id": "a", "status": "DELETED", "OS-EXT-STS:vm_state": "error"}
+    failed = {"id": "a", "status": "ERROR", "OS-EXT-STS:vm_state": "error"}
+    assert main(["trace", _write(tmp_path, failed, down, gone)]) == 0
+    out = capsys.readouterr().out
+    assert "server a: ok (3 observation(s), 1 skipped (UNKNOWN), 1 change(s)" in out
+    assert "line 3: ERROR (error) -> DELETED (error): delete" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["ops", "ACTIVE", "rebooting"], "REBOOT (active/rebooting)"),
+        (["ops", "ACTIVE/REBOOTING"], "REBOOT (active/rebooting)"),
+        (["ops", "STOPPED"], "SHUTOFF (stopped)"),
+        (["check", "--start", "ACTIVE/rebooting", "advance"], "ends ACTIVE (active)"),
+        (["plan", "ACTIVE/rebooting", "ACTIVE"], "nothing to do"),
+        (["plan", "ACTIVE", "ACTIVE/REBOOTING"], "1. reboot"),
+    ],
+)
+def test_states_may_be_written_in_any_case(argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """vm_state/task_state are case-insensitive like statuses, in ops, check --start and plan."""
+    assert main(argv) == 0
+    assert expected in capsys.readouterr().out
+
+
+def test_check_suggests_the_operation_in_the_wrong_case(capsys: pytest.CaptureFixture[str]) -> None:
+    """check create REBOOT is a usage error that suggests reboot."""
+    assert main(["check", "create", "REBOOT"]) == 2
+    assert "Did you mean 'reboot'" in capsys.readouterr().err

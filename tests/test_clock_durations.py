@@ -144,3 +144,26 @@ def test_jitter_spreads_steps_reproducibly() -> None:
     assert min(first) >= 5
     assert max(first) <= 15
     assert len(set(first)) > 40
+
+
+@pytest.mark.parametrize("seconds", [float("nan"), float("inf"), -float("inf")], ids=repr)
+def test_clocks_refuse_time_that_is_not_a_finite_number(seconds: float) -> None:
+    """NaN and infinity would poison every later time, so clocks and fleets refuse them with the value named."""
+    clock = VirtualClock()
+    fleet = Fleet(clock=clock)
+    fleet.create()
+    for call in (
+        lambda: clock.advance(seconds),
+        lambda: clock.sleep(seconds),
+        lambda: clock.advance_to(seconds),
+        lambda: VirtualClock(start=seconds),
+        lambda: fleet.advance(seconds),
+        lambda: fleet.run_until_idle(limit=seconds),
+        lambda: fleet.run_until(lambda: False, limit=seconds),
+        lambda: WallClock(speed=seconds),
+        lambda: WallClock(speed=1000).sleep(seconds),
+    ):
+        with pytest.raises(ValueError, match="finite"):
+            call()
+    assert clock.now() == 0.0
+    assert fleet.run_until_idle() > 0

@@ -87,6 +87,10 @@ def test_events_drive_a_task_step_by_step() -> None:
         ("stopped", Status.SHUTOFF),
         (("active", "rebooting"), Status.REBOOT),
         ("active/rebooting", Status.REBOOT),
+        ("ACTIVE/REBOOTING", Status.REBOOT),
+        (("ACTIVE", "rebooting"), Status.REBOOT),
+        ("STOPPED", Status.SHUTOFF),
+        ("Soft-Delete", Status.SOFT_DELETED),
         ("new", None),
         (None, None),
     ],
@@ -110,6 +114,16 @@ def test_unknown_operation_raises_with_suggestions() -> None:
     assert info.value.value == "rebot"
     assert "reboot" in info.value.suggestions
     assert "advance" in info.value.choices
+
+
+def test_unknown_operation_in_the_wrong_case_suggests_the_right_name() -> None:
+    """REBOOT is not an operation, but the error suggests reboot, as it does for Reboot."""
+    for typo in ("REBOOT", "Reboot", "CONFIRM-RESIZE"):
+        with pytest.raises(UnknownOperationError) as info:
+            check(["create", typo])
+        assert info.value.value == typo
+        assert info.value.suggestions[0] == typo.lower().replace("-", "_")
+        assert f"Did you mean {info.value.suggestions[0]!r}" in str(info.value)
 
 
 def test_non_string_step_is_unknown() -> None:

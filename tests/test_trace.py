@@ -208,3 +208,86 @@ def test_ten_megabyte_trace(tmp_path: pathlib.Path) -> None:
     assert [p.line for p in report.problems] == [1001]
     assert report.valid
     assert len(report.servers) == 200
+
+
+def test_deleted_status_with_any_vm_state_is_the_server_deleted() -> None:
+    """Nova shows DELETED whenever the instance is deleted, whatever its vm_state (views/servers.py:595-601)."""
+    report = check_trace([srv("a", "ERROR", "error"), srv("a", "DELETED", "error")])
+    assert report.ok, report.problems
+    assert [c.explanation for c in report.changes] == [("delete",)]
+
+
+def test_unknown_status_is_skipped_and_the_next_observation_compared_with_the_last_known() -> None:
+    """A down cell's UNKNOWN carries no state: it is no change, and ACTIVE -> UNKNOWN -> SHUTOFF is a stop."""
+    report = check_trace([srv("a", "ACTIVE"), srv("a", "UNKNOWN"), srv("a", "SHUTOFF"), srv("b", "UNKNOWN")])
+    assert report.ok, report.unexplained
+    assert [(c.line, c.before, c.after, c.explanation) for c in report.changes] == [(3, "ACTIVE", "SHUTOFF", ("stop",))]
+    assert report.servers["a"].skipped == 1
+    assert report.as_dict()["servers"][0]["skipped"] == 1
+    assert report.servers["b"].skipped == 1
+    assert report.servers["b"].changes == []
+
+
+def test_a_single_dict_is_one_observation() -> None:
+    """check_trace(one server object) checks that object instead of iterating its keys."""
+    report = check_trace({"id": "a", "status": "ACTIVE"})
+    assert report.ok, report.problems
+    assert report.observations == 1
+    assert report.servers["a"].last == "ACTIVE"
+
+
+def test_a_str_naming_an_existing_file_is_read(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A str that is an existing file's path is read; JSON text still works; a missing file is named."""
+    path = tmp_path / "servers.jsonl"
+    path.write_text(json.dumps(srv("a", "ACTIVE")) + "\n" + json.dumps(srv("a", "SHUTOFF")) + "\n")
+    report = check_trace(str(path))
+    assert report.ok, report.problems
+    assert [c.explanation for c in report.changes] == [("stop",)]
+    monkeypatch.chdir(tmp_path)
+    assert check_trace("servers.jsonl").ok
+    assert check_trace('  {"id": "a", "status": "ACTIVE"}').ok
+    missing = check_trace("nope.jsonl")
+    assert [p.message for p in missing.problems] == [
+        "malformed JSON, and no file named 'nope.jsonl' exists (pass JSON text or an existing file's path)"
+    ]
+
+
+def test_an_int_task_state_is_reported_like_an_int_vm_state() -> None:
+    """task_state 5 is an unknown task_state, with or without a vm_state, as vm_state 5 is an unknown vm_state."""
+    report = check_trace(
+        [
+            {"id": "a", "status": "ACTIVE", T: 5},
+            {"id": "b", "status": "ACTIVE", V: "active", T: 5},
+            {"id": "c", "status": "ACTIVE", V: 5},
+        ]
+    )
+    assert [(p.line, p.message.split(".")[0]) for p in report.problems] == [
+        (1, "unknown task_state 5"),
+        (2, "unknown task_state 5"),
+        (3, "unknown vm_state 5"),
+    ]
+
+
+@pytest.mark.parametrize("power", [True, False, 1.5, [1]], ids=repr)
+def test_a_power_state_that_is_no_integer_code_or_name_is_reported(power: object) -> None:
+    """Booleans and non-integral floats are not power_state codes: the message asks for an integer or a name."""
+    report = check_trace([{"id": "a", "status": "ACTIVE", P: power}])
+    assert [p.message for p in report.problems] == [
+        f"'{P}' must be an integer 0-9 or its name (got {json.dumps(power)})"
+    ]
+
+
+def test_an_integral_float_power_state_is_its_code() -> None:
+    """power_state 4.0 is SHUTDOWN (4), so it narrows like 4."""
+    report = check_trace([srv("a", "ACTIVE", "active"), {"id": "a", "status": "SHUTOFF", P: 4.0}])
+    assert report.ok, report.problems
+
+
+@pytest.mark.parametrize("max_operations", [-1, "x", True, 1.5], ids=repr)
+def test_max_operations_must_be_none_or_a_count(max_operations: object) -> None:
+    """max_operations outside None / int >= 0 raises a ValueError that is a LifecycleError."""
+    from lifecycle import LifecycleError
+
+    with pytest.raises(ValueError, match="max_operations must be None or an int >= 0") as info:
+        check_trace([srv("a", "ACTIVE")], max_operations=max_operations)  # type: ignore[arg-type]
+    assert isinstance(info.value, LifecycleError)

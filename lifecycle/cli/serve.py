@@ -9,6 +9,7 @@ compute_endpoint_override="http://127.0.0.1:8774/v2.1")``, or the CLI with
 from __future__ import annotations
 
 import argparse
+import math
 
 from lifecycle.cli._common import EXIT_OK, CliError
 
@@ -23,7 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="wall",
         help="how tasks advance: wall (real time, short durations; default), instant (one step per read)",
     )
-    parser.add_argument("--speed", type=float, default=1.0, help="wall pace: simulated seconds per real second")
+    parser.add_argument(
+        "--speed", type=float, default=1.0, help="wall pace: simulated seconds per real second (a finite number > 0)"
+    )
     parser.add_argument(
         "--reclaim-instance-interval",
         type=int,
@@ -44,8 +47,8 @@ def run(args: argparse.Namespace) -> int:
 
     if not 0 <= args.port <= 65535:
         raise CliError(f"--port must be 0-65535 (got {args.port})")
-    if args.speed <= 0:
-        raise CliError(f"--speed must be > 0 (got {args.speed})")
+    if not math.isfinite(args.speed) or args.speed <= 0:
+        raise CliError(f"--speed must be a finite number > 0 (got {args.speed})")
     cloud = Cloud(
         pace=args.pace,
         speed=args.speed,

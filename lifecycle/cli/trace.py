@@ -61,9 +61,10 @@ def run(args: argparse.Namespace) -> int:
         name = server.server_id or "(no id)"
         bad = len(server.unexplained)
         verdict = "ok" if not bad else f"INVALID, {bad} unexplained change(s)"
+        skipped = f", {server.skipped} skipped (UNKNOWN)" if server.skipped else ""
         print(
-            f"server {name}: {verdict} ({server.observations} observation(s), {len(server.changes)} change(s), "
-            f"last {server.last})"
+            f"server {name}: {verdict} ({server.observations} observation(s){skipped}, "
+            f"{len(server.changes)} change(s), last {server.last})"
         )
         for change in server.changes:
             if change.explained and args.quiet:
