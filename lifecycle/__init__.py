@@ -24,6 +24,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from lifecycle.errors import (
+    ArgumentTypeError,
+    ArgumentValueError,
     DeclarationError,
     InstanceLockedError,
     InvalidStateError,
@@ -55,6 +57,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ApplyResult",
+    "ArgumentTypeError",
+    "ArgumentValueError",
     "CheckResult",
     "Clock",
     "DeclarationError",

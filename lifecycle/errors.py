@@ -3,6 +3,7 @@
 ::
 
     LifecycleError
+    ├── ArgumentTypeError (also TypeError), ArgumentValueError (also ValueError): a mistyped argument
     ├── UnknownNameError (also ValueError): a name that is not in the vocabulary
     │   ├── UnknownStateError      vm_state, task_state, power_state, status or pair
     │   ├── UnknownOperationError  an operation no dialect knows
@@ -22,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 __all__ = [
+    "ArgumentTypeError",
+    "ArgumentValueError",
     "DeclarationError",
     "InstanceLockedError",
     "InvalidStateError",
@@ -39,6 +42,30 @@ class LifecycleError(Exception):
     """Base class of every error this library raises on purpose."""
 
 
+def _fold(name: str) -> str:
+    return name.strip().lower().replace("-", "_")
+
+
+class ArgumentTypeError(LifecycleError, TypeError):
+    """An argument of the wrong type (``check("create")``: a str where a list is expected)."""
+
+    def __init__(self, argument: str, value: object, expected: str) -> None:
+        self.argument = argument
+        self.value = value
+        self.expected = expected
+        super().__init__(f"{argument} must be {expected} (got {value!r}, a {type(value).__name__})")
+
+
+class ArgumentValueError(LifecycleError, ValueError):
+    """An argument of the right kind with a value outside its range (``max_operations=-1``)."""
+
+    def __init__(self, argument: str, value: object, expected: str) -> None:
+        self.argument = argument
+        self.value = value
+        self.expected = expected
+        super().__init__(f"{argument} must be {expected} (got {value!r})")
+
+
 class UnknownNameError(LifecycleError, ValueError):
     """A name outside the vocabulary: says what it is, the valid choices and the closest ones."""
 
@@ -48,7 +75,10 @@ class UnknownNameError(LifecycleError, ValueError):
         self.kind = kind
         self.value = value
         self.choices: tuple[str, ...] = tuple(choices)
-        self.suggestions: tuple[str, ...] = tuple(difflib.get_close_matches(str(value), self.choices, n=3, cutoff=0.6))
+        # Compare folded names, so REBOOT suggests reboot and soft_delete soft-delete.
+        folded = {_fold(choice): choice for choice in self.choices}
+        close = difflib.get_close_matches(_fold(str(value)), list(folded), n=3, cutoff=0.6)
+        self.suggestions: tuple[str, ...] = tuple(folded[c] for c in close)
         hint = f" Did you mean {' or '.join(map(repr, self.suggestions))}?" if self.suggestions else ""
         super().__init__(f"unknown {kind} {value!r}.{hint} Valid choices: {', '.join(self.choices)}")
 

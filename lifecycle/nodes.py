@@ -16,15 +16,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeAlias
 
 from lifecycle.blueprint import pair_name
-from lifecycle.errors import LifecycleError, UnknownStateError
+from lifecycle.errors import ArgumentTypeError, UnknownStateError
 from lifecycle.spec import Pair
 from lifecycle.states import PowerState, Status, TaskState, VmState
 from lifecycle.status import parse_power_state, parse_status, parse_task_state, parse_vm_state
 from lifecycle.table import Table
 
 __all__ = [
-    "ArgumentTypeError",
-    "ArgumentValueError",
     "Place",
     "State",
     "matching",
@@ -36,26 +34,6 @@ __all__ = [
 
 Place: TypeAlias = Status | str | tuple[VmState | str | None, TaskState | str | None] | None
 """Where a server is, as users write it: a status, a vm_state, a pair, ``"vm/task"``, or None (before create)."""
-
-
-class ArgumentTypeError(LifecycleError, TypeError):
-    """An argument of the wrong type (``check("create")``: a str where a list is expected)."""
-
-    def __init__(self, argument: str, value: object, expected: str) -> None:
-        self.argument = argument
-        self.value = value
-        self.expected = expected
-        super().__init__(f"{argument} must be {expected} (got {value!r}, a {type(value).__name__})")
-
-
-class ArgumentValueError(LifecycleError, ValueError):
-    """An argument of the right kind with a value outside its range (``max_operations=-1``)."""
-
-    def __init__(self, argument: str, value: object, expected: str) -> None:
-        self.argument = argument
-        self.value = value
-        self.expected = expected
-        super().__init__(f"{argument} must be {expected} (got {value!r})")
 
 
 def name_list(value: Any, argument: str, expected: str) -> list[Any]:

@@ -240,18 +240,8 @@ def _reject_unknown(table: Table, ops: Sequence[str]) -> None:
 
 
 def _unknown_operation(name: object, choices: tuple[str, ...]) -> UnknownOperationError:
-    """The error for an unknown step, suggesting names whatever the case (``REBOOT``: ``reboot``)."""
-    error = UnknownOperationError("operation", name, choices)
-    if isinstance(name, str):
-        import difflib  # only on the error path
-
-        folded = name.strip().lower().replace("-", "_")
-        close = difflib.get_close_matches(folded, choices, n=3, cutoff=0.6)
-        if close and close[0] != (error.suggestions or ("",))[0]:
-            error.suggestions = tuple(dict.fromkeys((*close, *error.suggestions)))[:3]
-            hint = " or ".join(map(repr, error.suggestions))
-            error.args = (f"unknown operation {name!r}. Did you mean {hint}? Valid choices: {', '.join(choices)}",)
-    return error
+    """The error for an unknown step (its suggestions ignore case: ``REBOOT`` suggests ``reboot``)."""
+    return UnknownOperationError("operation", name, choices)
 
 
 def _violation(

@@ -32,8 +32,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from lifecycle.blueprint import ADVANCE
-from lifecycle.errors import UnknownStateError
-from lifecycle.nodes import ArgumentTypeError, ArgumentValueError, matching
+from lifecycle.errors import ArgumentTypeError, ArgumentValueError, UnknownStateError
+from lifecycle.nodes import matching
 from lifecycle.paths import Search, search
 from lifecycle.settings import Settings
 from lifecycle.spec import Dialect, Pair
