@@ -65,6 +65,8 @@ def parse_power_state(value: PowerState | int | str) -> PowerState:
         UnknownStateError: not a known code or name.
     """
     try:
+        if isinstance(value, bool):  # True would pass as 1 (RUNNING)
+            raise ValueError(value)
         if isinstance(value, str) and not value.strip().isdigit():
             return PowerState[value.strip().upper()]
         return PowerState(int(value))

@@ -208,3 +208,5 @@ def test_power_state_parsing_accepts_codes_and_names() -> None:
     assert parse_power_state("running") is lifecycle.PowerState.RUNNING
     with pytest.raises(UnknownStateError, match="legacy"):
         parse_power_state(11)
+    with pytest.raises(UnknownStateError, match="True"):
+        parse_power_state(True)
