@@ -32,7 +32,7 @@ EXPECTED: dict[str, tuple[set[str], frozenset[str | None] | None]] = {
     "hard_reboot": ({"active"}, IDLE),  # no stopped + rebooting_hard row
     "resize": ({"stopped"}, IDLE),  # ecs_02_0209 "only when the ECS is stopped" [doc]
     "resize_with_stop": ({"active"}, IDLE),  # mode=withStopServer [doc]
-    "nova_resize": ({"active"}, IDLE),  # ecs_03_0308 (stopped: see the dialect's comment)
+    "nova_resize": ({"active", "stopped"}, IDLE),  # ecs_03_0308 "running or stopped" [doc]
     "confirm_resize": ({"resized"}, IDLE),  # ecs_03_0309 [doc]
     "revert_resize": ({"resized"}, IDLE),  # ecs_03_0310 [doc]
     "reinstall_os": ({"stopped", "error"}, IDLE),  # regional refs [doc]
@@ -55,11 +55,13 @@ WALKS: dict[tuple[str, str | None], list[str]] = {
     ("reboot", "active"): ["active.rebooting", "active.reboot_pending", "active.reboot_started", "active"],
     ("hard_reboot", "active"): ["active.rebooting_hard", "active.reboot_pending_hard", "active.reboot_started_hard",
                                 "active"],
-    ("resize", "stopped"): [f"stopped.{t}" for t in R] + ["stopped"],
-    ("cold_migrate", "stopped"): [f"stopped.{t}" for t in R] + ["stopped"],
-    ("resize_with_stop", "active"): ["active.powering-off", "stopped", *(f"stopped.{t}" for t in R), "stopped",
-                                     "stopped.powering-on", "active"],
+    # The service confirms a native resize itself [inf]: VERIFY_RESIZE for an instant.
+    ("resize", "stopped"): [f"stopped.{t}" for t in R] + ["resized", "stopped"],
+    ("cold_migrate", "stopped"): [f"stopped.{t}" for t in R] + ["resized", "stopped"],
+    ("resize_with_stop", "active"): ["active.powering-off", "stopped", *(f"stopped.{t}" for t in R), "resized",
+                                     "stopped", "stopped.powering-on", "active"],
     ("nova_resize", "active"): [f"active.{t}" for t in R] + ["resized"],
+    ("nova_resize", "stopped"): [f"stopped.{t}" for t in R] + ["resized"],
     ("confirm_resize", "resized"): ["active"],
     ("revert_resize", "resized"): ["resized.resize_reverting", "active"],
     ("reinstall_os", "stopped"): [f"stopped.{t}" for t in B] + ["stopped"],
@@ -122,11 +124,14 @@ def test_each_operation_walks_the_expected_rows(op: str, start: str | None) -> N
     walked = [pair_name(c.after) for c in srv.history]
     assert walked == WALKS[(op, start)]
     unknown = [pair_name(c.after) for c in srv.history if srv.dialect.status(*c.after) is Status.UNKNOWN]  # type: ignore[arg-type]
-    assert unknown == ([f"active.{t}" for t in R] if op == "nova_resize" else [])
+    assert unknown == ([f"active.{t}" for t in R] if (op, start) == ("nova_resize", "active") else [])
 
 
 def test_native_resize_never_waits_for_confirmation() -> None:
-    """A native resize ends SHUTOFF with nothing to confirm; withStopServer ends ACTIVE; only nova_resize waits."""
+    """A native resize ends SHUTOFF with nothing to confirm; withStopServer ends ACTIVE; only nova_resize waits.
+
+    nova_resize waits in VERIFY_RESIZE from a stopped ECS too, and confirms back to SHUTOFF.
+    """
     srv = Server("stopped", dialect=D)
     srv.resize()
     srv.settle()
@@ -134,7 +139,7 @@ def test_native_resize_never_waits_for_confirmation() -> None:
     assert not srv.may("confirm_resize")
     srv = Server("active", dialect=D)
     srv.resize_with_stop()
-    assert srv.pending == ("resize", "start")
+    assert srv.pending == ("resize", "confirm_resize", "start")
     srv.settle()
     assert (srv.status, srv.pending) == (Status.ACTIVE, ())
     srv = Server("active", dialect=D)
@@ -143,6 +148,12 @@ def test_native_resize_never_waits_for_confirmation() -> None:
     assert srv.status is Status.VERIFY_RESIZE
     srv.confirm_resize()
     assert srv.status is Status.ACTIVE
+    srv = Server("stopped", dialect=D)
+    srv.nova_resize()
+    srv.settle()
+    assert srv.status is Status.VERIFY_RESIZE
+    srv.confirm_resize()
+    assert srv.status is Status.SHUTOFF
 
 
 def test_advance_continues_a_composite_one_request_at_a_time() -> None:
@@ -151,7 +162,7 @@ def test_advance_continues_a_composite_one_request_at_a_time() -> None:
     srv.resize_with_stop()
     srv.advance()
     assert srv.state == "stopped.resize_prep"
-    assert srv.pending == ("start",)
+    assert srv.pending == ("confirm_resize", "start")
     assert srv.history is not None
     assert [c.trigger for c in srv.history] == ["resize_with_stop", "advance", "resize"]
 
@@ -299,7 +310,7 @@ def test_operation_differences_from_nova_are_data() -> None:
     assert {"pause", "suspend", "rescue", "shelve", "evacuate", "live_migrate"} <= set(theirs) - set(ours)
     differs = {n for n in set(ours) & set(theirs) if ours[n].vm_states != theirs[n].vm_states}
     assert {"resize", "rebuild", "stop", "hard_reboot", "delete"} <= differs
-    assert ours["resize_with_stop"].then == ("resize", "start")
+    assert ours["resize_with_stop"].then == ("resize", "confirm_resize", "start")
     assert all(op.cite for op in ours.values())
 
 
@@ -314,7 +325,7 @@ def test_a_plain_fleet_runs_a_composite_request_to_its_end() -> None:
     assert srv.status is Status.ACTIVE
     assert srv.pending == ()
     requests = [e.operation for e in fleet.events if e.kind == "request"]
-    assert requests == ["resize_with_stop", "resize", "start"]
+    assert requests == ["resize_with_stop", "resize", "confirm_resize", "start"]
 
 
 def test_a_refused_rival_request_does_not_cancel_an_accepted_composite(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -351,7 +362,7 @@ def test_a_refused_rival_request_does_not_cancel_an_accepted_composite(monkeypat
     srv.resize_with_stop()  # accepted while the reboot is still in flight
     thread.join()
     assert len(refused) == 1
-    assert srv.pending == ("resize", "start")
+    assert srv.pending == ("resize", "confirm_resize", "start")
     fleet.run_until_idle()
     assert srv.status is Status.ACTIVE
 

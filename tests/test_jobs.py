@@ -49,7 +49,7 @@ def test_composite_resize_with_stop_is_one_job_that_ends_active() -> None:
     assert fleet.now == 80
     assert srv.status is Status.ACTIVE
     ops = [e.operation for e in fleet.events.for_server(srv) if e.kind == "request"]
-    assert ops == ["resize_with_stop", "resize", "start"]
+    assert ops == ["resize_with_stop", "resize", "confirm_resize", "start"]
 
 
 def test_task_failure_fails_the_job_with_code_and_reason() -> None:

@@ -125,9 +125,12 @@ def _done(vm: V, power: P | None = None, *, launched: bool | None = None) -> Ste
     return Step(None, vm, power, launched)
 
 
-# Native resize and cold migration walk the RESIZE rows, which Table 4 lists only
-# under ``stopped`` [inf]: the server is off throughout and rests SHUTOFF.
-_STOPPED_RESIZE = Route(_OFF, (*_RESIZE_STEPS, _done(V.STOPPED, P.SHUTDOWN)), cite="api-ecs/ecs_02_0209 [doc] + seed")
+# A resize of a stopped ECS walks the RESIZE rows, which Table 4 lists only under
+# ``stopped`` [inf], and ends resized (VERIFY_RESIZE), still powered off. The
+# Nova-compatible resize waits there for confirmResize [doc]; the native resize
+# and cold migration are confirmed by the service itself (their ``then``), as
+# the reference infers ("The service confirms by itself") [inf].
+_STOPPED_RESIZE = Route(_OFF, (*_RESIZE_STEPS, _done(V.RESIZED)), cite="api-ecs/ecs_02_0209 [doc] + seed")
 # reinstall_os, change_os and rebuild of a stopped server share the REBUILD rows
 # under ``stopped`` and end stopped [?]: Huawei does not say; a stopped server
 # is reinstalled, so it stays off (one edit: _done(V.ACTIVE, P.RUNNING)).
@@ -229,10 +232,12 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "resize",
         "resize",
-        # [doc] "only when the ECS is stopped". No VERIFY_RESIZE and no confirm
-        # call [inf]: the job succeeds and the server is SHUTOFF (TF-ci:1386-1408
-        # waits for the job only). Whether it auto-confirms after a brief
-        # VERIFY_RESIZE is [?].
+        # [doc] "only when the ECS is stopped". No confirm call by the user: the
+        # job succeeds and the server is SHUTOFF (TF-ci:1386-1408 waits for the
+        # job only). The service confirms by itself [inf], so the server shows
+        # VERIFY_RESIZE for an instant; this is what lets a Nova-compatible
+        # resize of a stopped ECS share the RESIZE rows (one edit to undo: drop
+        # ``then`` and end _STOPPED_RESIZE at stopped).
         _OFF,
         (_STOPPED_RESIZE,),
         # [?] Huawei documents automatic rollback for the Nova-compatible resize
@@ -240,34 +245,36 @@ OPERATIONS: tuple[Operation, ...] = (
         Failure.REVERT,
         "Change the flavor of a stopped ECS (native, a job); it stays SHUTOFF, no confirm.",
         "api-ecs/ecs_02_0209, api-ecs/ecs_02_0210 [doc]",
+        then=("confirm_resize",),
     ),
     Operation(
         "resize_with_stop",
         "resize",
         # [doc] mode=withStopServer: "a running ECS is also accepted: the service
         # stops it, resizes, then starts it after success" (PY
-        # resize_pre_paid_server_option.py:44). One request, three walks: the
-        # server passes active+powering-off, stopped+resize_*, stopped+powering-on.
+        # resize_pre_paid_server_option.py:44). One request, four parts: the
+        # server passes active+powering-off, stopped+resize_*, the service's own
+        # confirm, stopped+powering-on.
         _ON,
         (Route(_ON, (Step(T.POWERING_OFF), _done(V.STOPPED, P.SHUTDOWN)), cite="TF-ci:1386-1408 [doc]"),),
         Failure.REVERT,
         "Native resize of a running ECS with mode=withStopServer: stop, resize, start in one job.",
         "api-ecs/ecs_02_0209 [doc]",
-        then=("resize", "start"),
+        then=("resize", "confirm_resize", "start"),
     ),
     Operation(
         "nova_resize",
         "resize",
         # [doc] The Nova-compatible (Discarded) resize accepts a running or a
         # stopped ECS and waits in VERIFY_RESIZE for confirmResize/revertResize.
-        # Modelled for a running ECS only, on Nova's own active + resize_* rows,
-        # which the literal Table 4 shows as UNKNOWN (so strict_status is off).
-        # Why not stopped: a Nova-compatible resize of a stopped ECS would walk the
-        # same stopped + resize_* rows as the native resize yet end VERIFY_RESIZE
-        # instead of SHUTOFF, and (vm_state, task_state, power_state) cannot tell
-        # the two apart. A stopped ECS is resized natively.
-        _ON,
-        (Route(_ON, (*_RESIZE_STEPS, _done(V.RESIZED, P.RUNNING)), cite="api-ecs/ecs_03_0308 [doc]; rows [inf]"),),
+        # A running ECS walks Nova's own active + resize_* rows, which the literal
+        # Table 4 shows as UNKNOWN (so strict_status is off) [inf]; a stopped one
+        # walks the stopped RESIZE rows the native resize uses.
+        _ON_OR_OFF,
+        (
+            Route(_ON, (*_RESIZE_STEPS, _done(V.RESIZED, P.RUNNING)), cite="api-ecs/ecs_03_0308 [doc]; rows [inf]"),
+            _STOPPED_RESIZE,
+        ),
         Failure.REVERT,  # [doc] "automatic rollback if resources are short"
         "Nova-compatible resize (Discarded API): ends VERIFY_RESIZE until confirmed or reverted.",
         "api-ecs/ecs_03_0308 [doc]",
@@ -351,12 +358,14 @@ OPERATIONS: tuple[Operation, ...] = (
         "cold_migrate",
         "migrate",
         # [doc] stopped only, dedicated hosts, pay-per-use only (else Ecs.0112,
-        # not modelled). Walks the RESIZE rows like a Nova cold migration [inf].
+        # not modelled). Walks the RESIZE rows like a Nova cold migration and is
+        # confirmed by the service, like the native resize [inf].
         _OFF,
         (_STOPPED_RESIZE,),
         Failure.REVERT,
         "Cold-migrate a stopped ECS on a dedicated host (native, a job).",
         "api-ecs/ecs_02_0207 [doc]",
+        then=("confirm_resize",),
     ),
     Operation(
         "reset_password",
