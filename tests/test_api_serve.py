@@ -40,3 +40,16 @@ def test_plugin_entry_point_and_sdk_extra_are_declared() -> None:
     assert project["entry-points"]["pytest11"]["lifecycle_api"] == "lifecycle.api.pytest_plugin"
     assert any(dep.startswith("openstacksdk") for dep in project["optional-dependencies"]["sdk"])
     assert any(dep.startswith("python-openstackclient") for dep in project["optional-dependencies"]["test"])
+
+
+def test_the_api_plugin_imports_nothing_heavy() -> None:
+    """pytest loads lifecycle.api.pytest_plugin in every session: it must not import the app, the fleet or transitions."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, lifecycle.api.pytest_plugin; "
+        "print(sorted(m for m in ('transitions', 'lifecycle.fleet', 'lifecycle.api.app') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

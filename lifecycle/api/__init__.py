@@ -12,8 +12,30 @@ See docs/fake-api.md.
 
 from __future__ import annotations
 
-from lifecycle.api.app import ComputeApp
-from lifecycle.api.cloud import Cloud
-from lifecycle.api.serve import FakeCompute, serve_in_thread
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lifecycle.api.app import ComputeApp
+    from lifecycle.api.cloud import Cloud
+    from lifecycle.api.serve import FakeCompute, serve_in_thread
 
 __all__ = ["Cloud", "ComputeApp", "FakeCompute", "serve_in_thread"]
+
+# Imported on first use: pytest loads lifecycle.api.pytest_plugin (and so this
+# package) in every session of every project that installs server-lifecycle.
+_LAZY = {
+    "Cloud": "lifecycle.api.cloud",
+    "ComputeApp": "lifecycle.api.app",
+    "FakeCompute": "lifecycle.api.serve",
+    "serve_in_thread": "lifecycle.api.serve",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'lifecycle.api' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
