@@ -43,7 +43,7 @@ def test_plugin_entry_point_and_sdk_extra_are_declared() -> None:
 
 
 def test_the_api_plugin_imports_nothing_heavy() -> None:
-    """pytest loads lifecycle.api.pytest_plugin in every session: it must not import the app, the fleet or transitions."""
+    """pytest loads lifecycle.api.pytest_plugin in every session: it must not import the app, fleet or transitions."""
     import subprocess
     import sys
 
