@@ -116,6 +116,18 @@ def _routes(dialect: Dialect, settings: Settings) -> Iterator[tuple[Operation, R
                 yield op, route
 
 
+def _matching_routes(op: Operation, settings: Settings, pair: Pair, powered_off: bool, launched: bool) -> list[Route]:
+    """The routes of ``op`` a request made in ``pair`` takes, for a server with these facts (exactly one if sound)."""
+    return [
+        r
+        for r in op.routes
+        if (r.when is None or r.when.test(settings))
+        and r.starts_at(*pair)
+        and r.powered_off in (None, powered_off)
+        and r.launched in (None, launched)
+    ]
+
+
 def _source_pairs(op: Operation, vm: VmState | None, pairs: Iterable[Pair]) -> list[Pair]:
     """Pairs of vm_state ``vm`` whose task the operation's precondition accepts."""
     tasks = [t for v, t in pairs if v == vm]
@@ -229,14 +241,7 @@ def _check(dialect: Dialect, settings: Settings, pairs: list[Pair], edges: list[
                 for powered_off, launched in _GUARD_CASES:
                     if op.rejection(src[0], src[1], launched) is not None:
                         continue
-                    matching = [
-                        r
-                        for r in op.routes
-                        if (r.when is None or r.when.test(settings))
-                        and r.starts_at(*src)
-                        and r.powered_off in (None, powered_off)
-                        and r.launched in (None, launched)
-                    ]
+                    matching = _matching_routes(op, settings, src, powered_off, launched)
                     if len(matching) != 1:
                         problems.append(
                             f"{op.name} is legal at {pair_name(src)} (powered_off={powered_off}, "
@@ -284,14 +289,7 @@ def _check_then(dialect: Dialect, settings: Settings) -> list[str]:
                         problems.append(f"{op.name}: then names {name!r}, which the dialect does not declare")
                         break
                     off = power is PowerState.SHUTDOWN
-                    found = [
-                        r
-                        for r in follow.routes
-                        if (r.when is None or r.when.test(settings))
-                        and r.starts_at(*pair)
-                        and r.powered_off in (None, off)
-                        and r.launched in (None, True)
-                    ]
+                    found = _matching_routes(follow, settings, pair, off, True)
                     if follow.rejection(pair[0], pair[1], True) is not None or len(found) != 1:
                         problems.append(f"{op.name}: then runs {name!r} at {pair_name(pair)}, where it is refused")
                         break
