@@ -20,9 +20,9 @@ first use, so ``import lifecycle`` and :func:`status_of` stay fast.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from lifecycle._lazy import lazy_getattr
 from lifecycle.errors import (
     ArgumentTypeError,
     ArgumentValueError,
@@ -125,13 +125,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'lifecycle' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr("lifecycle", _LAZY, globals())
 
 
 def __dir__() -> list[str]:

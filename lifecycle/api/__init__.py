@@ -12,8 +12,9 @@ See docs/fake-api.md.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from lifecycle._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from lifecycle.api.app import ComputeApp
@@ -32,10 +33,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'lifecycle.api' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr("lifecycle.api", _LAZY, globals())
