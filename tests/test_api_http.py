@@ -545,3 +545,22 @@ def test_flavors(app: ComputeApp) -> None:
     assert all({"ram", "vcpus", "disk", "extra_specs"} <= set(f) for f in detail)
     assert call(app, "GET", "/v2.1/flavors/2").json["flavor"]["ram"] == 2048
     assert call(app, "GET", "/v2.1/flavors/m1.tiny").code == 404
+
+
+def test_gateway_serves_compute_under_its_prefix_and_at_the_root() -> None:
+    from lifecycle.api.gateway import Gateway
+
+    gateway = Gateway(ComputeApp(Cloud()))
+    replies = {}
+    for path in ("/v2.1", "/compute/v2.1"):
+        seen: dict[str, Any] = {}
+
+        def start(status: str, headers: list[tuple[str, str]], seen: dict[str, Any] = seen) -> None:
+            seen["status"] = status
+
+        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "SERVER_NAME": "h", "SERVER_PORT": "1"}
+        environ["wsgi.input"] = None
+        body = json.loads(b"".join(gateway(environ, start)))
+        replies[path] = (seen["status"], body["version"]["links"][0]["href"])
+    assert replies["/v2.1"] == ("200 OK", "http://h:1/v2.1/")
+    assert replies["/compute/v2.1"] == ("200 OK", "http://h:1/compute/v2.1/")

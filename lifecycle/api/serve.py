@@ -18,6 +18,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from lifecycle.api.app import ComputeApp
 from lifecycle.api.cloud import Cloud
+from lifecycle.api.gateway import Gateway
 
 __all__ = ["FakeCompute", "serve_forever", "serve_in_thread"]
 
@@ -43,19 +44,23 @@ class FakeCompute:
     """A running fake Compute endpoint: ``url`` to point clients at, ``cloud`` to drive.
 
     Attributes:
-        app: the WSGI application.
+        app: the Compute API application.
+        gateway: the WSGI application served: every fake service under its path prefix.
         cloud: the control handle (seed servers, inject failures, advance tasks).
         url: the compute endpoint, ``http://127.0.0.1:PORT/v2.1``.
         root: the server root, ``http://127.0.0.1:PORT`` (versions list).
+        endpoints: service name -> base URL (``compute``: ``ROOT/compute``...).
     """
 
-    def __init__(self, app: ComputeApp, server: WSGIServer) -> None:
-        self.app = app
-        self.cloud = app.cloud
+    def __init__(self, gateway: Gateway, server: WSGIServer) -> None:
+        self.gateway = gateway
+        self.app = gateway.compute
+        self.cloud = gateway.cloud
         self._server = server
         self.port: int = int(server.server_address[1])
         self.root = f"http://{LOOPBACK}:{self.port}"
         self.url = f"{self.root}/v2.1"
+        self.endpoints = dict(gateway.endpoints(self.root))
         self._thread: threading.Thread | None = None
 
     def start(self) -> FakeCompute:
@@ -86,10 +91,10 @@ class FakeCompute:
 
 def make(app: ComputeApp | None = None, *, port: int = 0, host: str = LOOPBACK, quiet: bool = True) -> FakeCompute:
     """Bind (not yet serve) a fake on ``host:port``; port 0 picks a free one."""
-    app = app if app is not None else ComputeApp()
+    gateway = Gateway(app if app is not None else ComputeApp())
     handler = _QuietHandler if quiet else _LoggingHandler
-    server = make_server(host, port, app, server_class=_Server, handler_class=handler)
-    return FakeCompute(app, server)
+    server = make_server(host, port, gateway, server_class=_Server, handler_class=handler)
+    return FakeCompute(gateway, server)
 
 
 @contextlib.contextmanager

@@ -1,0 +1,73 @@
+"""One loopback port, many fake services: route each request by its first path segment.
+
+A real cloud puts Compute, Identity, Image and Network behind separate
+endpoints of one service catalog; the fake serves them all from one port under
+path prefixes (``/compute``, ``/identity``...), so a test starts one server and
+every client finds every service. Nova's own paths at the root (``/v2.1/...``)
+keep working, so endpoints handed out before the other services existed stay
+valid.
+
+A service is a factory ``(cloud) -> WSGI app`` registered in :data:`SERVICES`;
+each fake service module adds itself there, so this file never lists them twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from lifecycle.api.app import ComputeApp
+from lifecycle.api.cloud import Cloud
+
+__all__ = ["SERVICES", "Gateway", "WsgiApp"]
+
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+def _compute(cloud: Cloud) -> WsgiApp:
+    return ComputeApp(cloud)
+
+
+#: prefix (first path segment) -> factory of the service's WSGI app over a shared Cloud.
+SERVICES: dict[str, Callable[[Cloud], WsgiApp]] = {"compute": _compute}
+
+
+class Gateway:
+    """The WSGI app of a whole fake cloud over one :class:`Cloud`.
+
+    Args:
+        compute: the Compute API to serve (at ``/compute`` and at the root).
+        services: prefixes to serve besides compute; every registered one by default.
+
+    Attributes:
+        compute: the :class:`ComputeApp` (its ``cloud`` is the shared state).
+        mounts: prefix -> WSGI app, ``compute`` included.
+    """
+
+    def __init__(self, compute: ComputeApp, services: Iterable[str] | None = None) -> None:
+        self.compute = compute
+        self.cloud = compute.cloud
+        names = list(SERVICES) if services is None else list(services)
+        unknown = [name for name in names if name not in SERVICES]
+        if unknown:
+            raise ValueError(f"unknown service {unknown[0]!r}; choose from {', '.join(sorted(SERVICES))}")
+        self.mounts: dict[str, WsgiApp] = {"compute": compute}
+        for name in names:
+            if name != "compute":
+                self.mounts[name] = SERVICES[name](self.cloud)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path: str = environ.get("PATH_INFO", "") or "/"
+        head, _, rest = path.lstrip("/").partition("/")
+        app = self.mounts.get(head)
+        if app is None:  # Nova's own root paths (/, /v2.1/...)
+            return self.compute(environ, start_response)
+        shifted = dict(environ)
+        shifted["SCRIPT_NAME"] = f"{environ.get('SCRIPT_NAME', '').rstrip('/')}/{head}"
+        shifted["PATH_INFO"] = f"/{rest}" if rest or path.endswith("/") else ""
+        return app(shifted, start_response)
+
+    def endpoints(self, root: str) -> Mapping[str, str]:
+        """Each mounted service's base URL under ``root`` (``http://127.0.0.1:PORT``)."""
+        return {name: f"{root.rstrip('/')}/{name}" for name in self.mounts}
