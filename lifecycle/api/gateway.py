@@ -7,30 +7,35 @@ every client finds every service. Nova's own paths at the root (``/v2.1/...``)
 keep working, so endpoints handed out before the other services existed stay
 valid.
 
-A service is a factory ``(cloud) -> WSGI app`` registered in :data:`SERVICES`;
-each fake service module adds itself there, so this file never lists them twice.
+A service is a WSGI app class taking the shared :class:`Cloud`, named in
+:data:`SERVICES` as ``"module:Class"`` and imported only when a gateway mounts it.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from lifecycle.api.app import ComputeApp
 from lifecycle.api.cloud import Cloud
 
-__all__ = ["SERVICES", "Gateway", "WsgiApp"]
+__all__ = ["SERVICES", "Gateway", "WsgiApp", "service_app"]
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
+#: prefix (first path segment) -> ``"module:Class"`` of its WSGI app, built as ``Class(cloud)``.
+SERVICES: dict[str, str] = {
+    "compute": "lifecycle.api.app:ComputeApp",
+}
 
-def _compute(cloud: Cloud) -> WsgiApp:
-    return ComputeApp(cloud)
 
-
-#: prefix (first path segment) -> factory of the service's WSGI app over a shared Cloud.
-SERVICES: dict[str, Callable[[Cloud], WsgiApp]] = {"compute": _compute}
+def service_app(name: str, cloud: Cloud) -> WsgiApp:
+    """Build the registered service ``name`` over ``cloud``."""
+    module, _, attr = SERVICES[name].partition(":")
+    factory: Callable[[Cloud], WsgiApp] = getattr(importlib.import_module(module), attr)
+    return factory(cloud)
 
 
 class Gateway:
@@ -55,7 +60,7 @@ class Gateway:
         self.mounts: dict[str, WsgiApp] = {"compute": compute}
         for name in names:
             if name != "compute":
-                self.mounts[name] = SERVICES[name](self.cloud)
+                self.mounts[name] = service_app(name, self.cloud)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path: str = environ.get("PATH_INFO", "") or "/"
