@@ -564,3 +564,12 @@ def test_gateway_serves_compute_under_its_prefix_and_at_the_root() -> None:
         replies[path] = (seen["status"], body["version"]["links"][0]["href"])
     assert replies["/v2.1"] == ("200 OK", "http://h:1/v2.1/")
     assert replies["/compute/v2.1"] == ("200 OK", "http://h:1/compute/v2.1/")
+
+
+def test_unauthenticated_context_is_the_default_projects_admin() -> None:
+    from lifecycle.api.context import ENVIRON_KEY, RequestContext, context_of
+
+    assert context_of({}).is_admin
+    member = RequestContext(project_id="p2", user_id="u", roles=("member",))
+    assert context_of({ENVIRON_KEY: member}) is member
+    assert not member.is_admin
