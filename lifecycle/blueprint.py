@@ -20,10 +20,21 @@ from typing import Literal
 from lifecycle import dialects
 from lifecycle.errors import DeclarationError
 from lifecycle.settings import Settings
-from lifecycle.spec import ANY, Dialect, Failure, Operation, Pair, Route
+from lifecycle.spec import ANY, FAIL_PREFIX, Dialect, Failure, Fault, Operation, Pair, Route
 from lifecycle.states import PowerState, Status, VmState
 
-__all__ = ["ADVANCE", "FAIL", "NEW", "Blueprint", "Edge", "blueprint", "check_dialect", "pair_name"]
+__all__ = [
+    "ADVANCE",
+    "FAIL",
+    "NEW",
+    "Blueprint",
+    "Edge",
+    "blueprint",
+    "check_dialect",
+    "failure_kind",
+    "is_failure",
+    "pair_name",
+]
 
 NEW = "new"
 """Machine state of a server before ``create`` (its vm_state is None)."""
@@ -33,6 +44,16 @@ FAIL = "fail"
 """Trigger that makes the running task fail."""
 
 EdgeKind = Literal["operation", "step", "failure"]
+
+
+def is_failure(trigger: str) -> bool:
+    """Whether ``trigger`` makes the running task fail: ``fail`` or a named kind ``fail:<kind>``."""
+    return trigger == FAIL or trigger.startswith(FAIL_PREFIX)
+
+
+def failure_kind(trigger: str) -> str | None:
+    """The kind a failure trigger names (``fail:no_valid_host`` -> ``no_valid_host``); None for plain ``fail``."""
+    return trigger[len(FAIL_PREFIX) :] if trigger.startswith(FAIL_PREFIX) else None
 
 
 def pair_name(pair: Pair) -> str:
@@ -65,11 +86,14 @@ class Edge:
     set_launched: bool | None
     kind: EdgeKind
     operation: str
+    unplaced: bool | None = None
 
-    def guards(self, powered_off: bool, launched: bool) -> bool:
-        """Whether the edge applies to a server with these facts."""
-        return (self.powered_off is None or self.powered_off == powered_off) and (
-            self.launched is None or self.launched == launched
+    def guards(self, powered_off: bool, launched: bool, unplaced: bool = False) -> bool:
+        """Whether the edge applies to a server with these facts (``unplaced``: power_state NOSTATE)."""
+        return (
+            (self.powered_off is None or self.powered_off == powered_off)
+            and (self.launched is None or self.launched == launched)
+            and (self.unplaced is None or self.unplaced == unplaced)
         )
 
 
@@ -94,9 +118,16 @@ class Blueprint:
 
     @functools.cached_property
     def triggers(self) -> tuple[str, ...]:
-        """Operation names with at least one edge, then ``advance`` and ``fail``."""
-        ops = [op.name for op in self.dialect.operations if any(e.trigger == op.name for e in self.edges)]
-        return (*ops, ADVANCE, FAIL)
+        """Operation names with at least one edge, then ``advance``, ``fail`` and each ``fail:<kind>``."""
+        used = {e.trigger for e in self.edges}
+        ops = [op.name for op in self.dialect.operations if op.name in used]
+        kinds = [t for t in fault_triggers(self.dialect) if t in used]
+        return (*ops, ADVANCE, FAIL, *kinds)
+
+
+def fault_triggers(dialect: Dialect) -> tuple[str, ...]:
+    """Every ``fail:<kind>`` trigger the dialect declares, in declaration order."""
+    return tuple(dict.fromkeys(f.trigger for op in dialect.operations for f in op.faults))
 
 
 def _walk(route: Route, source: VmState | None) -> list[tuple[Pair, int]]:
@@ -111,6 +142,8 @@ def _walk(route: Route, source: VmState | None) -> list[tuple[Pair, int]]:
 
 def _routes(dialect: Dialect, settings: Settings) -> Iterator[tuple[Operation, Route]]:
     for op in dialect.operations:
+        if op.refusals and op.refused_by(settings) is not None:
+            continue  # refused outright under these settings: no edge at all
         for route in op.routes:
             if route.when is None or route.when.test(settings):
                 yield op, route
@@ -138,6 +171,7 @@ def _source_pairs(op: Operation, vm: VmState | None, pairs: Iterable[Pair]) -> l
 
 _FAILURE_DEST: dict[Failure, Pair] = {Failure.ERROR: (VmState.ERROR, None), Failure.DELETE: (VmState.DELETED, None)}
 _GUARD_CASES = tuple(itertools.product((False, True), repeat=2))
+_GUARD_CASES_3 = tuple(itertools.product((False, True), repeat=3))
 
 
 def _expand(dialect: Dialect, settings: Settings) -> tuple[list[Pair], list[Edge], list[str]]:
@@ -153,10 +187,10 @@ def _expand(dialect: Dialect, settings: Settings) -> tuple[list[Pair], list[Edge
             for pair, _ in _walk(route, source):
                 pairs[pair] = None
 
-    edges: dict[tuple[str, Pair, bool | None, bool | None], Edge] = {}
+    edges: dict[tuple[str, Pair, bool | None, bool | None, bool | None], Edge] = {}
 
     def add(edge: Edge) -> None:
-        key = (edge.trigger, edge.source, edge.powered_off, edge.launched)
+        key = (edge.trigger, edge.source, edge.powered_off, edge.launched, edge.unplaced)
         old = edges.setdefault(key, edge)
         if (old.dest, old.power, old.set_launched) != (edge.dest, edge.power, edge.set_launched):
             problems.append(
@@ -205,12 +239,31 @@ def _expand(dialect: Dialect, settings: Settings) -> tuple[list[Pair], list[Edge
                         step.launched,
                         "step",
                         op.name,
+                        route.unplaced,
                     )
                 )
                 failure = route.steps[index].failure or op.failure
                 dest: Pair = _FAILURE_DEST.get(failure, (here[0], None))
                 add(Edge(FAIL, here, dest, None, None, None, None, "failure", op.name))
+                for fault in op.faults:
+                    if here[1] in fault.tasks:
+                        add(_fault_edge(op, route, source, walk, here, fault))
     return list(pairs), list(edges.values()), problems
+
+
+def _fault_edge(
+    op: Operation, route: Route, source: VmState | None, walk: list[tuple[Pair, int]], here: Pair, fault: Fault
+) -> Edge:
+    """The ``fail:<kind>`` edge from ``here``: where Nova's handling of that exception leaves the server."""
+    power: PowerState | None = None
+    if fault.outcome is Failure.RESCHEDULE:
+        dest: Pair = walk[0][0]
+        power = route.steps[0].power
+    elif fault.outcome is Failure.SWALLOWED:
+        dest, power = _route_end(route, source, PowerState.NOSTATE)
+    else:
+        dest = _FAILURE_DEST.get(fault.outcome, (here[0], None))
+    return Edge(fault.trigger, here, dest, route.powered_off, route.launched, power, None, "failure", op.name)
 
 
 def _check(dialect: Dialect, settings: Settings, pairs: list[Pair], edges: list[Edge]) -> list[str]:
@@ -227,15 +280,17 @@ def _check(dialect: Dialect, settings: Settings, pairs: list[Pair], edges: list[
     for edge in edges:
         by_source.setdefault((edge.trigger, edge.source), []).append(edge)
     for (trigger, source), group in by_source.items():
-        for powered_off, launched in _GUARD_CASES:
-            targets = {(e.dest, e.power, e.set_launched) for e in group if e.guards(powered_off, launched)}
+        for powered_off, launched, unplaced in _GUARD_CASES_3:
+            targets = {(e.dest, e.power, e.set_launched) for e in group if e.guards(powered_off, launched, unplaced)}
             if len(targets) > 1:
                 problems.append(
                     f"{trigger!r} from {pair_name(source)} is ambiguous when powered_off={powered_off}, "
-                    f"launched={launched}: {sorted(pair_name(t[0]) for t in targets)}"
+                    f"launched={launched}, unplaced={unplaced}: {sorted(pair_name(t[0]) for t in targets)}"
                 )
 
     for op in dialect.operations:
+        if op.refusals and op.refused_by(settings) is not None:
+            continue
         for vm in {v for v, _ in pairs}:
             for src in _source_pairs(op, vm, pairs):
                 for powered_off, launched in _GUARD_CASES:
@@ -371,4 +426,6 @@ def profiles() -> tuple[Settings, ...]:
         Settings(reclaim_instance_interval=3600),
         Settings(volume_backed=True),
         Settings(resize_confirm_window=3600),
+        Settings(microversion="2.1"),
+        Settings(host_up=False),
     )

@@ -9,7 +9,9 @@
     │   ├── UnknownOperationError  an operation no dialect knows
     │   └── UnknownDialectError
     ├── InvalidStateError          the operation is not legal in the server's state (Nova's 409)
-    │   └── InstanceLockedError    the server is locked (Nova's 409 "is locked")
+    │   ├── InstanceLockedError    the server is locked (Nova's 409 "is locked")
+    │   ├── InstanceNotReadyError  the server has no compute host (Nova's 409 "is not ready")
+    │   └── RequestRefusedError    refused whatever the state (a 400 or 404: microversion, volume-backed...)
     ├── UnsupportedOperationError  the dialect has no such operation at all
     ├── ServerNotFoundError (also KeyError): no server with that id or name in a fleet
     └── DeclarationError           a dialect declaration contradicts itself
@@ -27,8 +29,10 @@ __all__ = [
     "ArgumentValueError",
     "DeclarationError",
     "InstanceLockedError",
+    "InstanceNotReadyError",
     "InvalidStateError",
     "LifecycleError",
+    "RequestRefusedError",
     "ServerNotFoundError",
     "UnknownDialectError",
     "UnknownNameError",
@@ -129,6 +133,16 @@ class InvalidStateError(LifecycleError):
 
 class InstanceLockedError(InvalidStateError):
     """The server is locked; Nova answers 409 ``Instance <id> is locked``."""
+
+
+class InstanceNotReadyError(InvalidStateError):
+    """The server has no compute host; Nova answers 409 ``Instance <id> is not ready`` (``check_instance_host``)."""
+
+
+class RequestRefusedError(InvalidStateError):
+    """Refused under these settings whatever the state; ``http_status`` is Nova's answer (400, or 404)."""
+
+    http_status: int = 400
 
 
 class UnsupportedOperationError(LifecycleError):

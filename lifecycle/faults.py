@@ -35,6 +35,8 @@ class FaultRule:
         probability: the chance that a matching run fails (None: certain), drawn
             from the fleet's seeded generator.
         fired: how many runs it has made fail so far.
+        fault: the failure kind (``no_valid_host``...) the run fails with;
+            None: the operation's generic failure.
     """
 
     operation: str
@@ -43,6 +45,7 @@ class FaultRule:
     times: int | None = 1
     probability: float | None = None
     fired: int = 0
+    fault: str | None = None
 
     @property
     def exhausted(self) -> bool:
@@ -79,8 +82,8 @@ class Faults:
         with self._lock:
             self.rules.clear()
 
-    def plan(self, operation: str, server_id: str) -> Plan | None:
-        """Where a run starting now fails, or None; consumes the first rule that fires."""
+    def plan(self, operation: str, server_id: str) -> tuple[Plan, str | None] | None:
+        """Where a run starting now fails and with which kind, or None; consumes the first rule that fires."""
         if not self.rules:
             return None
         with self._lock:
@@ -90,5 +93,5 @@ class Faults:
                 if rule.probability is not None and self.rng.random() >= rule.probability:
                     continue
                 rule.fired += 1
-                return 0 if rule.at_step is None else rule.at_step
+                return (0 if rule.at_step is None else rule.at_step), rule.fault
         return None

@@ -43,7 +43,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal, TypeAlias
 
-from lifecycle.blueprint import ADVANCE, FAIL, pair_name
+from lifecycle.blueprint import ADVANCE, FAIL, is_failure, pair_name
 from lifecycle.clock import Clock, VirtualClock, finite
 from lifecycle.durations import Durations, DurationSpec
 from lifecycle.errors import InvalidStateError, LifecycleError, ServerNotFoundError, UnknownStateError
@@ -51,7 +51,7 @@ from lifecycle.events import Event, EventKind, EventLog
 from lifecycle.faults import FaultRule, Faults, Plan
 from lifecycle.nodes import name_list
 from lifecycle.periodic import PeriodicJob, due_job
-from lifecycle.server import Change, Server
+from lifecycle.server import Change, Server, find_fault
 from lifecycle.settings import Settings
 from lifecycle.spec import Dialect, Operation
 from lifecycle.states import PowerState, Status, TaskState, VmState
@@ -475,6 +475,7 @@ class Fleet:
         at_step: int | str | None = None,
         times: int | None = 1,
         probability: float | None = None,
+        fault: str | None = None,
     ) -> FaultRule:
         """Make runs of ``operation`` that start from now on fail, leaving servers where Nova does.
 
@@ -486,6 +487,10 @@ class Fleet:
             times: how many runs fail at most; None: every matching run.
             probability: the chance each matching run fails, from the seeded
                 generator (default: certain).
+            fault: the failure kind (``"no_valid_host"``, ``"NoValidHost"``,
+                ``"reschedule"``...; see ``lifecycle ops``); default the
+                operation's generic failure. With no ``at_step`` the run fails
+                at the first task the kind strikes in.
 
         Returns:
             The rule; its ``fired`` counts the runs it made fail.
@@ -507,6 +512,14 @@ class Fleet:
             raise ValueError(
                 f"operation {operation!r} runs no task under {self.settings} (it completes at once), so it cannot fail"
             )
+        kind = None
+        if fault is not None:
+            found = find_fault(self.dialect, fault)
+            if found not in op.faults:
+                raise UnknownStateError(f"failure kind of {operation!r}", fault, [f.kind for f in op.faults])
+            kind = found.kind
+            if at_step is None:
+                at_step = next(t for t in tasks if t is not None and TaskState(t) in found.tasks)
         if isinstance(at_step, str):
             if at_step not in tasks:
                 raise UnknownStateError(f"task of {operation!r}", at_step, [t for t in tasks if t is not None])
@@ -519,7 +532,7 @@ class Fleet:
         ):
             raise ValueError(f"probability must be a number between 0 and 1 (got {probability!r})")
         server_id = None if server is None else self._resolve(server).id
-        return self.faults.add(FaultRule(operation, server_id, at_step, times, probability))
+        return self.faults.add(FaultRule(operation, server_id, at_step, times, probability, fault=kind))
 
     def remove(self, server: FleetServer | str) -> FleetServer:
         """Take a server out of the fleet (its scheduled steps are dropped; its events stay logged).
@@ -663,9 +676,9 @@ class Fleet:
         """A trigger fired by the server's own methods (perform, advance, settle, fail)."""
         now = self.clock.now()
         self._run_due(now)
-        if trigger in (ADVANCE, FAIL):
+        if trigger == ADVANCE or is_failure(trigger):
             entry = server._due
-            plan: Plan | None = None
+            plan: tuple[Plan, str | None] | None = None
             if entry is not None and entry[4] >= 0:
                 operation, step, plan = entry[3], entry[4] + 1, entry[5]
             else:
@@ -687,7 +700,7 @@ class Fleet:
         *,
         step: int,
         expect: _Entry | None = None,
-        plan: Plan | None = None,
+        plan: tuple[Plan, str | None] | None = None,
         then: tuple[str, ...] | None = None,
     ) -> int | None:
         """Check-and-set one trigger on one server; schedule what follows. None if refused or stale.
@@ -713,6 +726,9 @@ class Fleet:
                     return None
                 after = after_or_none
                 self._write(server, trigger, before, after, now, kind, operation)
+                if kind == "failure":
+                    b_vm, b_task, _, _ = table.nodes[before]
+                    server.note_failure(trigger, (b_vm, b_task))
             if then is not None:
                 server.pending = then  # with the check-and-set, so a refused rival cannot undo it
             if ADVANCE in table.step_row(after):
@@ -784,7 +800,7 @@ class Fleet:
 
     # -- internals: timetable ---------------------------------------------
     def _schedule_step(
-        self, server: FleetServer, node: int, now: float, operation: str, step: int, plan: Plan | None
+        self, server: FleetServer, node: int, now: float, operation: str, step: int, plan: tuple[Plan, str | None] | None
     ) -> None:
         """Put the end of the task the server is in now on the timetable (lock held)."""
         durations = self._durations_of(server)
@@ -846,10 +862,15 @@ class Fleet:
                 job: PeriodicJob = extra
                 taken_now = self._transition(server, job.operation, due, "periodic", operation, step=0, expect=entry)
             else:
-                fail = extra is not None and self._fails_now(server, step, extra)
+                fail = extra is not None and self._fails_now(server, step, extra[0])
+                trigger = ADVANCE
+                if fail:
+                    trigger = FAIL if extra[1] is None else server.fault_trigger(extra[1])
+                    if trigger not in server.table.step_row(server.node):
+                        trigger = FAIL  # the kind cannot strike here (the run took another route)
                 taken_now = self._transition(
                     server,
-                    FAIL if fail else ADVANCE,
+                    trigger,
                     due,
                     "failure" if fail else "step",
                     operation,

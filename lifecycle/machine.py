@@ -42,6 +42,11 @@ def powered_off(event: EventData) -> bool:
     return cast(Model, event.model).power_state == PowerState.SHUTDOWN
 
 
+def unplaced(event: EventData) -> bool:
+    """Guard: the server's power_state is NOSTATE (no guest on the host running the task, as when evacuated)."""
+    return cast(Model, event.model).power_state == PowerState.NOSTATE
+
+
 def launched(event: EventData) -> bool:
     """Guard: the server finished a spawn once (``launched_at`` is set)."""
     return cast(Model, event.model).launched
@@ -80,7 +85,7 @@ def transition_dicts(edges: tuple[Edge, ...]) -> list[dict[str, Any]]:
     for edge in edges:
         conditions: list[Any] = []
         unless: list[Any] = []
-        for guard, value in ((powered_off, edge.powered_off), (launched, edge.launched)):
+        for guard, value in ((powered_off, edge.powered_off), (launched, edge.launched), (unplaced, edge.unplaced)):
             if value is True:
                 conditions.append(guard)
             elif value is False:

@@ -16,7 +16,7 @@ import heapq
 from collections.abc import Iterable
 from typing import Any
 
-from lifecycle.blueprint import ADVANCE, FAIL
+from lifecycle.blueprint import ADVANCE, is_failure
 from lifecycle.nodes import Place, matching, parse_place, start_node
 from lifecycle.settings import Settings
 from lifecycle.spec import Dialect
@@ -75,9 +75,10 @@ def search(
         done.add(node)
         row = table.step_row(node)
         for trigger in sorted(row, key=order.__getitem__):
-            if trigger == FAIL and not failures:
+            failing = is_failure(trigger)
+            if failing and not failures:
                 continue
-            cost = (ops + (trigger not in (ADVANCE, FAIL)), fails + (trigger == FAIL))
+            cost = (ops + (trigger != ADVANCE and not failing), fails + failing)
             if max_operations is not None and cost[0] > max_operations:
                 continue
             nxt = row[trigger]
@@ -166,7 +167,7 @@ def _explore_no_fail(table: Table, source: int) -> list[int]:
     todo = [source]
     while todo:
         for trigger, nxt in table.step_row(todo.pop()).items():
-            if trigger != FAIL and nxt not in seen:
+            if not is_failure(trigger) and nxt not in seen:
                 seen[nxt] = None
                 todo.append(nxt)
     return list(seen)

@@ -19,7 +19,7 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from lifecycle.blueprint import ADVANCE, FAIL
+from lifecycle.blueprint import ADVANCE, FAIL, fault_triggers, is_failure
 from lifecycle.errors import InvalidStateError, LifecycleError, UnknownOperationError, UnsupportedOperationError
 from lifecycle.nodes import Place, State, name_list, start_node, state_of
 from lifecycle.server import all_operation_names, idle_refusal, operation_error, refusal
@@ -205,37 +205,80 @@ def check(
     """
     table = table_for(dialect, Settings.from_kwargs(settings, **options))
     ops: Sequence[str] = name_list(operations, "operations", "a list of operation names")
-    _reject_unknown(table, ops)
+    names = _reject_unknown(table, ops)
     first = node = start_node(table, start)
     rows = table.settle_rows if settle else table.step_rows
     table.explore([node], settled=settle)  # fill every row the loop can reach
 
     nodes: list[int] = []
     append = nodes.append
-    for op in ops:
-        nxt = rows[node].get(op)  # type: ignore[union-attr]  # rows from start are filled
-        if nxt is None:
-            break
-        append(nxt)
-        node = nxt
+    retry = _retry_triggers(table.blueprint.dialect)
+    if retry and not retry.keys().isdisjoint(names):
+        nodes = _walk_counting(table, rows, ops, node, retry)
+        node = nodes[-1] if nodes else node
+    else:
+        for op in ops:
+            nxt = rows[node].get(op)  # type: ignore[union-attr]  # rows from start are filled
+            if nxt is None:
+                break
+            append(nxt)
+            node = nxt
     violation = None if len(nodes) == len(ops) else _violation(table, ops, nodes, node, settle, server_id)
     return CheckResult(table, ops, first, nodes, settle, violation)
 
 
 @functools.lru_cache(maxsize=16)
+def _retry_triggers(dialect: Dialect) -> dict[str, str]:
+    """``{fail:<kind>: fail:<limit kind>}`` for kinds that retry until ``max_attempts`` (reschedule)."""
+    return {
+        f.trigger: f"fail:{f.retry_limit}" for op in dialect.operations for f in op.faults if f.retry_limit is not None
+    }
+
+
+def _walk_counting(
+    table: Table, rows: list[dict[str, int] | None], ops: Sequence[str], node: int, retry: dict[str, str]
+) -> list[int]:
+    """The hot loop, counting reschedules: the one that reaches ``max_attempts`` is its limit kind (ERROR)."""
+    nodes: list[int] = []
+    attempts = 0
+    limit = table.blueprint.settings.max_attempts
+    for op in ops:
+        row = rows[node]
+        if row is None:
+            row = table.settle_row(node) if rows is table.settle_rows else table.step_row(node)
+        if op == "create":
+            attempts = 0
+        if op in retry:
+            attempts += 1
+            if attempts >= limit:
+                op = retry[op]
+        nxt = row.get(op)
+        if nxt is None:
+            break
+        nodes.append(nxt)
+        node = nxt
+    return nodes
+
+
+@functools.lru_cache(maxsize=16)
 def _known_names(dialect: Dialect) -> frozenset[str]:
-    return frozenset((*all_operation_names(), *dialect.operation_map, ADVANCE, FAIL))
+    return frozenset((*all_operation_names(), *dialect.operation_map, ADVANCE, FAIL, *fault_triggers(dialect)))
 
 
-def _reject_unknown(table: Table, ops: Sequence[str]) -> None:
+def _reject_unknown(table: Table, ops: Sequence[str]) -> frozenset[str] | set[str]:
+    """The distinct names in ``ops``; raises for the first one no dialect knows."""
     known = _known_names(table.blueprint.dialect)
+    names: set[str] = set()
     try:
-        unknown = bool(set(ops) - known)
+        names = set(ops)
+        unknown = bool(names - known)
     except TypeError:  # an unhashable step
         unknown = True
+    if not unknown:
+        return names
     if unknown:
         first = next(op for op in ops if not isinstance(op, str) or op not in known)
-        choices = (*table.blueprint.dialect.operation_map, ADVANCE, FAIL)
+        choices = (*table.blueprint.dialect.operation_map, ADVANCE, FAIL, *fault_triggers(table.blueprint.dialect))
         raise _unknown_operation(first, choices)
 
 
@@ -252,11 +295,11 @@ def _violation(
     state = state_of(table, node)
     row = table.settle_row(node) if settle else table.step_row(node)
     allowed = tuple(t for t in table.triggers if t in row)
-    operations_allowed = [t for t in allowed if t not in (ADVANCE, FAIL)]
+    operations_allowed = [t for t in allowed if t != ADVANCE and not is_failure(t)]
     dialect = table.blueprint.dialect
     op = dialect.operation_map.get(name)
     error: LifecycleError
-    if name in (ADVANCE, FAIL):
+    if name == ADVANCE or is_failure(name):
         error = idle_refusal(
             name,
             server_id=server_id,
@@ -275,6 +318,7 @@ def _violation(
             task_state=state.task_state,
             launched=state.launched,
             allowed=operations_allowed,
+            settings=table.blueprint.settings,
         )
     reason = error.message if isinstance(error, InvalidStateError | UnsupportedOperationError) else str(error)
     return Violation(index, name, state, reason, allowed, error)

@@ -14,22 +14,90 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from lifecycle import dialects
-from lifecycle.blueprint import ADVANCE, FAIL, pair_name
+from lifecycle.blueprint import ADVANCE, FAIL, is_failure, pair_name
 from lifecycle.errors import (
     InstanceLockedError,
+    InstanceNotReadyError,
     InvalidStateError,
+    RequestRefusedError,
+    UnknownNameError,
     UnknownOperationError,
     UnknownStateError,
     UnsupportedOperationError,
 )
 from lifecycle.machine import MachineError
 from lifecycle.settings import Settings, SettingTypeError
-from lifecycle.spec import Dialect, Operation, Pair
+from lifecycle.spec import Dialect, Fault, Operation, Pair, fault_trigger
 from lifecycle.states import PowerState, Status, TaskState, VmState
 from lifecycle.status import parse_power_state, parse_task_state, parse_vm_state
 from lifecycle.table import Table, table_for
 
-__all__ = ["Change", "Server", "all_operation_names", "idle_refusal", "operation_error", "refusal"]
+__all__ = [
+    "Change",
+    "FaultRecord",
+    "Server",
+    "all_operation_names",
+    "find_fault",
+    "has_host",
+    "idle_refusal",
+    "operation_error",
+    "refusal",
+]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FaultRecord:
+    """The fault Nova records on a server whose task failed (``instance_faults``).
+
+    The API shows it (code, message, created; details to admins or when the
+    code is not 500) while the server is ERROR (``views/servers.py:_get_fault``).
+
+    Attributes:
+        kind: the failure kind (``no_valid_host``), or ``error`` for the generic one.
+        exception: Nova's exception class name.
+        code: its code (500 for most).
+        message: the message Nova stores.
+        operation: the operation whose task failed.
+    """
+
+    kind: str
+    exception: str
+    code: int
+    message: str
+    operation: str
+
+    @property
+    def details(self) -> str:
+        """What Nova stores as details: the traceback's last line, here the exception and message."""
+        return f"{self.exception}: {self.message}"
+
+
+def find_fault(dialect: Dialect, name: str) -> Fault:
+    """The declared fault kind called ``name`` (its kind, ``fail:<kind>`` or Nova's exception name, any case).
+
+    Raises:
+        UnknownNameError: no operation of the dialect declares it.
+    """
+    key = name.removeprefix("fail:").replace("-", "_").lower()
+    faults = [f for op in dialect.operations for f in op.faults]
+    for fault in faults:
+        if key == fault.kind or (fault.exception != "Exception" and key == fault.exception.lower()):
+            return fault
+    raise UnknownNameError("failure kind", name, dict.fromkeys(f.kind for f in faults))
+
+
+def has_host(vm: VmState | None, task: TaskState | None, launched: bool) -> bool:
+    """Whether a server in this state has a compute host (``instance.host`` set).
+
+    None before scheduling ends, once offloaded (``_shelve_offload_instance``
+    clears it until the unshelve spawns), and after a failed build
+    (``_nil_out_instance_obj_host_and_node``: an ERROR server never launched).
+    """
+    if vm is None or (vm is VmState.BUILDING and task is TaskState.SCHEDULING):
+        return False
+    if vm is VmState.SHELVED_OFFLOADED:
+        return task is TaskState.SPAWNING
+    return not (vm is VmState.ERROR and not launched)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -78,6 +146,8 @@ class Server:
 
     __slots__ = (
         "__weakref__",
+        "attempts",
+        "fault",
         "history",
         "id",
         "launched",
@@ -125,6 +195,10 @@ class Server:
         self.history: list[Change] | None = [] if history else None
         self.pending: tuple[str, ...] = ()
         """Operations the cloud still runs as parts of the current request (an operation's ``then``)."""
+        self.attempts = 0
+        """Hosts the current build was rescheduled from (``fail:reschedule``); MaxRetriesExceeded at ``max_attempts``."""
+        self.fault: FaultRecord | None = None
+        """The fault of the last failed task (Nova keeps it; the API shows it while ERROR)."""
 
     # -- state ------------------------------------------------------------
     @property
@@ -185,7 +259,7 @@ class Server:
         """Whether ``operation`` would be accepted now (lock included); never raises for known names."""
         op = self.dialect.operation_map.get(operation)
         if op is None:
-            if operation in (ADVANCE, FAIL):
+            if operation == ADVANCE or is_failure(operation):
                 return operation in self.table.step_row(self.node)
             self.operation(operation)  # raises the right error for unknown names
             return False
@@ -198,16 +272,27 @@ class Server:
         row = self.table.step_row(self.node)
         return [op.name for op in self.dialect.operations if op.name in row and not (op.checks_lock and self.locked)]
 
-    def perform(self, operation: str) -> None:
+    def perform(self, operation: str, *, admin: bool = False) -> None:
         """Request ``operation``; on success the server is in the operation's first task.
 
+        Checks run in Nova's order: the microversion (a 404), the lock
+        (``check_instance_lock``, which an ``admin`` passes), the host
+        (``check_instance_host``), the state, then refusals Nova makes after the
+        state check (volume-backed, host still up: 400s).
+
         Raises:
+            RequestRefusedError: refused under these settings (microversion,
+                volume_backed, host_up), with Nova's status in ``http_status``.
             InstanceLockedError: the server is locked and the operation checks it.
+            InstanceNotReadyError: the operation needs a host and the server has none.
             InvalidStateError: the operation is not legal in the current state.
             UnsupportedOperationError / UnknownOperationError: no such operation here.
         """
         op = self.operation(operation)
-        if op.checks_lock and self.locked:
+        early = op.refused_by(self.settings) if op.refusals else None
+        if early is not None and not early.after_state_check:
+            raise self._refusal(op)
+        if op.checks_lock and self.locked and not admin:
             raise InstanceLockedError(
                 self.dialect.messages.locked.format(id=self.id, action=op.action),
                 operation=op.name,
@@ -218,6 +303,10 @@ class Server:
                 state="True",
                 allowed=[o for o in self.allowed_operations() if not self.operation(o).checks_lock],
             )
+        if op.checks_host and not has_host(self.vm_state, self.task_state, self.launched):
+            raise self._refusal(op)
+        if op.name == "create":
+            self.attempts = 0
         if not self._fire(op.name, op.then):
             raise self._refusal(op)
         self.run_pending()
@@ -229,11 +318,11 @@ class Server:
             InvalidStateError: the operation is refused, or no task runs for an event.
             UnsupportedOperationError / UnknownOperationError: no such operation here.
         """
-        if trigger not in (ADVANCE, FAIL):
+        if trigger != ADVANCE and not is_failure(trigger):
             self.perform(trigger)
         elif not self._fire(trigger):
             raise self._idle_error(trigger)
-        elif trigger == FAIL:
+        elif trigger != ADVANCE:
             self.pending = ()
         else:
             self.run_pending()
@@ -267,13 +356,27 @@ class Server:
         self.pending = ()
         return False
 
-    def fail(self) -> None:
+    def fail(self, fault: str | None = None) -> None:
         """Make the running task fail, leaving the server where Nova leaves it (error, or task cleared).
 
+        Args:
+            fault: a failure kind the dialect declares (``"no_valid_host"``,
+                ``"NoValidHost"``, ``"reschedule"``...); None is the generic
+                failure of the operation. A ``reschedule`` once ``max_attempts``
+                hosts were tried is ``max_retries`` (ERROR), as in Nova.
+
         Raises:
-            InvalidStateError: no task is running.
+            InvalidStateError: no task is running, or none this kind can strike.
+            UnknownNameError: ``fault`` is no kind of this dialect.
         """
-        self.fire(FAIL)
+        self.fire(FAIL if fault is None else self.fault_trigger(fault))
+
+    def fault_trigger(self, fault: str) -> str:
+        """The trigger failing the running task with kind ``fault`` now (a spent reschedule is its limit's kind)."""
+        found = find_fault(self.dialect, fault)
+        if found.retry_limit is not None and self.attempts + 1 >= self.settings.max_attempts:
+            found = find_fault(self.dialect, found.retry_limit)
+        return found.trigger
 
     def lock(self) -> None:
         """Lock the server (Nova's ``lock`` action: no state check)."""
@@ -283,14 +386,14 @@ class Server:
         """Unlock the server."""
         self.locked = False
 
-    def __getattr__(self, name: str) -> Callable[[], None]:
+    def __getattr__(self, name: str) -> Callable[..., None]:
         # Operation methods (srv.reboot()) come from the dialect, so a new
         # dialect's operations need no code here.
         if name.startswith("_") or (name not in self.dialect.operation_map and name not in all_operation_names()):
             raise AttributeError(f"{type(self).__name__!s} has no attribute {name!r}")
 
-        def run() -> None:
-            self.perform(name)
+        def run(*, admin: bool = False) -> None:
+            self.perform(name, admin=admin)
 
         run.__name__ = name
         return run
@@ -326,9 +429,17 @@ class Server:
         if accepted:
             if then is not None:
                 self.pending = then
+            if trigger != ADVANCE and is_failure(trigger):
+                self.note_failure(trigger, before)
             if self.history is not None:
                 self.history.append(Change(trigger, before, self.pair, self.power_state))
         return accepted
+
+    def note_failure(self, trigger: str, before: Pair) -> None:
+        """Record the fault of a failure just taken (and count a reschedule)."""
+        self.fault = fault_record(self.dialect, trigger, before, self.id)
+        if trigger.endswith(":reschedule"):
+            self.attempts += 1
 
     def _refusal(self, op: Operation) -> InvalidStateError:
         return refusal(
@@ -339,6 +450,7 @@ class Server:
             task_state=self.task_state,
             launched=self.launched,
             allowed=self.allowed_operations(),
+            settings=self.settings,
         )
 
     def _idle_error(self, trigger: str) -> InvalidStateError:
@@ -372,6 +484,22 @@ def operation_error(dialect: Dialect, name: str) -> UnsupportedOperationError | 
     return UnknownOperationError("operation", name, own)
 
 
+def fault_record(dialect: Dialect, trigger: str, before: Pair, server_id: str) -> FaultRecord:
+    """The fault a failure trigger taken from ``before`` leaves, worded as Nova words it."""
+    kind = trigger.removeprefix("fail:")
+    ops = [op for op in dialect.operations if any(before[1] == s.task for r in op.routes for s in r.steps)]
+    if trigger == FAIL:
+        action = ops[0].action if ops else "complete"
+        return FaultRecord("error", "Exception", 500, f"Failed to {action} instance {server_id}", action)
+    for op in ops or dialect.operations:
+        for fault in op.faults:
+            if fault.kind == kind and before[1] in fault.tasks:
+                message = fault.message.format(id=server_id)
+                return FaultRecord(kind, fault.exception, fault.code, message, op.name)
+    fault = find_fault(dialect, kind)
+    return FaultRecord(kind, fault.exception, fault.code, fault.message.format(id=server_id), "")
+
+
 def refusal(
     dialect: Dialect,
     op: Operation,
@@ -381,10 +509,29 @@ def refusal(
     task_state: TaskState | None,
     launched: bool,
     allowed: Iterable[str],
+    settings: Settings | None = None,
+    host: str = "<host>",
 ) -> InvalidStateError:
-    """Nova's 409 for ``op`` refused in this state, worded from the precondition and the dialect's messages."""
+    """Nova's refusal of ``op`` in this state: a settings refusal, no host, or the 409 of the precondition.
+
+    Checked in Nova's order (see :meth:`Server.perform`; the lock is the caller's).
+    """
     messages = dialect.messages
     reason = op.rejection(vm_state, task_state, launched)
+    found = op.refused_by(settings) if settings is not None and op.refusals else None
+    fields: dict[str, Any] = {
+        "operation": op.name,
+        "server_id": server_id,
+        "vm_state": _value(vm_state),
+        "task_state": _value(task_state),
+        "allowed": allowed,
+    }
+    if found is not None and not found.after_state_check:
+        return _refused(found, server_id, host, settings, fields)
+    if op.checks_host and not has_host(vm_state, task_state, launched):
+        return InstanceNotReadyError(f"Instance {server_id} is not ready", attr="host", state=None, **fields)
+    if found is not None and reason is None:
+        return _refused(found, server_id, host, settings, fields)
     attr, state = reason if reason is not None else (None, None)
     if attr is not None and state is not None:
         message = messages.state.format(action=op.action, id=server_id, attr=attr, state=state)
@@ -422,3 +569,13 @@ def idle_refusal(
         state=None,
         allowed=allowed,
     )
+
+
+def _refused(
+    found: Any, server_id: str, host: str, settings: Settings | None, fields: dict[str, Any]
+) -> RequestRefusedError:
+    version = settings.microversion if settings is not None else ""
+    message = found.message.format(id=server_id, host=host, microversion=version, image="<image>")
+    error = RequestRefusedError(message, attr="settings", state=str(found.when), **fields)
+    error.http_status = found.http_status
+    return error

@@ -27,9 +27,11 @@ __all__ = [
     "Any",
     "Dialect",
     "Failure",
+    "Fault",
     "Messages",
     "Operation",
     "Pair",
+    "Refusal",
     "Route",
     "Step",
     "When",
@@ -60,6 +62,75 @@ class Failure(enum.Enum):
     """``reverts_task_state``: task cleared, vm_state unchanged."""
     DELETE = "delete"
     """The cloud rolls the request back by removing the server (Huawei's native create: no ERROR server remains)."""
+    ROLLBACK = "rollback"
+    """``InstanceFaultRollback`` in ``_error_out_instance_on_exception``: back to the vm_state before, task cleared."""
+    RESCHEDULE = "reschedule"
+    """The build goes back to the scheduler (``building/scheduling``) to try another host."""
+    SWALLOWED = "swallowed"
+    """The error is logged and dropped: the operation ends where it would have (reboot whose guest still runs)."""
+
+
+FAIL_PREFIX = "fail:"
+"""Trigger of a named failure kind: ``fail:no_valid_host``."""
+
+
+def fault_trigger(kind: str) -> str:
+    """The machine trigger of failure kind ``kind`` (``fail:no_valid_host``)."""
+    return FAIL_PREFIX + kind
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Fault:
+    """A named way an operation's task fails, and where Nova's code leaves the server then.
+
+    The generic failure (trigger ``fail``) stays the operation's :class:`Failure`;
+    a fault adds the trigger ``fail:<kind>`` at the tasks where Nova raises it.
+
+    Attributes:
+        kind: snake_case name, chosen by users (``no_valid_host``).
+        exception: Nova's exception class (``NoValidHost``), accepted as a name too.
+        outcome: where it leaves the server.
+        tasks: the task_states it strikes in (where the code raising it runs).
+        message: the fault message Nova records (``{id}`` is the server id).
+        code: the fault's HTTP-like code (NovaException's 500 unless the class says).
+        cite: where Nova handles it.
+        retry_limit: for :attr:`Failure.RESCHEDULE`: once ``max_attempts`` runs
+            failed this way, the kind taken instead (``MaxRetriesExceeded``).
+    """
+
+    kind: str
+    exception: str
+    outcome: Failure
+    tasks: frozenset[TaskState]
+    message: str
+    cite: str
+    code: int = 500
+    retry_limit: str | None = None
+
+    @property
+    def trigger(self) -> str:
+        """The machine trigger: ``fail:<kind>``."""
+        return fault_trigger(self.kind)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Refusal:
+    """A request refused whatever the server's state, under some settings (a 400, not a 409).
+
+    Attributes:
+        when: the settings under which the request is refused (microversion, volume_backed...).
+        message: Nova's message; ``{id}`` is the server id.
+        http_status: the answer's status (400 unless Nova says otherwise).
+        cite: where Nova refuses it.
+        after_state_check: Nova checks the state first (``@check_instance_state``
+            wraps the method raising it), so a wrong state still gets its 409.
+    """
+
+    when: When
+    message: str
+    cite: str
+    http_status: int = 400
+    after_state_check: bool = True
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -106,6 +177,11 @@ class Route:
             route (None: no guard). Nova branches on it in confirm and revert.
         launched: guard on the server having finished a spawn (None: no guard);
             Nova's API falls back from soft to hard delete on it.
+        unplaced: guard of the route's task steps (not its request) on
+            ``power_state == NOSTATE``: the guest is not on the host running
+            the task, as on an evacuation's destination (Nova's
+            ``_get_power_state`` finds no guest there). Rebuild and evacuate
+            share their pairs and part where this differs.
         from_tasks: the task_states (None for idle) this route starts from, when
             it depends on them (None: every task the operation accepts). Nova's
             delete of a server still scheduling has no host to ask, for example.
@@ -119,6 +195,7 @@ class Route:
     launched: bool | None = None
     from_tasks: frozenset[TaskState | None] | None = None
     cite: str = ""
+    unplaced: bool | None = None
 
     def starts_at(self, vm: VmState | None, task: TaskState | None) -> bool:
         """Whether this route is the one for a request made in ``(vm, task)`` (guards aside)."""
@@ -145,6 +222,12 @@ class Operation:
             one's task has ended, as parts of one request (Huawei's
             ``withStopServer`` job: stop, resize, start). They skip the lock
             check; the blueprint checks each is legal where the one before ends.
+        faults: named failure kinds besides the generic one (:class:`Fault`).
+        refusals: settings under which the request is refused outright (:class:`Refusal`).
+        checks_host: ``@check_instance_host`` runs before the state check: a
+            server with no host gets 409 "Instance ... is not ready".
+        min_microversion: the first API microversion offering it (None: 2.1);
+            below it the operation does not exist (the API answers 404).
     """
 
     name: str
@@ -158,6 +241,17 @@ class Operation:
     must_have_launched: bool = True
     checks_lock: bool = True
     then: tuple[str, ...] = ()
+    faults: tuple[Fault, ...] = ()
+    refusals: tuple[Refusal, ...] = ()
+    checks_host: bool = False
+    min_microversion: str | None = None
+
+    def refused_by(self, settings: Settings) -> Refusal | None:
+        """The first :class:`Refusal` that applies under ``settings``, or None."""
+        for refusal in self.refusals:
+            if refusal.when.test(settings):
+                return refusal
+        return None
 
     def rejection(self, vm: VmState | None, task: TaskState | None, launched: bool) -> tuple[str, str | None] | None:
         """Why the precondition refuses this state, as Nova's ``(attr, state)``; None if it accepts.

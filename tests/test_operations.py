@@ -37,9 +37,20 @@ WALKS = [
         ("stopped", "rebuilding", "REBUILD"), ("stopped", "rebuild_block_device_mapping", "REBUILD"),
         ("stopped", "rebuild_spawning", "REBUILD"), ("active", "powering-off", "ACTIVE"),
         ("stopped", None, "SHUTOFF")]),
-    ("error", "evacuate", {}, [
+    # evacuate needs the source host down (api.py:API.evacuate 5725-5730); ERROR ignores
+    # target_state (manager.py:4080)
+    ("error", "evacuate", {"host_up": False}, [
         ("error", "rebuilding", "REBUILD"), ("error", "rebuild_block_device_mapping", "REBUILD"),
         ("error", "rebuild_spawning", "REBUILD"), ("active", None, "ACTIVE")]),
+    # before 2.95 no target_state: an active server is rebuilt active
+    ("active", "evacuate", {"host_up": False, "microversion": "2.94"}, [
+        ("active", "rebuilding", "REBUILD"), ("active", "rebuild_block_device_mapping", "REBUILD"),
+        ("active", "rebuild_spawning", "REBUILD"), ("active", None, "ACTIVE")]),
+    # from 2.95 target_state=stopped (evacuate.py:_evacuate; manager.py:4079-4086, 4253-4260)
+    ("active", "evacuate", {"host_up": False, "microversion": "2.95"}, [
+        ("active", "rebuilding", "REBUILD"), ("active", "rebuild_block_device_mapping", "REBUILD"),
+        ("active", "rebuild_spawning", "REBUILD"), ("active", "powering-off", "ACTIVE"),
+        ("stopped", None, "SHUTOFF")]),
     ("active", "resize", {}, [
         ("active", "resize_prep", "RESIZE"), ("active", "resize_migrating", "RESIZE"),
         ("active", "resize_migrated", "RESIZE"), ("active", "resize_finish", "RESIZE"),
@@ -86,7 +97,10 @@ WALKS = [
     ("active", "delete", {}, [("active", "deleting", "ACTIVE"), ("deleted", None, "DELETED")]),
     ("active", "delete", {"reclaim_instance_interval": 60}, [
         ("active", "soft-deleting", "ACTIVE"), ("soft-delete", None, "SOFT_DELETED")]),
+    # servers.py:_delete calls soft_delete first, which checks no vm_state: soft-deleted again
     ("soft-delete", "delete", {"reclaim_instance_interval": 60}, [
+        ("soft-delete", "soft-deleting", "SOFT_DELETED"), ("soft-delete", None, "SOFT_DELETED")]),
+    ("soft-delete", "force_delete", {"reclaim_instance_interval": 60}, [
         ("soft-delete", "deleting", "SOFT_DELETED"), ("deleted", None, "DELETED")]),
     ("soft-delete", "restore", {}, [("soft-delete", "restoring", "SOFT_DELETED"), ("active", None, "ACTIVE")]),
     ("paused", "force_delete", {"reclaim_instance_interval": 60}, [
@@ -171,11 +185,21 @@ def test_build_sets_power_and_launched() -> None:
 
 
 def test_delete_without_a_host_is_immediate() -> None:
-    """A server still scheduling, or offloaded, has no host: the API deletes it locally, at once."""
-    for srv in (Server("building", "scheduling"), Server("shelved_offloaded")):
-        srv.delete()
-        assert srv.status is Status.DELETED
-        assert not srv.busy
+    """A server still scheduling, or offloaded, has no host: the API deletes it locally.
+
+    _delete_while_booting removes the BuildRequest at once; an offloaded server
+    is first saved with task deleting (api.py:_delete, instance.update before
+    _local_delete), the transient shelved_offloaded/deleting pair.
+    """
+    srv = Server("building", "scheduling")
+    srv.delete()
+    assert srv.status is Status.DELETED
+    assert not srv.busy
+    offloaded = Server("shelved_offloaded")
+    offloaded.delete()
+    assert offloaded.state == "shelved_offloaded.deleting"
+    offloaded.settle()
+    assert offloaded.status is Status.DELETED
     hosted = Server("building", "networking")
     hosted.delete()
     assert hosted.task_state == "deleting"
@@ -193,9 +217,11 @@ def test_soft_delete_falls_back_to_hard_delete_for_a_server_that_never_ran() -> 
     assert ran.status is Status.SOFT_DELETED
 
 
-def test_a_negative_reclaim_interval_means_hard_delete() -> None:
-    """Nova soft-deletes only for reclaim_instance_interval > 0; a negative value behaves like 0."""
+def test_a_negative_reclaim_interval_means_soft_delete() -> None:
+    """servers.py:_delete tests ``if CONF.reclaim_instance_interval``: a negative value is truthy, so soft delete."""
     srv = Server("active", reclaim_instance_interval=-5)
     srv.delete()
     srv.settle()
-    assert srv.status is Status.DELETED
+    assert srv.status is Status.SOFT_DELETED
+    assert not Server("active").may("restore")
+    srv.restore()  # and the reclaim job never runs for it (manager.py:_reclaim_queued_deletes: interval <= 0 returns)

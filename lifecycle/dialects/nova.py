@@ -15,10 +15,12 @@ function it comes from; line numbers are at that commit.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
+from typing import Any
 from types import MappingProxyType
 
-from lifecycle.spec import ANY, Dialect, Failure, Messages, Operation, Route, Step, When
+from lifecycle.spec import ANY, Dialect, Failure, Fault, Messages, Operation, Refusal, Route, Step, When
 from lifecycle.states import PowerState as P
 from lifecycle.states import Status as S
 from lifecycle.states import TaskState as T
@@ -114,10 +116,11 @@ def _one_task(
     *,
     api: str,
     manager: str,
+    **more: Any,
 ) -> Operation:
     """An operation that is legal with no task running and walks one task to an end state (pause, start...)."""
     route = Route(sources, (Step(task), _done(end, power)), cite=manager)
-    return Operation(name, action, sources, (route,), failure, summary, api)
+    return Operation(name, action, sources, (route,), failure, summary, api, **more)
 
 
 _IMAGE_BACKED = When("not volume_backed", lambda s: not s.volume_backed)
@@ -130,9 +133,26 @@ _OFFLOAD_LATER = When(
     "shelved_offload_time != 0 and not volume_backed",
     lambda s: s.shelved_offload_time != 0 and not s.volume_backed,
 )
-# Nova soft-deletes only when the interval is above 0 (servers.py:_delete); 0 or less is off.
-_HARD_DELETE = When("reclaim_instance_interval <= 0", lambda s: s.reclaim_instance_interval <= 0)
-_SOFT_DELETE = When("reclaim_instance_interval > 0", lambda s: s.reclaim_instance_interval > 0)
+# servers.py:ServersController._delete tests ``if CONF.reclaim_instance_interval:``,
+# so a negative interval soft-deletes too (and the reclaim job, which wants > 0, never runs).
+_HARD_DELETE = When("reclaim_instance_interval == 0", lambda s: not s.reclaim_instance_interval)
+_SOFT_DELETE = When("reclaim_instance_interval != 0", lambda s: bool(s.reclaim_instance_interval))
+
+
+def _since(version: str) -> When:
+    """Requests made with microversion ``version`` or later."""
+    wanted = tuple(int(x) for x in version.split("."))
+    return When(f"microversion >= {version}", lambda s: s.api_version >= wanted)
+
+
+def _before(version: str, *, volume_backed: bool = False) -> When:
+    """Requests made with a microversion older than ``version`` (on a volume-backed server)."""
+    wanted = tuple(int(x) for x in version.split("."))
+    text = ("volume_backed and " if volume_backed else "") + f"microversion < {version}"
+    return When(text, lambda s: s.api_version < wanted and (s.volume_backed or not volume_backed))
+
+
+_HOST_UP = When("host_up", lambda s: s.host_up)
 
 _SHELVE_UPLOAD = (Step(T.SHELVING), Step(T.SHELVING_IMAGE_PENDING_UPLOAD), Step(T.SHELVING_IMAGE_UPLOADING))
 _LOCAL_DELETE = (
@@ -140,33 +160,126 @@ _LOCAL_DELETE = (
         frozenset({V.BUILDING}),
         (_done(V.DELETED, P.NOSTATE),),
         from_tasks=frozenset({T.SCHEDULING}),
-        cite="api.py:API._delete (BuildRequest deleted, no host yet)",
+        cite="api.py:API._delete (_delete_while_booting: BuildRequest deleted, no host yet)",
     ),
+    # _delete saves task_state deleting (instance.update(instance_attrs)) before
+    # it finds no host and calls _local_delete, which destroys the row.
     Route(
         frozenset({V.SHELVED_OFFLOADED}),
-        (_done(V.DELETED, P.NOSTATE),),
-        cite="api.py:API._delete -> _local_delete (offloaded: no host)",
+        (Step(T.DELETING), _done(V.DELETED, P.NOSTATE)),
+        cite="api.py:API._delete (instance.update, 2552-2555) -> _local_delete (offloaded: no host)",
     ),
 )
 _REBUILD_STEPS = tuple(Step(t) for t in _REBUILD_TASKS)
+# _do_rebuild_instance saves power_state = _get_power_state() with task
+# rebuilding (manager.py:4159): the guest's power on its own host for a rebuild,
+# NOSTATE on an evacuation's destination, where no guest exists yet.
+_REBUILD_RUNNING = (Step(T.REBUILDING, power=P.RUNNING), *_REBUILD_STEPS[1:])
+_EVACUATE_STEPS = (Step(T.REBUILDING, power=P.NOSTATE), *_REBUILD_STEPS[1:])
+_STOP_AFTER_SPAWN = (Step(T.POWERING_OFF, V.ACTIVE, P.RUNNING, failure=Failure.REVERT), _done(V.STOPPED, P.SHUTDOWN))
 _REBUILD_ROUTES = (
     Route(
         frozenset({V.ACTIVE, V.ERROR}),
-        (*_REBUILD_STEPS, _done(V.ACTIVE, P.RUNNING)),
+        (*_REBUILD_RUNNING, _done(V.ACTIVE, P.RUNNING)),
+        unplaced=False,
         cite="manager.py:_do_rebuild_instance",
     ),
-    # A stopped server is spawned, then powered off again through stop_instance
-    # (manager.py:4253-4260), so the powering-off step fails like a stop does.
+    # A stopped server is spawned, then powered off again by a direct call of
+    # stop_instance (manager.py:4253-4260); its error reaches rebuild_instance's
+    # _error_out_instance_on_exception: ERROR (fault kind final_stop), while a
+    # plain stop failing at the same pair reverts (the generic fail).
     Route(
         frozenset({V.STOPPED}),
-        (
-            *_REBUILD_STEPS,
-            Step(T.POWERING_OFF, V.ACTIVE, P.RUNNING, failure=Failure.REVERT),
-            _done(V.STOPPED, P.SHUTDOWN),
-        ),
+        (*_REBUILD_STEPS, *_STOP_AFTER_SPAWN),
         cite="manager.py:_do_rebuild_instance (orig_vm_state stopped)",
     ),
 )
+# From 2.95 evacuate passes target_state=stopped: every source but ERROR ends
+# stopped (manager.py:_do_rebuild_instance, 4079-4086; evacuate.py:_evacuate).
+_BEFORE_2_95 = _before("2.95")
+_SINCE_2_95 = _since("2.95")
+_EVACUATE_ROUTES = (
+    Route(
+        frozenset({V.ACTIVE, V.ERROR}),
+        (*_EVACUATE_STEPS, _done(V.ACTIVE, P.RUNNING)),
+        when=_BEFORE_2_95,
+        unplaced=True,
+        cite="manager.py:_do_rebuild_instance (evacuate)",
+    ),
+    Route(
+        frozenset({V.ERROR}),
+        (*_EVACUATE_STEPS, _done(V.ACTIVE, P.RUNNING)),
+        when=_SINCE_2_95,
+        unplaced=True,
+        cite="manager.py:_do_rebuild_instance (target_state ignored for ERROR, 4080)",
+    ),
+    Route(
+        frozenset({V.ACTIVE}),
+        (*_EVACUATE_STEPS, *_STOP_AFTER_SPAWN),
+        when=_SINCE_2_95,
+        unplaced=True,
+        cite="manager.py:_do_rebuild_instance (target_state stopped, 4079-4086 and 4253-4260)",
+    ),
+    Route(
+        frozenset({V.STOPPED}),
+        (*_EVACUATE_STEPS, *_STOP_AFTER_SPAWN),
+        cite="manager.py:_do_rebuild_instance (evacuate, orig_vm_state stopped)",
+    ),
+)
+
+# -- failure kinds ------------------------------------------------------------
+_NO_VALID_HOST = "No valid host was found. "
+_NVH_KEEP = "conductor/manager.py:ComputeTaskManager.{} (NoValidHost: vm_state kept, task_state None)"
+
+
+def _no_valid_host(task: T, outcome: Failure, reason: str, cite: str) -> Fault:
+    """NoValidHost raised by the scheduler while ``task`` is set."""
+    return Fault("no_valid_host", "NoValidHost", outcome, frozenset({task}), _NO_VALID_HOST + reason, cite)
+
+
+_REBUILD_FAULTS = (
+    _no_valid_host(
+        T.REBUILDING,
+        Failure.ERROR,
+        "",
+        "conductor/manager.py:ComputeTaskManager.rebuild_instance (1349-1373: vm_state error)",
+    ),
+    Fault(
+        "final_stop",
+        "Exception",
+        Failure.ERROR,
+        frozenset({T.POWERING_OFF}),
+        "Failed to power off the rebuilt instance",
+        "manager.py:ComputeManager.rebuild_instance (_error_out_instance_on_exception around stop_instance, 4253-4260)",
+    ),
+    # A failed claim on the destination is re-raised as InstanceFaultRollback,
+    # which _error_out_instance_on_exception turns back into the old vm_state.
+    Fault(
+        "rollback",
+        "InstanceFaultRollback",
+        Failure.ROLLBACK,
+        frozenset({T.REBUILDING}),
+        "Insufficient compute resources.",
+        "manager.py:ComputeManager.rebuild_instance (3966-3975), _error_out_instance_on_exception",
+    ),
+)
+
+
+def _resize_faults(reason: str) -> tuple[Fault, ...]:
+    return (
+        _no_valid_host(T.RESIZE_PREP, Failure.REVERT, reason, _NVH_KEEP.format("_cold_migrate (400-414)")),
+        Fault(
+            "rollback",
+            "InstanceFaultRollback",
+            Failure.ROLLBACK,
+            frozenset({T.RESIZE_PREP}),
+            "Insufficient compute resources.",
+            "manager.py:ComputeManager.prep_resize (_error_out_instance_on_exception(instance_state=old vm_state))",
+        ),
+    )
+
+
+_REBOOT_GUEST_RUNNING = "manager.py:ComputeManager.reboot_instance (4508-4524: guest RUNNING, error not re-raised)"
 _RESIZE_ROUTES = (
     # finish_resize keeps power_state: a stopped server stays off and is
     # remembered as such (system_metadata old_vm_state, manager.py:6240-6243).
@@ -202,6 +315,35 @@ OPERATIONS: tuple[Operation, ...] = (
         task_states=ANY,
         must_have_launched=False,
         checks_lock=False,
+        faults=(
+            _no_valid_host(
+                T.SCHEDULING,
+                Failure.ERROR,
+                "There are not enough hosts available.",
+                "conductor/manager.py:ComputeTaskManager.schedule_and_build_instances (vm_state error)",
+            ),
+            # The compute host gives the build back: task scheduling again, and
+            # the conductor tries an alternate host.
+            Fault(
+                "reschedule",
+                "RescheduledException",
+                Failure.RESCHEDULE,
+                frozenset({T.NETWORKING, T.BLOCK_DEVICE_MAPPING, T.SPAWNING}),
+                "Build of instance {id} was re-scheduled: Insufficient compute resources.",
+                "manager.py:ComputeManager._do_build_and_run_instance (2509-2555)",
+                retry_limit="max_retries",
+            ),
+            # No alternate left after max_attempts tries (or max_attempts=1: no retry at all).
+            Fault(
+                "max_retries",
+                "MaxRetriesExceeded",
+                Failure.ERROR,
+                frozenset({T.NETWORKING, T.BLOCK_DEVICE_MAPPING, T.SPAWNING}),
+                "Exceeded maximum number of retries. Exhausted all hosts available for retrying build "
+                "failures for instance {id}.",
+                "conductor/manager.py:ComputeTaskManager.build_instances (706-717), manager.py:2510-2525",
+            ),
+        ),
     ),
     Operation(
         "reboot",
@@ -218,6 +360,16 @@ OPERATIONS: tuple[Operation, ...] = (
         Failure.ERROR,
         "Soft reboot: ask the guest OS to restart.",
         "api.py:API.reboot (_soft_reboot, line 3647)",
+        faults=(
+            Fault(
+                "guest_running",
+                "Exception",
+                Failure.SWALLOWED,
+                frozenset({T.REBOOTING, T.REBOOT_PENDING, T.REBOOT_STARTED}),
+                "Reboot failed but instance is running",
+                _REBOOT_GUEST_RUNNING,
+            ),
+        ),
     ),
     Operation(
         "hard_reboot",
@@ -239,6 +391,16 @@ OPERATIONS: tuple[Operation, ...] = (
         "Hard reboot: power-cycle the guest; also repairs ERROR.",
         "api.py:API.reboot (_hard_reboot, line 3660)",
         task_states=ALLOW_REBOOT,
+        faults=(
+            Fault(
+                "guest_running",
+                "Exception",
+                Failure.SWALLOWED,
+                frozenset({T.REBOOTING_HARD, T.REBOOT_PENDING_HARD, T.REBOOT_STARTED_HARD}),
+                "Reboot failed but instance is running",
+                _REBOOT_GUEST_RUNNING,
+            ),
+        ),
     ),
     Operation(
         "rebuild",
@@ -248,17 +410,33 @@ OPERATIONS: tuple[Operation, ...] = (
         Failure.ERROR,
         "Reinstall the server from an image, keeping its id and addresses.",
         "api.py:API.rebuild (line 3683)",
+        faults=_REBUILD_FAULTS,
+        refusals=(
+            Refusal(
+                _before("2.93", volume_backed=True),
+                "Image {image} is unacceptable: Unable to rebuild with a different image for a volume-backed server.",
+                "api.py:API.rebuild (3770-3779, reimage_boot_volume from 2.93: servers.py:_action_rebuild 1324)",
+            ),
+        ),
     ),
     Operation(
         "evacuate",
         "evacuate",
         frozenset({V.ACTIVE, V.STOPPED, V.ERROR}),
-        _REBUILD_ROUTES,
+        _EVACUATE_ROUTES,
         Failure.ERROR,
-        "Rebuild on another host after its host failed (admin).",
+        "Rebuild on another host after its host failed (admin); ends SHUTOFF from 2.95.",
         "api.py:API.evacuate (line 5707)",
         task_states=ANY,
         checks_lock=False,
+        faults=_REBUILD_FAULTS,
+        refusals=(
+            Refusal(
+                _HOST_UP,
+                "Compute service of {host} is still in use.",
+                "api.py:API.evacuate (5725-5730, ComputeServiceInUse -> 400 in evacuate.py:_evacuate)",
+            ),
+        ),
     ),
     Operation(
         "resize",
@@ -268,6 +446,7 @@ OPERATIONS: tuple[Operation, ...] = (
         Failure.ERROR,
         "Change the flavor; ends VERIFY_RESIZE until confirmed or reverted.",
         "api.py:API.resize (line 4290)",
+        faults=_resize_faults("No valid host found for resize"),
     ),
     Operation(
         "migrate",
@@ -277,6 +456,7 @@ OPERATIONS: tuple[Operation, ...] = (
         Failure.ERROR,
         "Cold-migrate to another host (a resize to the same flavor).",
         "api.py:API.resize (line 4290, flavor_id None)",
+        faults=_resize_faults("No valid host found for cold migrate"),
     ),
     Operation(
         "live_migrate",
@@ -293,6 +473,11 @@ OPERATIONS: tuple[Operation, ...] = (
         Failure.REVERT,
         "Move a running server to another host without stopping it.",
         "api.py:API.live_migrate (line 5575)",
+        faults=(
+            _no_valid_host(
+                T.MIGRATING, Failure.REVERT, "", _NVH_KEEP.format("_live_migrate (518-534, _set_vm_state)")
+            ),
+        ),
     ),
     Operation(
         "confirm_resize",
@@ -410,6 +595,9 @@ OPERATIONS: tuple[Operation, ...] = (
         Failure.REVERT,
         "Bring a shelved server back.",
         "api.py:API.unshelve (line 4705)",
+        faults=(
+            _no_valid_host(T.UNSHELVING, Failure.REVERT, "", _NVH_KEEP.format("unshelve_instance (1149-1155)")),
+        ),
     ),
     _one_task(
         "pause",
@@ -471,6 +659,13 @@ OPERATIONS: tuple[Operation, ...] = (
         "Boot from a rescue image with the original disk attached.",
         api="api.py:API.rescue (line 4884)",
         manager="manager.py:rescue_instance",
+        refusals=(
+            Refusal(
+                _before("2.87", volume_backed=True),
+                "Instance {id} cannot be rescued: Cannot rescue a volume-backed instance",
+                "api.py:API.rescue (4934-4937; allow_bfv_rescue from 2.87, rescue.py:_rescue)",
+            ),
+        ),
     ),
     # unrescue always ends active, whatever the server was before rescue.
     _one_task(
@@ -496,6 +691,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "Power off; also allowed from ERROR.",
         api="api.py:API.stop (line 2868)",
         manager="manager.py:stop_instance",
+        checks_host=True,
     ),
     _one_task(
         "start",
@@ -508,6 +704,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "Power on a stopped server.",
         api="api.py:API.start (line 2875)",
         manager="manager.py:start_instance",
+        checks_host=True,
     ),
     Operation(
         "delete",
@@ -525,15 +722,10 @@ OPERATIONS: tuple[Operation, ...] = (
                 from_tasks=_NOT_SCHEDULING,
                 cite="api.py:API._delete_instance, manager.py:terminate_instance",
             ),
-            # A soft-deleted server is deleted for good whatever the interval.
+            # soft_delete checks no vm_state, so DELETE of a SOFT_DELETED server
+            # soft-deletes it again (servers.py:_delete calls soft_delete first).
             Route(
-                frozenset({V.SOFT_DELETED}),
-                (Step(T.DELETING), _done(V.DELETED, P.NOSTATE)),
-                when=_SOFT_DELETE,
-                cite="api.py:API.delete (soft-delete branch), manager.py:terminate_instance",
-            ),
-            Route(
-                _HOSTED - {V.SOFT_DELETED},
+                _HOSTED,
                 (Step(T.SOFT_DELETING), _done(V.SOFT_DELETED, P.SHUTDOWN)),
                 when=_SOFT_DELETE,
                 launched=True,
@@ -543,7 +735,7 @@ OPERATIONS: tuple[Operation, ...] = (
             # soft_delete refuses a server that never ran; servers.py:_delete then
             # falls back to a hard delete.
             Route(
-                _HOSTED - {V.SOFT_DELETED},
+                _HOSTED,
                 (Step(T.DELETING), _done(V.DELETED, P.NOSTATE)),
                 when=_SOFT_DELETE,
                 launched=False,
@@ -634,6 +826,13 @@ OPERATIONS: tuple[Operation, ...] = (
         "Snapshot into a rotating backup series.",
         "api.py:API.backup (line 3400)",
         checks_lock=False,
+        refusals=(
+            Refusal(
+                _VOLUME_BACKED,
+                "Backup is not supported for volume-backed instances.",
+                "api.py:API.backup (3417-3421, InvalidRequest -> 400 in create_backup.py)",
+            ),
+        ),
     ),
     Operation(
         "change_password",
@@ -656,8 +855,18 @@ OPERATIONS: tuple[Operation, ...] = (
         ALLOW_TRIGGER_CRASH_DUMP,
         (Route(ALLOW_TRIGGER_CRASH_DUMP, (Step(None),), cite="manager.py:trigger_crash_dump"),),
         Failure.REVERT,
-        "Send an NMI to the guest; no state change.",
+        "Send an NMI to the guest; no state change (from microversion 2.17).",
         "api.py:API.trigger_crash_dump (line 2888)",
+        checks_host=True,
+        refusals=(
+            Refusal(
+                _before("2.17"),
+                "API version {microversion} is not supported on this method.",
+                "api/openstack/compute/servers.py:_action_trigger_crash_dump (@api_version('2.17'))",
+                http_status=404,
+                after_state_check=False,
+            ),
+        ),
     ),
 )
 
