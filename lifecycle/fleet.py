@@ -514,9 +514,11 @@ class Fleet:
             )
         kind = None
         if fault is not None:
-            found = find_fault(self.dialect, fault)
-            if found not in op.faults:
+            wanted = find_fault(self.dialect, fault).kind
+            own = [f for f in op.faults if f.kind == wanted]
+            if not own:
                 raise UnknownStateError(f"failure kind of {operation!r}", fault, [f.kind for f in op.faults])
+            found = own[0]
             kind = found.kind
             if at_step is None:
                 at_step = next(t for t in tasks if t is not None and TaskState(t) in found.tasks)

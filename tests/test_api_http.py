@@ -11,6 +11,7 @@ import pytest
 
 from lifecycle.api import Cloud, ComputeApp
 from lifecycle.api.actions import ACTIONS, API_ONLY, HTTP_VERBS, action_operations
+from lifecycle.api.context import ENVIRON_KEY, RequestContext
 from lifecycle.dialects import nova
 from lifecycle.durations import Durations
 
@@ -22,7 +23,19 @@ class Reply:
         self.json: Any = json.loads(body) if body else None
 
 
-def call(app: ComputeApp, method: str, path: str, body: Any = None, *, version: str | None = "2.100") -> Reply:
+MEMBER = RequestContext(user_id="demo", roles=("member", "reader"))
+"""A non-admin caller (admins pass instance locks: api.py:check_instance_lock)."""
+
+
+def call(
+    app: ComputeApp,
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    version: str | None = "2.100",
+    context: RequestContext | None = None,
+) -> Reply:
     raw = body if isinstance(body, bytes) else (b"" if body is None else json.dumps(body).encode())
     path, _, query = path.partition("?")
     environ: dict[str, Any] = {
@@ -34,6 +47,8 @@ def call(app: ComputeApp, method: str, path: str, body: Any = None, *, version: 
     }
     if version is not None:
         environ["HTTP_OPENSTACK_API_VERSION"] = f"compute {version}"
+    if context is not None:
+        environ[ENVIRON_KEY] = context
     setup_testing_defaults(environ)
     seen: dict[str, Any] = {}
 
@@ -56,8 +71,10 @@ def create(app: ComputeApp, **extra: Any) -> str:
     return str(reply.json["server"]["id"])
 
 
-def action(app: ComputeApp, server_id: str, body: Any, version: str = "2.100") -> Reply:
-    return call(app, "POST", f"/v2.1/servers/{server_id}/action", body, version=version)
+def action(
+    app: ComputeApp, server_id: str, body: Any, version: str = "2.100", context: RequestContext | None = None
+) -> Reply:
+    return call(app, "POST", f"/v2.1/servers/{server_id}/action", body, version=version, context=context)
 
 
 def show(app: ComputeApp, server_id: str) -> dict[str, Any]:
@@ -191,11 +208,18 @@ def test_locked_server_is_409(app: ComputeApp) -> None:
     body = show(app, sid)
     assert body["locked"] is True
     assert body["locked_reason"] == "maintenance"
-    reply = action(app, sid, {"pause": None})
+    reply = action(app, sid, {"pause": None}, context=MEMBER)
     assert reply.json == {"conflictingRequest": {"code": 409, "message": f"Instance {sid} is locked"}}
-    assert call(app, "DELETE", f"/v2.1/servers/{sid}").code == 409
+    assert call(app, "DELETE", f"/v2.1/servers/{sid}", context=MEMBER).code == 409
     assert action(app, sid, {"unlock": None}).code == 202
-    assert action(app, sid, {"pause": None}).code == 202
+    assert action(app, sid, {"pause": None}, context=MEMBER).code == 202
+
+
+def test_admins_pass_the_lock(app: ComputeApp) -> None:
+    """check_instance_lock: ``if instance.locked and not context.is_admin`` (api.py:248)."""
+    sid = app.cloud.seed("active", locked=True)
+    assert action(app, sid, {"pause": None}, context=MEMBER).code == 409
+    assert action(app, sid, {"pause": None}).code == 202  # the unauthenticated caller is the admin
 
 
 @pytest.mark.parametrize(
@@ -277,7 +301,7 @@ def test_every_model_operation_has_an_action() -> None:
 )
 def test_action_codes(state: str, body: dict[str, Any], code: int) -> None:
     """Each action answers Nova's status code (202 mostly, 204 confirmResize, 200 rescue/evacuate)."""
-    app = ComputeApp(Cloud(shelved_offload_time=-1))
+    app = ComputeApp(Cloud(shelved_offload_time=-1, host_up="evacuate" not in body))
     sid = app.cloud.seed(state)
     reply = action(app, sid, body)
     assert reply.code == code, reply.json
@@ -573,3 +597,42 @@ def test_unauthenticated_context_is_the_default_projects_admin() -> None:
     member = RequestContext(project_id="p2", user_id="u", roles=("member",))
     assert context_of({ENVIRON_KEY: member}) is member
     assert not member.is_admin
+
+
+def test_failure_kinds_leave_novas_fault(app: ComputeApp) -> None:
+    """A build that finds no host ends ERROR with NoValidHost's fault (conductor/manager.py, exception.py:1360)."""
+    app.cloud.fleet.inject_failure("create", fault="NoValidHost")
+    sid = create(app)
+    app.cloud.settle(sid)
+    body = show(app, sid)
+    assert body["status"] == "ERROR"
+    assert body["fault"]["code"] == 500
+    assert body["fault"]["message"] == "No valid host was found. There are not enough hosts available."
+    assert set(body["fault"]) == {"code", "created", "message"}
+
+
+def test_no_valid_host_on_resize_keeps_the_server(app: ComputeApp) -> None:
+    """_cold_migrate: NoValidHost keeps vm_state and clears the task; no fault is shown outside ERROR."""
+    sid = app.cloud.seed("active")
+    app.cloud.fail_next(sid, "resize", fault="no_valid_host")
+    assert action(app, sid, {"resize": {"flavorRef": "2"}}).code == 202
+    app.cloud.settle(sid)
+    body = show(app, sid)
+    assert (body["status"], body["OS-EXT-STS:task_state"]) == ("ACTIVE", None)
+    assert "fault" not in body
+
+
+def test_microversion_and_host_rules_over_http() -> None:
+    """trigger_crash_dump is 404 before 2.17; evacuate is 400 while the host is up and ends SHUTOFF from 2.95."""
+    up = ComputeApp(Cloud())
+    sid = up.cloud.seed("active")
+    assert action(up, sid, {"trigger_crash_dump": None}, version="2.16").code == 404
+    assert action(up, sid, {"trigger_crash_dump": None}, version="2.17").code == 202
+    reply = action(up, sid, {"evacuate": {}})
+    assert (reply.code, reply.json["badRequest"]["message"]) == (400, "Compute service of <host> is still in use.")
+    down = ComputeApp(Cloud(host_up=False))
+    for version, status in (("2.94", "ACTIVE"), ("2.95", "SHUTOFF")):
+        sid = down.cloud.seed("active")
+        assert action(down, sid, {"evacuate": {}}, version=version).code == 200
+        down.cloud.settle(sid)
+        assert show(down, sid)["status"] == status

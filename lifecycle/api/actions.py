@@ -20,7 +20,7 @@ from lifecycle.api.bodies import ACTION_BODIES
 from lifecycle.api.cloud import Cloud, Record
 from lifecycle.api.errors import ApiError, bad_request
 from lifecycle.api.schema import validate
-from lifecycle.api.versions import Version
+from lifecycle.api.versions import Version, text
 from lifecycle.server import Server
 from lifecycle.spec import Dialect, Operation
 
@@ -59,6 +59,7 @@ class Call:
     args: Any
     version: Version
     base: str
+    admin: bool = True
 
     @property
     def server(self) -> Server:
@@ -82,7 +83,7 @@ class Call:
 
 
 def _perform(call: Call, operation: str, **kw: Any) -> None:
-    call.cloud.perform(call.record, operation, **kw)
+    call.cloud.perform(call.record, operation, microversion=text(call.version), admin=call.admin, **kw)
 
 
 def _simple(operation: str, status: int = 202) -> Callable[[Call], Reply]:
@@ -231,7 +232,7 @@ ACTIONS: Mapping[str, Callable[[Call], Reply]] = _build()
 """Body key -> handler, for every action of the Nova model plus the API-only ones."""
 
 
-def run_action(cloud: Cloud, record: Record, body: Any, version: Version, base: str) -> Reply:
+def run_action(cloud: Cloud, record: Record, body: Any, version: Version, base: str, *, admin: bool = True) -> Reply:
     """Dispatch one action body (``{"reboot": {"type": "SOFT"}}``).
 
     Raises:
@@ -248,4 +249,4 @@ def run_action(cloud: Cloud, record: Record, body: Any, version: Version, base: 
     rule, since = ACTION_BODIES.get(key, (None, version))
     if rule is not None and version >= since:
         validate(body[key], rule, version, (key,))
-    return handler(Call(cloud, record, key, body[key], version, base))
+    return handler(Call(cloud, record, key, body[key], version, base, admin))

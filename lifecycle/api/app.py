@@ -24,7 +24,7 @@ from lifecycle.api.filters import filter_servers
 from lifecycle.api.flavors import flavor_body
 from lifecycle.api.schema import BOOLEAN_VALUES, validate
 from lifecycle.api.versions import MIN_VERSION, Version, negotiate, text, version_doc, versions_list
-from lifecycle.errors import InvalidStateError, LifecycleError
+from lifecycle.errors import InvalidStateError, LifecycleError, RequestRefusedError
 
 __all__ = ["ComputeApp"]
 
@@ -47,6 +47,13 @@ class Request:
         self.base = f"{environ.get('wsgi.url_scheme', 'http')}://{host}{environ.get('SCRIPT_NAME', '').rstrip('/')}"
         self.version = version
         self._environ = environ
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the caller is an admin (``lifecycle.api.context``): admins pass instance locks."""
+        from lifecycle.api.context import context_of
+
+        return context_of(self._environ).is_admin
 
     def json(self) -> Any:
         """The JSON body; 400 ``Malformed request body`` when it is not JSON."""
@@ -109,6 +116,8 @@ class ComputeApp:
             status, body, extra = self._dispatch(request)
         except ApiError as exc:
             status, body, extra = exc.code, fault_body(exc.code, exc.message), exc.headers
+        except RequestRefusedError as exc:  # refused whatever the state: Nova's 400 (or 404 below a microversion)
+            status, body, extra = exc.http_status, fault_body(exc.http_status, exc.message), {}
         except InvalidStateError as exc:  # InstanceLockedError too: Nova's 409 with the model's words
             status, body, extra = 409, fault_body(409, exc.message), {}
         except LifecycleError as exc:
@@ -251,13 +260,13 @@ class ComputeApp:
 
     def _delete(self, request: Request, server_id: str) -> Reply:
         record = self.cloud.record(server_id)
-        self.cloud.perform(record, "delete")
+        self.cloud.perform(record, "delete", microversion=text(request.version), admin=request.is_admin)
         return 204, None, {}
 
     def _action(self, request: Request, server_id: str) -> Reply:
         body = request.json()
         record = self.cloud.record(server_id)
-        return run_action(self.cloud, record, body, request.version, request.base)
+        return run_action(self.cloud, record, body, request.version, request.base, admin=request.is_admin)
 
     # -- flavors --------------------------------------------------------------
     def _flavors(self, request: Request) -> Reply:

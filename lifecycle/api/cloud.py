@@ -35,7 +35,9 @@ from lifecycle.api.errors import ApiError, not_found
 from lifecycle.api.flavors import DEFAULT_FLAVORS, Flavor
 from lifecycle.clock import Clock, VirtualClock, WallClock
 from lifecycle.durations import Durations, DurationSpec
+from lifecycle.errors import LifecycleError
 from lifecycle.faults import FaultRule
+from lifecycle.table import table_for
 from lifecycle.fleet import Fleet, FleetServer
 from lifecycle.states import PowerState, TaskState, VmState
 
@@ -196,14 +198,34 @@ class Cloud:
         record.operation = "create"
         return record
 
-    def perform(self, record: Record, operation: str, *, new_flavor: Flavor | None = None) -> None:
-        """Request ``operation`` on a server; raises the model's errors (409 material).
+    def perform(
+        self,
+        record: Record,
+        operation: str,
+        *,
+        new_flavor: Flavor | None = None,
+        microversion: str | None = None,
+        admin: bool = False,
+    ) -> None:
+        """Request ``operation`` on a server; raises the model's errors (409, or 400/404 refusals).
 
-        ``new_flavor`` is the flavor a resize switches to once it reaches VERIFY_RESIZE.
+        ``new_flavor`` is the flavor a resize switches to once it reaches
+        VERIFY_RESIZE; ``microversion`` is the request's (the run follows that
+        version's routes: evacuate ends SHUTOFF from 2.95); ``admin`` passes
+        the instance lock (``check_instance_lock``).
         """
         with record.lock:
             self._sync(record)
-            record.server.perform(operation)
+            server = record.server
+            before = server.table
+            if microversion is not None and microversion != server.settings.microversion:
+                wanted = dataclasses.replace(server.settings, microversion=microversion)
+                server.table = table_for(server.dialect, wanted)
+            try:
+                server.perform(operation, admin=admin)
+            except LifecycleError:
+                server.table = before  # a refused request leaves the running task on its own routes
+                raise
             record.operation, record.new_flavor = operation, new_flavor
             record.fault = None
             self._sync(record)
@@ -258,13 +280,17 @@ class Cloud:
                 return
             self._advance_to(due)
 
-    def fail_next(self, server_id: str, operation: str, at_step: int | str | None = None) -> FaultRule:
+    def fail_next(
+        self, server_id: str, operation: str, at_step: int | str | None = None, *, fault: str | None = None
+    ) -> FaultRule:
         """Make the next run of ``operation`` on a server fail, leaving it where Nova does (ERROR, or task cleared).
 
         ``at_step`` is the step index (0: the first task) or the task_state it
-        fails in (default: the first); see :meth:`lifecycle.fleet.Fleet.inject_failure`.
+        fails in (default: the first); ``fault`` a failure kind (``"NoValidHost"``,
+        ``"reschedule"``...); see :meth:`lifecycle.fleet.Fleet.inject_failure`.
         """
-        return self.fleet.inject_failure(operation, server=self.record(server_id).server, at_step=at_step, times=1)
+        server = self.record(server_id).server
+        return self.fleet.inject_failure(operation, server=server, at_step=at_step, times=1, fault=fault)
 
     def seed(
         self,
@@ -355,10 +381,13 @@ class Cloud:
             # A failed task leaves a fault; os-resetState (operation None) leaves none, as in Nova.
             declared = server.dialect.operation_map.get(record.operation)
             action = record.operation if declared is None else declared.action
+            found = server.fault
             record.fault = {
-                "code": 500,
+                "code": 500 if found is None else found.code,
                 "created": record.updated.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "message": f"Failed to {action} instance {record.id}",
+                "message": f"Failed to {action} instance {record.id}"
+                if found is None or found.kind == "error"
+                else found.message,
             }
         if server.busy:
             return
