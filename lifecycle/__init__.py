@@ -7,7 +7,7 @@ Quick tour::
     <Status.REBOOT: 'REBOOT'>
     >>> srv = lifecycle.Server("stopped")
     >>> srv.allowed_operations()[:4]
-    ['hard_reboot', 'rebuild', 'evacuate', 'resize']
+    ['hard_reboot', 'rebuild', 'resize', 'migrate']
     >>> srv.resize(); srv.settle(); srv.status
     4
     <Status.VERIFY_RESIZE: 'VERIFY_RESIZE'>

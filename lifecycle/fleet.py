@@ -802,7 +802,13 @@ class Fleet:
 
     # -- internals: timetable ---------------------------------------------
     def _schedule_step(
-        self, server: FleetServer, node: int, now: float, operation: str, step: int, plan: tuple[Plan, str | None] | None
+        self,
+        server: FleetServer,
+        node: int,
+        now: float,
+        operation: str,
+        step: int,
+        plan: tuple[Plan, str | None] | None,
     ) -> None:
         """Put the end of the task the server is in now on the timetable (lock held)."""
         durations = self._durations_of(server)

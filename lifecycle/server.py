@@ -27,7 +27,7 @@ from lifecycle.errors import (
 )
 from lifecycle.machine import MachineError
 from lifecycle.settings import Settings, SettingTypeError
-from lifecycle.spec import Dialect, Fault, Operation, Pair, fault_trigger
+from lifecycle.spec import Dialect, Fault, Operation, Pair
 from lifecycle.states import PowerState, Status, TaskState, VmState
 from lifecycle.status import parse_power_state, parse_task_state, parse_vm_state
 from lifecycle.table import Table, table_for
@@ -196,7 +196,7 @@ class Server:
         self.pending: tuple[str, ...] = ()
         """Operations the cloud still runs as parts of the current request (an operation's ``then``)."""
         self.attempts = 0
-        """Hosts the current build was rescheduled from (``fail:reschedule``); MaxRetriesExceeded at ``max_attempts``."""
+        """Hosts this build was rescheduled from (``fail:reschedule``); at ``max_attempts``: MaxRetriesExceeded."""
         self.fault: FaultRecord | None = None
         """The fault of the last failed task (Nova keeps it; the API shows it while ERROR)."""
 

@@ -119,7 +119,7 @@ def test_overview_labels_guards_and_settings() -> None:
     text = to_dot(model.overview("nova"))
     assert "confirm_resize [powered off]" in text
     assert "confirm_resize [not powered off]" in text
-    assert "reclaim_instance_interval &gt; 0" in text  # SOFT_DELETED only with soft delete configured
+    assert "reclaim_instance_interval != 0" in text  # SOFT_DELETED only with soft delete configured
     mermaid = to_mermaid(model.overview("nova"))
     assert "confirm_resize [powered off]" in mermaid
     assert "[*] --> s_building : create" in mermaid

@@ -33,7 +33,9 @@ from lifecycle.errors import UnknownNameError
         ("active", "hard_reboot", "guest_running", {}, "active"),
     ],
 )
-def test_fault_kind_outcomes(start: str | None, operation: str, kind: str, settings: dict[str, object], end: str) -> None:
+def test_fault_kind_outcomes(
+    start: str | None, operation: str, kind: str, settings: dict[str, object], end: str
+) -> None:
     """The kind strikes at its task and leaves Nova's vm_state with the task cleared."""
     fleet = Fleet(**settings)
     fleet.inject_failure(operation, fault=kind)
@@ -68,7 +70,8 @@ def test_build_reschedules_until_max_attempts() -> None:
             if n < attempts:
                 assert srv.state == "building.scheduling"
         assert srv.state == "error"
-        assert srv.fault is not None and srv.fault.exception == "MaxRetriesExceeded"
+        assert srv.fault is not None
+        assert srv.fault.exception == "MaxRetriesExceeded"
     once = ["advance"] * 4 + ["fail:reschedule"]
     assert check(["create", *once], settle=False).end.task_state.value == "scheduling"
     assert check(["create", *once * 3], settle=False).end.vm_state.value == "error"

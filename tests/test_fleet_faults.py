@@ -6,7 +6,6 @@ import pytest
 
 from lifecycle import Fleet, Status, UnknownOperationError, UnknownStateError, VmState
 from lifecycle.dialects import nova
-from lifecycle.spec import Failure, Operation
 
 
 def test_next_run_fails_once_then_runs_succeed() -> None:

@@ -65,10 +65,10 @@ def _refused_by_settings(op: str, settings: Settings) -> bool:
     )
 
 
-def _nova_accepts(op: str, vm: str | None, task: str | None, launched: bool, settings: Settings = Settings()) -> bool:
+def _nova_accepts(op: str, vm: str | None, task: str | None, launched: bool, settings: Settings | None = None) -> bool:
     if op == "create":
         return vm is None
-    if _refused_by_settings(op, settings):
+    if _refused_by_settings(op, settings or Settings()):
         return False
     vms, tasks, needs_launch, _ = ACCEPTS[op]
     return vm in (vms or LIVE) and (tasks is None or task in tasks) and (launched or not needs_launch)

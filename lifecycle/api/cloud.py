@@ -37,9 +37,9 @@ from lifecycle.clock import Clock, VirtualClock, WallClock
 from lifecycle.durations import Durations, DurationSpec
 from lifecycle.errors import LifecycleError
 from lifecycle.faults import FaultRule
-from lifecycle.table import table_for
 from lifecycle.fleet import Fleet, FleetServer
 from lifecycle.states import PowerState, TaskState, VmState
+from lifecycle.table import table_for
 
 __all__ = ["PACES", "Cloud", "Record"]
 

@@ -28,7 +28,18 @@ from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Literal
 
-from lifecycle.blueprint import ADVANCE, FAIL, NEW, Blueprint, Edge, blueprint, pair_name, profiles
+from lifecycle.blueprint import (
+    ADVANCE,
+    FAIL,
+    NEW,
+    Blueprint,
+    Edge,
+    blueprint,
+    failure_kind,
+    fault_triggers,
+    pair_name,
+    profiles,
+)
 from lifecycle.errors import UnknownOperationError
 from lifecycle.settings import Settings
 from lifecycle.spec import ANY, Dialect, Operation, Pair
@@ -452,7 +463,8 @@ def full(dialect: str | Dialect = "nova", settings: Settings | None = None) -> D
                 alias = f"{edge.source[0].value}>{target}"
                 aliases.setdefault(alias, (edge.source[0].value, edge.dest))
                 target = alias
-            raw.append((pair_name(edge.source), target, "failure", "", FAIL))
+            named = failure_kind(edge.trigger)
+            raw.append((pair_name(edge.source), target, "failure", named or "", edge.trigger))
 
     merged: dict[tuple[str, str, LinkKind], tuple[list[str], list[str]]] = {}
     for tail, head, link_kind, label, trigger in raw:
@@ -527,6 +539,8 @@ def _operation_parts(bp: Blueprint, op: Operation) -> Iterator[tuple[LinkKind, E
             for pair in visited:
                 if pair in bp.transient:
                     yield from (("failure", f) for f in index.out(FAIL, pair, case))
+                    for trigger in fault_triggers(bp.dialect):
+                        yield from (("failure", f) for f in index.out(trigger, pair, case) if f.operation == op.name)
 
 
 def followups(
@@ -585,6 +599,8 @@ def operation(dialect: str | Dialect, name: str, settings: Settings | None = Non
         elif kind == "step":
             transient.add(edge.source)
             label = _label("", guard_text(edge, None), cond)
+        elif kind == "failure":
+            label = failure_kind(edge.trigger) or ""  # each named failure edge shows its kind
         add(pair_name(edge.source), pair_name(edge.dest), kind, label, edge.trigger)
 
     ends: set[VmState | None] = {

@@ -15,10 +15,9 @@ function it comes from; line numbers are at that commit.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
-from typing import Any
 from types import MappingProxyType
+from typing import Any
 
 from lifecycle.spec import ANY, Dialect, Failure, Fault, Messages, Operation, Refusal, Route, Step, When
 from lifecycle.states import PowerState as P
@@ -474,9 +473,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "Move a running server to another host without stopping it.",
         "api.py:API.live_migrate (line 5575)",
         faults=(
-            _no_valid_host(
-                T.MIGRATING, Failure.REVERT, "", _NVH_KEEP.format("_live_migrate (518-534, _set_vm_state)")
-            ),
+            _no_valid_host(T.MIGRATING, Failure.REVERT, "", _NVH_KEEP.format("_live_migrate (518-534, _set_vm_state)")),
         ),
     ),
     Operation(
@@ -595,9 +592,7 @@ OPERATIONS: tuple[Operation, ...] = (
         Failure.REVERT,
         "Bring a shelved server back.",
         "api.py:API.unshelve (line 4705)",
-        faults=(
-            _no_valid_host(T.UNSHELVING, Failure.REVERT, "", _NVH_KEEP.format("unshelve_instance (1149-1155)")),
-        ),
+        faults=(_no_valid_host(T.UNSHELVING, Failure.REVERT, "", _NVH_KEEP.format("unshelve_instance (1149-1155)")),),
     ),
     _one_task(
         "pause",
