@@ -183,6 +183,8 @@ def _expand(dialect: Dialect, settings: Settings) -> tuple[list[Pair], list[Edge
         for task in row:
             pairs[(vm, task)] = None
     for _op, route in _routes(dialect, settings):
+        if route.in_place:
+            continue
         for source in sorted(route.sources, key=lambda v: "" if v is None else v.value):
             for pair, _ in _walk(route, source):
                 pairs[pair] = None
@@ -217,7 +219,7 @@ def _expand(dialect: Dialect, settings: Settings) -> tuple[list[Pair], list[Edge
                     Edge(
                         op.name,
                         src,
-                        first_pair,
+                        src if route.in_place else first_pair,
                         route.powered_off,
                         launched_guard,
                         step.power,
@@ -226,7 +228,7 @@ def _expand(dialect: Dialect, settings: Settings) -> tuple[list[Pair], list[Edge
                         op.name,
                     )
                 )
-            for (here, index), (there, _) in itertools.pairwise(walk):
+            for (here, index), (there, _) in itertools.pairwise([] if route.in_place else walk):
                 step = route.steps[index + 1]
                 add(
                     Edge(

@@ -733,7 +733,10 @@ class Fleet:
                     server.note_failure(trigger, (b_vm, b_task))
             if then is not None:
                 server.pending = then  # with the check-and-set, so a refused rival cannot undo it
-            if ADVANCE in table.step_row(after):
+            due = server._due
+            if kind == "request" and after == before and due is not None and due[4] >= 0:
+                pass  # a repeated request Nova ignores (delete while deleting): the run goes on as planned
+            elif ADVANCE in table.step_row(after):
                 if kind in ("request", "periodic"):
                     plan = self.faults.plan(operation, server.id)
                 elif kind == "failure":

@@ -51,25 +51,29 @@ def search(
     *,
     max_operations: int | None = None,
     failures: bool = True,
+    resets: bool = False,
 ) -> Search:
     """Cheapest ways from any of ``sources`` to ``targets``, by (operations, failures), steps free.
 
-    Ties go to the trigger declared first, so answers are stable.
+    Ties go to the trigger declared first, so answers are stable. Operations
+    that force a state (``os-resetState``) are used only with ``resets``, and
+    then cost more than any number of others.
     """
     order = {trigger: i for i, trigger in enumerate(table.triggers)}
-    best: dict[int, tuple[int, int]] = {}
+    forcing = forcing_triggers(table)
+    best: dict[int, tuple[int, int, int]] = {}
     parent: dict[int, tuple[int, str] | None] = {}
-    heap: list[tuple[int, int, int, int]] = []  # (ops, fails, tie, node)
+    heap: list[tuple[int, int, int, int, int]] = []  # (forced, ops, fails, tie, node)
     tie = 0
     for node in sorted(set(sources)):
-        best[node] = (0, 0)
+        best[node] = (0, 0, 0)
         parent[node] = None
-        heap.append((0, 0, tie, node))
+        heap.append((0, 0, 0, tie, node))
         tie += 1
     heapq.heapify(heap)
     done: set[int] = set()
     while heap:
-        ops, fails, _, node = heapq.heappop(heap)
+        forced, ops, fails, _, node = heapq.heappop(heap)
         if node in done:
             continue
         done.add(node)
@@ -78,15 +82,18 @@ def search(
             failing = is_failure(trigger)
             if failing and not failures:
                 continue
-            cost = (ops + (trigger != ADVANCE and not failing), fails + failing)
-            if max_operations is not None and cost[0] > max_operations:
+            forces = trigger in forcing
+            if forces and not resets:
+                continue
+            cost = (forced + forces, ops + (trigger != ADVANCE and not failing), fails + failing)
+            if max_operations is not None and cost[1] > max_operations:
                 continue
             nxt = row[trigger]
             if nxt not in best or cost < best[nxt]:
                 best[nxt] = cost
                 parent[nxt] = (node, trigger)
                 tie += 1
-                heapq.heappush(heap, (cost[0], cost[1], tie, nxt))
+                heapq.heappush(heap, (*cost, tie, nxt))
     reached = frozenset(n for n in targets if n in best)
     if not reached:
         return Search(reached, None, None)
@@ -98,7 +105,12 @@ def search(
         if trigger != ADVANCE:
             path.append(trigger)
         link = parent[node]
-    return Search(reached, tuple(reversed(path)), best[goal], node)
+    return Search(reached, tuple(reversed(path)), best[goal][1:], node)
+
+
+def forcing_triggers(table: Table) -> frozenset[str]:
+    """The operations of the table's dialect that force a state (``Operation.forces``)."""
+    return frozenset(op.name for op in table.blueprint.dialect.operations if op.forces)
 
 
 def plan(
@@ -107,6 +119,7 @@ def plan(
     *,
     dialect: str | Dialect = "nova",
     failures: bool = False,
+    resets: bool = False,
     settings: Settings | None = None,
     **options: Any,
 ) -> list[str] | None:
@@ -122,6 +135,8 @@ def plan(
         goal: a status, or a pair to reach exactly.
         failures: also consider task failures (then ``"fail"`` may appear; it is
             never chosen when operations alone get there as quickly).
+        resets: also consider ``os-resetState`` (``reset_active``,
+            ``reset_error``), only where nothing else gets there.
         settings / options: cloud settings (:class:`lifecycle.Settings`).
 
     Returns:
@@ -134,7 +149,7 @@ def plan(
     source = start_node(table, start)
     universe = table.explore([source])
     targets = matching(table, universe, parse_place(table, goal))
-    found = search(table, [source], targets, failures=failures)
+    found = search(table, [source], targets, failures=failures, resets=resets)
     return None if found.path is None else list(found.path)
 
 
@@ -156,18 +171,20 @@ def reachable(
     """
     table = table_for(dialect, Settings.from_kwargs(settings, **options))
     source = start_node(table, start)
-    nodes = table.explore([source]) if failures else _explore_no_fail(table, source)
+    nodes = _explore(table, source, failures)
     dialect_ = table.blueprint.dialect
     shown = {dialect_.status(vm, task) for vm, task, _, _ in (table.nodes[n] for n in nodes) if vm is not None}
     return [s for s in dialect_.statuses if s in shown]
 
 
-def _explore_no_fail(table: Table, source: int) -> list[int]:
+def _explore(table: Table, source: int, failures: bool) -> list[int]:
+    """Nodes reachable by requests (and failures if asked), without forcing a state (os-resetState)."""
+    skip = forcing_triggers(table)
     seen = {source: None}
     todo = [source]
     while todo:
         for trigger, nxt in table.step_row(todo.pop()).items():
-            if not is_failure(trigger) and nxt not in seen:
+            if trigger not in skip and (failures or not is_failure(trigger)) and nxt not in seen:
                 seen[nxt] = None
                 todo.append(nxt)
     return list(seen)

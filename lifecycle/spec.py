@@ -177,6 +177,9 @@ class Route:
             route (None: no guard). Nova branches on it in confirm and revert.
         launched: guard on the server having finished a spawn (None: no guard);
             Nova's API falls back from soft to hard delete on it.
+        in_place: the request changes neither vm_state nor task_state (a
+            metadata update during a reboot leaves the reboot running); ``steps``
+            is then ``(Step(None),)`` and only says so.
         unplaced: guard of the route's task steps (not its request) on
             ``power_state == NOSTATE``: the guest is not on the host running
             the task, as on an evacuation's destination (Nova's
@@ -196,6 +199,7 @@ class Route:
     from_tasks: frozenset[TaskState | None] | None = None
     cite: str = ""
     unplaced: bool | None = None
+    in_place: bool = False
 
     def starts_at(self, vm: VmState | None, task: TaskState | None) -> bool:
         """Whether this route is the one for a request made in ``(vm, task)`` (guards aside)."""
@@ -226,8 +230,10 @@ class Operation:
         refusals: settings under which the request is refused outright (:class:`Refusal`).
         checks_host: ``@check_instance_host`` runs before the state check: a
             server with no host gets 409 "Instance ... is not ready".
-        min_microversion: the first API microversion offering it (None: 2.1);
-            below it the operation does not exist (the API answers 404).
+        forces: an admin repair that forces a state without any check
+            (``os-resetState``): legal for ``check``, but ``plan`` and
+            ``check_trace`` use it only when asked (``resets=True``), and then
+            only when nothing else gets there.
     """
 
     name: str
@@ -244,7 +250,7 @@ class Operation:
     faults: tuple[Fault, ...] = ()
     refusals: tuple[Refusal, ...] = ()
     checks_host: bool = False
-    min_microversion: str | None = None
+    forces: bool = False
 
     def refused_by(self, settings: Settings) -> Refusal | None:
         """The first :class:`Refusal` that applies under ``settings``, or None."""

@@ -403,6 +403,9 @@ def _label(key: Key) -> str:
 class _Judge:
     """Candidate nodes per observation and searches per (known set, candidates), both cached."""
 
+    resets = False
+    """Whether os-resetState may explain a change."""
+
     def __init__(self, table: Table, max_operations: int | None) -> None:
         self.table = table
         self.dialect = table.blueprint.dialect
@@ -461,12 +464,13 @@ class _Judge:
         found = self._searches.get(key)
         if found is None:
             table = self.table
-            full = search(table, known, candidates, max_operations=self.max_operations, failures=True)
+            limit = self.max_operations
+            full = search(table, known, candidates, max_operations=limit, failures=True, resets=self.resets)
             best = full
             if full.path is not None and full.source is not None and self._busy(full.source):
                 resting = frozenset(n for n in known if not self._busy(n))
                 if resting:
-                    calm = search(table, resting, candidates, max_operations=self.max_operations, failures=True)
+                    calm = search(table, resting, candidates, max_operations=limit, failures=True, resets=self.resets)
                     if calm.path is not None:
                         best = calm
             running = None
@@ -501,6 +505,7 @@ def check_trace(
     *,
     dialect: str | Dialect = "nova",
     max_operations: int | None = 1,
+    resets: bool = False,
     settings: Settings | None = None,
     **options: Any,
 ) -> TraceReport:
@@ -514,6 +519,9 @@ def check_trace(
             of a server (None: any number). The default 1 assumes polling at
             least once per operation: ``SHELVED_OFFLOADED -> RESIZE`` (needs
             ``unshelve`` then ``resize``) is then reported.
+        resets: let an admin ``os-resetState`` (to active or error) explain a
+            change nothing else explains (off by default: it explains almost
+            any jump).
         settings / options: cloud settings, e.g. ``reclaim_instance_interval=3600``
             for a cloud with soft delete.
 
@@ -529,6 +537,7 @@ def check_trace(
         raise ArgumentValueError("max_operations", max_operations, "None or an int >= 0")
     table = table_for(dialect, Settings.from_kwargs(settings, **options))
     judge = _Judge(table, max_operations)
+    judge.resets = resets
     report = TraceReport(table.blueprint.dialect.name, table.blueprint.settings, max_operations)
     tracked: dict[str, _Tracked] = {}
     for item in read_observations(observations):

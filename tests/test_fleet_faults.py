@@ -132,6 +132,8 @@ GENERIC_FAILURE = {
     "create_image": "revert",  # snapshot_instance
     "create_backup": "revert",  # backup_instance
     "change_password": "revert",  # set_admin_password
+    "power_update_on": "revert",  # power_update: reverts_task_state
+    "power_update_off": "revert",  # power_update
 }
 
 
@@ -154,6 +156,7 @@ def test_each_operation_fails_where_nova_leaves_it(name: str) -> None:
         "revert_resize": "resized",
         "restore": "soft-delete",
         "start": "stopped",
+        "power_update_on": "stopped",
     }
     vm = starts.get(op.name, "active")
     fleet = Fleet(reclaim_instance_interval=3600 if op.name == "restore" else 0, host_up=op.name != "evacuate")

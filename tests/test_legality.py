@@ -21,6 +21,7 @@ ALLOW_REBOOT = {None, "rebooting", "reboot_pending", "reboot_started", "resuming
                 "unpausing", "pausing", "suspending"}  # fmt: skip
 LIVE = {"active", "building", "paused", "suspended", "stopped", "rescued", "resized", "soft-delete", "error",
         "shelved", "shelved_offloaded"}  # fmt: skip
+VOLUME = {"active", "paused", "stopped", "resized", "soft-delete", "shelved", "shelved_offloaded"}
 # operation: (vm_states, task_states, must_have_launched, checks_lock)
 ACCEPTS: dict[str, tuple[set[str] | None, set[str | None] | None, bool, bool]] = {
     "reboot": ({"active"}, NO_TASK, True, True),  # api.py:3647
@@ -50,6 +51,21 @@ ACCEPTS: dict[str, tuple[set[str] | None, set[str | None] | None, bool, bool]] =
     "change_password": ({"active"}, NO_TASK, True, True),  # 4960
     "live_migrate": ({"active", "paused"}, NO_TASK, True, True),  # 5575
     "trigger_crash_dump": ({"active", "paused", "rescued", "resized", "error"}, NO_TASK, True, True),  # 2888
+    "attach_volume": (VOLUME, NO_TASK, True, True),  # 5200
+    "detach_volume": (VOLUME, NO_TASK, True, True),  # 5303
+    "swap_volume": ({"active", "paused", "resized"}, NO_TASK, True, True),  # 5358
+    "attach_interface": ({"active", "paused", "stopped"}, NO_TASK, True, True),  # 5470
+    "detach_interface": ({"active", "paused", "stopped"}, NO_TASK, True, True),  # 5508
+    "update_metadata": ({"active", "paused", "suspended", "stopped"}, ANY, True, True),  # 5541
+    "delete_metadata": ({"active", "paused", "suspended", "stopped"}, ANY, True, True),  # 5533
+    "live_migrate_force_complete": ({"active"}, {"migrating"}, True, True),  # 5629
+    "live_migrate_abort": (None, {"migrating"}, True, True),  # 5660 (vm_state not checked)
+    # manager.py:_is_state_valid_for_power_update_event (11876-11884); an external event, no lock
+    "power_update_on": ({"stopped"}, NO_TASK, False, False),
+    "power_update_off": ({"active"}, NO_TASK, False, False),
+    # admin_actions.py:_reset_state (67-90): no state check, no lock check
+    "reset_active": (LIVE, ANY, False, False),
+    "reset_error": (LIVE, ANY, False, False),
 }
 
 
@@ -129,7 +145,7 @@ def test_never_launched_server_can_only_be_deleted() -> None:
     srv.advance()
     srv.fail()
     assert srv.pair == (lifecycle.VmState.ERROR, None)
-    assert srv.allowed_operations() == ["delete", "force_delete"]
+    assert srv.allowed_operations() == ["delete", "force_delete", "reset_active", "reset_error"]
     # check_instance_host wraps check_instance_state on stop (api.py:2867): the failed build has no host
     with pytest.raises(InvalidStateError, match=r"^Instance b is not ready$") as info:
         srv.stop()
@@ -145,7 +161,13 @@ def test_lock_refuses_lock_checked_operations_only() -> None:
     with pytest.raises(InstanceLockedError, match=r"^Instance L is locked$"):
         srv.reboot()
     assert srv.may("create_image")
-    assert srv.allowed_operations() == ["create_image", "create_backup"]
+    assert srv.allowed_operations() == [
+        "create_image",
+        "create_backup",
+        "power_update_off",
+        "reset_active",
+        "reset_error",
+    ]
     assert Server("active", locked=True, host_up=False).allowed_operations()[0] == "evacuate"
     srv.reboot(admin=True)  # check_instance_lock: "if instance.locked and not context.is_admin" (api.py:248)
     srv = Server("active", id="L", locked=True)
@@ -228,3 +250,19 @@ def test_flags_must_be_booleans() -> None:
 
     with pytest.raises(SettingTypeError, match="'locked' must be bool"):
         Server("active", locked="no")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", sorted(ACCEPTS))
+def test_lock_column_of_every_operation(name: str) -> None:
+    """Locked: refused iff Nova decorates the method with @check_instance_lock; admins always pass (api.py:245-251)."""
+    checks_lock = ACCEPTS[name][3]
+    settings = Settings(host_up=name != "evacuate")
+    table = table_for("nova", settings)
+    for vm, task in table.blueprint.pairs:
+        if vm is None or not _nova_accepts(name, vm.value, task and task.value, True, settings):
+            continue
+        locked = Server(vm, task, locked=True, settings=settings)
+        assert locked.may(name) is not checks_lock, (vm, task)
+        locked.perform(name, admin=True)
+        return
+    pytest.fail(f"no state accepts {name}")

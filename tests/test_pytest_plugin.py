@@ -105,7 +105,7 @@ def test_failures_are_readable(run) -> None:  # type: ignore[no-untyped-def]
             "*t=      0.0s server-1 create (create): - -> active*",
             "*t=      0.0s server-1 reboot (request): active -> active.rebooting*",
             "*t=      5.0s server-1 reboot (step): active.reboot_pending -> active.reboot_started*",
-            "*allowed now: hard_reboot, delete, force_delete*",
+            "*allowed now: hard_reboot, delete, force_delete, update_metadata, *",
         ]
     )
     result.stdout.fnmatch_lines(["*unknown setting 'shelve_offload_time'. Did you mean 'shelved_offload_time'?*"])

@@ -35,6 +35,28 @@ WIRE_KEYS: Mapping[str, str] = {"stop": "os-stop", "start": "os-start"}
 HTTP_VERBS = frozenset({"create", "delete"})
 """Operations reached through ``POST /servers`` and ``DELETE /servers/{id}``, not an action."""
 
+OTHER_ROUTES = frozenset(
+    {
+        "attach_volume",
+        "detach_volume",
+        "swap_volume",
+        "attach_interface",
+        "detach_interface",
+        "update_metadata",
+        "delete_metadata",
+        "live_migrate_force_complete",
+        "live_migrate_abort",
+        "power_update_on",
+        "power_update_off",
+    }
+)
+"""Operations of the model reached through their own resources (volume attachments, interfaces,
+metadata, migrations, external events), not ``/action``; their services call
+:meth:`Cloud.perform <lifecycle.api.cloud.Cloud.perform>` with these names."""
+
+RESET_OPERATIONS = {"active": "reset_active", "error": "reset_error"}
+"""``os-resetState`` ``state`` -> the model's operation (admin_actions.py:_reset_state)."""
+
 API_ONLY = ("os-resetState", "lock", "unlock")
 
 
@@ -43,7 +65,7 @@ def action_operations(dialect: str | Dialect = "nova") -> dict[str, tuple[Operat
     spec = dialects.get(dialect)
     table: dict[str, tuple[Operation, ...]] = {}
     for op in spec.operations:
-        if op.name not in HTTP_VERBS:
+        if op.name not in HTTP_VERBS and op.name not in OTHER_ROUTES and op.name not in RESET_OPERATIONS.values():
             key = WIRE_KEYS.get(op.action, op.action)
             table[key] = (*table.get(key, ()), op)
     return table

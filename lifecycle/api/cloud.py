@@ -257,9 +257,16 @@ class Cloud:
         return out
 
     def reset_state(self, record: Record, vm_state: VmState | str) -> None:
-        """Nova's ``os-resetState``: force ``vm_state``, clear the task, keep the power state."""
+        """Nova's ``os-resetState``: the model's ``reset_active``/``reset_error`` (no check, task cleared, power kept).
+
+        Other vm_states (not offered by Nova's API) are forced with :meth:`Fleet.set_state`.
+        """
+        state = VmState(vm_state)
         with record.lock:
-            self.fleet.set_state(record.server, vm_state, None, record.server.power_state)
+            if state in (VmState.ACTIVE, VmState.ERROR):
+                record.server.perform(f"reset_{state.value}", admin=True)
+            else:
+                self.fleet.set_state(record.server, vm_state, None, record.server.power_state)
             record.operation = None  # creates no fault (an earlier one stays, as Nova keeps its fault rows)
             self._sync(record)
 

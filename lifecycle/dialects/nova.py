@@ -169,6 +169,56 @@ _LOCAL_DELETE = (
         cite="api.py:API._delete (instance.update, 2552-2555) -> _local_delete (offloaded: no host)",
     ),
 )
+
+
+def _both(a: When | None, b: When) -> When:
+    """Both conditions (``a`` None: just ``b``)."""
+    if a is None:
+        return b
+    return When(f"{a} and {b}", lambda s: a.test(s) and b.test(s))
+
+
+_HOST_DOWN = When("not host_up", lambda s: not s.host_up)
+_HOST_IS_UP = When("host_up", lambda s: s.host_up)
+
+
+def _hosted_delete(task: T, end: V, power: P, when: When | None, launched: bool | None, api: str) -> tuple[Route, ...]:
+    """A delete of a server with a host: the normal run, the no-op repeat, the local delete of a down host.
+
+    api.py:API._delete (2552-2614) saves the task first, then: host up and the
+    task was already this one -> "already in deleting state, ignoring this
+    request" (no new run); host down -> _local_delete, whatever the task.
+    """
+    steps = (Step(task), _done(end, power))
+    manager = "manager.py:terminate_instance" if end is V.DELETED else "manager.py:soft_delete_instance"
+    return (
+        Route(
+            _HOSTED,
+            steps,
+            when=_both(when, _HOST_IS_UP),
+            launched=launched,
+            from_tasks=_NOT_SCHEDULING - {task},
+            cite=f"{api}, {manager}",
+        ),
+        Route(
+            _HOSTED,
+            (Step(task),),
+            when=_both(when, _HOST_IS_UP),
+            launched=launched,
+            from_tasks=frozenset({task}),
+            cite="api.py:API._delete (2604-2610: already deleting, request ignored)",
+        ),
+        Route(
+            _HOSTED,
+            steps,
+            when=_both(when, _HOST_DOWN),
+            launched=launched,
+            from_tasks=_NOT_SCHEDULING,
+            cite="api.py:API._delete (2596-2603, 2619-2641: compute down -> _local_delete)",
+        ),
+    )
+
+
 _REBUILD_STEPS = tuple(Step(t) for t in _REBUILD_TASKS)
 # _do_rebuild_instance saves power_state = _get_power_state() with task
 # rebuilding (manager.py:4159): the guest's power on its own host for a rebuild,
@@ -533,7 +583,7 @@ OPERATIONS: tuple[Operation, ...] = (
                 (
                     *_SHELVE_UPLOAD,
                     Step(T.SHELVING_OFFLOADING, V.SHELVED, P.SHUTDOWN),
-                    _done(V.SHELVED_OFFLOADED, P.NOSTATE),
+                    _done(V.SHELVED_OFFLOADED, P.SHUTDOWN),
                 ),
                 when=_OFFLOAD_NOW,
                 cite="manager.py:_shelve_instance (7584-7613) then _shelve_offload_instance",
@@ -547,7 +597,7 @@ OPERATIONS: tuple[Operation, ...] = (
             # Volume-backed servers skip the image and offload at once (api.py:4570-4581).
             Route(
                 frozenset({V.ACTIVE, V.STOPPED, V.PAUSED, V.SUSPENDED}),
-                (Step(T.SHELVING), _done(V.SHELVED_OFFLOADED, P.NOSTATE)),
+                (Step(T.SHELVING), _done(V.SHELVED_OFFLOADED, P.SHUTDOWN)),
                 when=_VOLUME_BACKED,
                 cite="api.py:API.shelve (4570-4581), manager.py:shelve_offload_instance",
             ),
@@ -563,7 +613,7 @@ OPERATIONS: tuple[Operation, ...] = (
         (
             Route(
                 frozenset({V.SHELVED}),
-                (Step(T.SHELVING_OFFLOADING), _done(V.SHELVED_OFFLOADED, P.NOSTATE)),
+                (Step(T.SHELVING_OFFLOADING), _done(V.SHELVED_OFFLOADED, P.SHUTDOWN)),
                 cite="manager.py:_shelve_offload_instance (7692-7708)",
             ),
         ),
@@ -710,32 +760,14 @@ OPERATIONS: tuple[Operation, ...] = (
             # once (api.py:API._delete: BuildRequest removed while scheduling;
             # _local_delete for offloaded servers, soft or not).
             *_LOCAL_DELETE,
-            Route(
-                _HOSTED,
-                (Step(T.DELETING), _done(V.DELETED, P.NOSTATE)),
-                when=_HARD_DELETE,
-                from_tasks=_NOT_SCHEDULING,
-                cite="api.py:API._delete_instance, manager.py:terminate_instance",
-            ),
+            *_hosted_delete(T.DELETING, V.DELETED, P.NOSTATE, _HARD_DELETE, None, "api.py:API._delete_instance"),
             # soft_delete checks no vm_state, so DELETE of a SOFT_DELETED server
             # soft-deletes it again (servers.py:_delete calls soft_delete first).
-            Route(
-                _HOSTED,
-                (Step(T.SOFT_DELETING), _done(V.SOFT_DELETED, P.SHUTDOWN)),
-                when=_SOFT_DELETE,
-                launched=True,
-                from_tasks=_NOT_SCHEDULING,
-                cite="api.py:API.soft_delete (line 2791), manager.py:soft_delete_instance",
-            ),
+            *_hosted_delete(T.SOFT_DELETING, V.SOFT_DELETED, P.SHUTDOWN, _SOFT_DELETE, True, "api.py:API.soft_delete"),
             # soft_delete refuses a server that never ran; servers.py:_delete then
             # falls back to a hard delete.
-            Route(
-                _HOSTED,
-                (Step(T.DELETING), _done(V.DELETED, P.NOSTATE)),
-                when=_SOFT_DELETE,
-                launched=False,
-                from_tasks=_NOT_SCHEDULING,
-                cite="api/openstack/compute/servers.py:ServersController._delete",
+            *_hosted_delete(
+                T.DELETING, V.DELETED, P.NOSTATE, _SOFT_DELETE, False, "servers.py:ServersController._delete"
             ),
         ),
         # terminate_instance failing sets error (manager.py:_delete_instance).
@@ -751,12 +783,7 @@ OPERATIONS: tuple[Operation, ...] = (
         _ANY_LIVE,
         (
             *_LOCAL_DELETE,
-            Route(
-                _HOSTED,
-                (Step(T.DELETING), _done(V.DELETED, P.NOSTATE)),
-                from_tasks=_NOT_SCHEDULING,
-                cite="api.py:API.force_delete, manager.py:terminate_instance",
-            ),
+            *_hosted_delete(T.DELETING, V.DELETED, P.NOSTATE, None, None, "api.py:API.force_delete"),
         ),
         Failure.ERROR,
         "Delete at once, skipping the soft-delete interval.",
@@ -865,6 +892,142 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
 )
 
+
+# -- operations that change no vm_state or task_state: legal where Nova's
+# check_instance_state accepts them, done at once (no task) ---------------------
+
+
+def _instant(name: str, action: str, vm_states: frozenset[V | None], summary: str, api: str, **more: Any) -> Operation:
+    """An operation that sets no task: it is accepted or refused, and the server stays where it is."""
+    route = Route(vm_states, (Step(None),), cite=api, in_place=True)
+    return Operation(name, action, vm_states, (route,), Failure.REVERT, summary, api, **more)
+
+
+_VOLUME_STATES = frozenset({V.ACTIVE, V.PAUSED, V.STOPPED, V.RESIZED, V.SOFT_DELETED, V.SHELVED, V.SHELVED_OFFLOADED})
+_INTERFACE_STATES = frozenset({V.ACTIVE, V.PAUSED, V.STOPPED})
+_METADATA_STATES = frozenset({V.ACTIVE, V.PAUSED, V.SUSPENDED, V.STOPPED})
+
+
+def _stays_migrating(name: str, action: str, vm_states: frozenset[V | None] | Any, api: str) -> Operation:
+    """force-complete / abort of a live migration: accepted only while it runs, which goes on (no new task)."""
+    sources = frozenset({V.ACTIVE, V.PAUSED}) if vm_states is ANY else vm_states
+    route = Route(sources, (Step(None),), from_tasks=frozenset({T.MIGRATING}), cite=api, in_place=True)
+    return Operation(
+        name,
+        action,
+        vm_states,
+        (route,),
+        Failure.REVERT,
+        f"{action} of a running live migration; the migration task goes on.",
+        api,
+        task_states=frozenset({T.MIGRATING}),
+    )
+
+
+def _reset(name: str, end: V) -> Operation:
+    """os-resetState: no state check, no lock check; vm_state forced, task cleared, power kept."""
+    cite = "api/openstack/compute/admin_actions.py:AdminActionsController._reset_state (67-90)"
+    return Operation(
+        name,
+        "os-resetState",
+        _ANY_LIVE,
+        (Route(_ANY_LIVE, (_done(end),), cite=cite),),
+        Failure.REVERT,
+        f"Admin os-resetState to {end.value}: no state check, task cleared, power_state kept.",
+        cite,
+        task_states=ANY,
+        must_have_launched=False,
+        checks_lock=False,
+        forces=True,
+    )
+
+
+def _power_update(name: str, source: V, task: T, end: V, power: P, off: bool) -> Operation:
+    """The power-update external event (Ironic): only from a quiet server whose power matches, else ignored."""
+    cite = "manager.py:ComputeManager.power_update, _is_state_valid_for_power_update_event (11866-11885)"
+    return Operation(
+        name,
+        "power-update",
+        frozenset({source}),
+        (
+            Route(frozenset({source}), (Step(task), _done(end, power)), powered_off=off, cite=cite),
+            # any other power_state: logged and ignored
+            Route(frozenset({source}), (Step(None),), powered_off=not off, cite=cite + " (ignored)", in_place=True),
+        ),
+        Failure.REVERT,
+        f"The power-update event ({'POWER_ON' if off else 'POWER_OFF'}) the bare-metal driver sends.",
+        "api.py:API.external_instance_event (5984-5997)",
+        must_have_launched=False,
+        checks_lock=False,
+    )
+
+
+OPERATIONS = (
+    *OPERATIONS,
+    _instant(
+        "attach_volume",
+        "attach_volume",
+        _VOLUME_STATES,
+        "Attach a volume (POST os-volume_attachments).",
+        "api.py:API.attach_volume (line 5200)",
+    ),
+    _instant(
+        "detach_volume",
+        "detach_volume",
+        _VOLUME_STATES,
+        "Detach a volume (DELETE os-volume_attachments/{id}).",
+        "api.py:API.detach_volume (line 5303)",
+    ),
+    _instant(
+        "swap_volume",
+        "swap_volume",
+        frozenset({V.ACTIVE, V.PAUSED, V.RESIZED}),
+        "Swap an attached volume (PUT os-volume_attachments/{id}).",
+        "api.py:API.swap_volume (line 5358)",
+    ),
+    _instant(
+        "attach_interface",
+        "attach_interface",
+        _INTERFACE_STATES,
+        "Attach a port (POST os-interface).",
+        "api.py:API.attach_interface (line 5470)",
+    ),
+    _instant(
+        "detach_interface",
+        "detach_interface",
+        _INTERFACE_STATES,
+        "Detach a port (DELETE os-interface/{id}).",
+        "api.py:API.detach_interface (line 5508)",
+    ),
+    _instant(
+        "update_metadata",
+        "update_metadata",
+        _METADATA_STATES,
+        "Set server metadata (PUT/POST metadata); any task.",
+        "api.py:API.update_instance_metadata (line 5541)",
+        task_states=ANY,
+    ),
+    _instant(
+        "delete_metadata",
+        "delete_metadata",
+        _METADATA_STATES,
+        "Delete a metadata key (DELETE metadata/{key}); any task.",
+        "api.py:API.delete_instance_metadata (line 5533)",
+        task_states=ANY,
+    ),
+    _stays_migrating(
+        "live_migrate_force_complete",
+        "force_complete",
+        frozenset({V.ACTIVE}),
+        "api.py:API.live_migrate_force_complete (line 5629)",
+    ),
+    _stays_migrating("live_migrate_abort", "abort", ANY, "api.py:API.live_migrate_abort (line 5660)"),
+    _power_update("power_update_on", V.STOPPED, T.POWERING_ON, V.ACTIVE, P.RUNNING, True),
+    _power_update("power_update_off", V.ACTIVE, T.POWERING_OFF, V.STOPPED, P.SHUTDOWN, False),
+    _reset("reset_active", V.ACTIVE),
+    _reset("reset_error", V.ERROR),
+)
+
 DIALECT = Dialect(
     name="nova",
     title="OpenStack Nova",
@@ -885,7 +1048,7 @@ DIALECT = Dialect(
             V.RESCUED: P.RUNNING,
             V.RESIZED: P.RUNNING,
             V.SHELVED: P.SHUTDOWN,
-            V.SHELVED_OFFLOADED: P.NOSTATE,
+            V.SHELVED_OFFLOADED: P.SHUTDOWN,  # _shelve_offload_instance reads it after powering off, before destroy
             V.SOFT_DELETED: P.SHUTDOWN,
             V.DELETED: P.NOSTATE,
             V.ERROR: P.NOSTATE,
