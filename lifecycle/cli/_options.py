@@ -13,6 +13,9 @@ _HELP = {
     "reclaim_instance_interval": "seconds a deleted server stays SOFT_DELETED (0: delete is a hard delete)",
     "resize_confirm_window": "seconds before a resize is confirmed automatically (0: never)",
     "volume_backed": "the server boots from a volume",
+    "microversion": "compute API microversion of the requests (2.1 to the latest; default latest)",
+    "max_attempts": "hosts a build is tried on before MaxRetriesExceeded (Nova's [scheduler]max_attempts, 3)",
+    "host_up": "the server's compute host is down (evacuate needs it; delete is local)",
 }
 
 PLACE_HELP = "a status (SHUTOFF), a vm_state (stopped), or vm_state/task_state (active/rebooting)"
@@ -24,8 +27,14 @@ def add_settings(parser: argparse.ArgumentParser) -> None:
     for field in dataclasses.fields(Settings):
         flag = "--" + field.name.replace("_", "-")
         help_text = _HELP.get(field.name, "")
-        if field.type in (bool, "bool"):
+        if field.name == "host_up":
+            group.add_argument("--host-down", dest=field.name, action="store_false", default=None, help=help_text)
+        elif field.type in (bool, "bool"):
             group.add_argument(flag, dest=field.name, action="store_true", default=None, help=help_text)
+        elif field.name == "microversion":
+            group.add_argument(flag, dest=field.name, default=None, metavar="2.N", help=help_text)
+        elif field.name == "max_attempts":
+            group.add_argument(flag, dest=field.name, type=int, default=None, metavar="N", help=help_text)
         else:
             group.add_argument(flag, dest=field.name, type=int, default=None, metavar="SECONDS", help=help_text)
 

@@ -18,6 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("start", help=f"where the server is: {PLACE_HELP}, or 'new' (not created)")
     parser.add_argument("goal", help="the status to reach, or vm_state/task_state")
     parser.add_argument("--failures", action="store_true", help="allow task failures on the way (to reach ERROR)")
+    parser.add_argument(
+        "--resets", action="store_true", help="allow an admin os-resetState where nothing else gets there"
+    )
     add_dialect(parser)
     add_json(parser)
     add_settings(parser)
@@ -28,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
 
     start = args.start
     settings = settings_of(args)
-    steps = plan(start, args.goal, dialect=args.dialect, failures=args.failures, **settings)
+    steps = plan(start, args.goal, dialect=args.dialect, failures=args.failures, resets=args.resets, **settings)
     if args.json:
         print_json({"start": args.start, "goal": args.goal, "reachable": steps is not None, "operations": steps})
         return EXIT_OK if steps is not None else EXIT_INVALID

@@ -32,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     ops.add_argument("--any-ops", action="store_true", help="any number of requests between observations")
     parser.add_argument("-q", "--quiet", action="store_true", help="hide explained changes")
+    parser.add_argument(
+        "--resets", action="store_true", help="let an admin os-resetState explain a change nothing else does"
+    )
     add_dialect(parser)
     add_json(parser)
     add_settings(parser)
@@ -51,7 +54,11 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CliError(f"cannot read {args.file}: {exc.strerror or exc}") from None
     report = check_trace(
-        data, dialect=args.dialect, max_operations=None if args.any_ops else args.max_ops, **settings_of(args)
+        data,
+        dialect=args.dialect,
+        max_operations=None if args.any_ops else args.max_ops,
+        resets=args.resets,
+        **settings_of(args),
     )
     code = EXIT_INVALID if not report.valid else EXIT_USAGE if report.problems else EXIT_OK
     if args.json:
