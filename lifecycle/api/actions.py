@@ -18,11 +18,12 @@ from typing import Any
 from lifecycle import dialects
 from lifecycle.api.bodies import ACTION_BODIES
 from lifecycle.api.cloud import Cloud, Record
-from lifecycle.api.errors import ApiError, bad_request
+from lifecycle.api.errors import ApiError, bad_request, conflict
 from lifecycle.api.schema import validate
 from lifecycle.api.versions import Version, text
 from lifecycle.server import Server
 from lifecycle.spec import Dialect, Operation
+from lifecycle.states import VmState
 
 __all__ = ["ACTIONS", "Reply", "action_operations", "run_action"]
 
@@ -144,10 +145,77 @@ def _rescue(call: Call) -> Reply:
     return 200, {"adminPass": password}, {}
 
 
+def _target_host(call: Call, field: str = "host") -> str | None:
+    """The ``host`` a move asks for; 400 ``Compute host ... could not be found.`` (ComputeHostNotFound) if unknown."""
+    host = call.dict_args().get(field)
+    if host is None:
+        return None
+    if not isinstance(host, str) or host not in call.cloud.hosts:
+        raise bad_request(f"Compute host {host} could not be found.")
+    return host
+
+
+def _move(call: Call, operation: str, host: str | None) -> None:
+    with call.record.lock:
+        _perform(call, operation)
+        if host is not None:
+            call.record.target_host = host
+
+
 def _evacuate(call: Call) -> Reply:
-    password = call.dict_args().get("adminPass") or secrets.token_urlsafe(9)
-    _perform(call, "evacuate")
+    args = call.dict_args()
+    password = args.get("adminPass") or secrets.token_urlsafe(9)
+    host = args.get("host")
+    if host is not None:  # evacuate.py:_evacuate checks the host before the state
+        if not isinstance(host, str) or host not in call.cloud.hosts:
+            raise ApiError(404, f"Compute host {host} not found.")
+        if host == call.record.host:
+            raise bad_request("The target host can't be the same one.")
+    _move(call, "evacuate", host)
     return 200, ({"adminPass": password} if call.version < (2, 14) else None), {}
+
+
+def _migrate(call: Call) -> Reply:
+    host = _target_host(call) if call.version >= (2, 56) else None  # migrate_server.py:_migrate
+    _move(call, "migrate", host)
+    return 202, None, {}
+
+
+def _live_migrate(call: Call) -> Reply:
+    _move(call, "live_migrate", _target_host(call))  # migrate_server.py:_migrate_live
+    return 202, None, {}
+
+
+def _unshelve(call: Call) -> Reply:
+    """shelve.py:_unshelve and api.py:API.unshelve: AZ from 2.77, host (and AZ null) from 2.91.
+
+    After the state check: an AZ or host needs a SHELVED_OFFLOADED server (409
+    UnshelveInstanceInvalidState), the AZ must exist and the host too (400).
+    """
+    args = call.args if isinstance(call.args, dict) else {}
+    allowed = (["availability_zone"] if call.version >= (2, 77) else []) + (["host"] if call.version >= (2, 91) else [])
+    extra = sorted(set(args) - set(allowed))
+    if extra:
+        raise bad_request(
+            "Invalid input for field/attribute unshelve. "
+            f"Additional properties are not allowed ({extra[0]!r} was unexpected)"
+        )
+    az_passed = "availability_zone" in args
+    host = args.get("host")
+    server = call.record.server
+    with call.record.lock:
+        if (az_passed or host) and server.may("unshelve") and server.vm_state is not VmState.SHELVED_OFFLOADED:
+            raise conflict(
+                f'Specifying an availability zone or a host when unshelving server "{call.record.id}" with status '
+                f'"{server.status.value if server.status else ""}" is not supported. The server status must be '
+                "SHELVED_OFFLOADED."
+            )
+        if az_passed and args["availability_zone"] is not None and args["availability_zone"] != "nova":
+            raise bad_request("The requested availability zone is not available")
+        if host is not None and (not isinstance(host, str) or host not in call.cloud.hosts):
+            raise bad_request(f"Compute host {host} could not be found.")
+        _move(call, "unshelve", host)
+    return 202, None, {}
 
 
 def _rebuild(call: Call) -> Reply:
@@ -165,7 +233,7 @@ def _rebuild(call: Call) -> Reply:
             record.metadata = dict(args["metadata"])
         if "description" in args:
             record.description = args["description"]
-        body = server_body(record, call.base, call.version)
+        body = server_body(record, call.base, call.version, admin=call.admin)
     body["adminPass"] = args.get("adminPass") or record.admin_pass
     return 202, {"server": body}, {}
 
@@ -226,6 +294,9 @@ def _unlock(call: Call) -> Reply:
 
 
 _SPECIAL: dict[str, Callable[[Call], Reply]] = {
+    "migrate": _migrate,
+    "os-migrateLive": _live_migrate,
+    "unshelve": _unshelve,
     "reboot": _reboot,
     "resize": _resize,
     "rescue": _rescue,

@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from lifecycle.api import bodies, views
+from lifecycle.api import bodies, hosts, views
 from lifecycle.api.actions import Reply, run_action
-from lifecycle.api.cloud import Cloud, Record
+from lifecycle.api.cloud import Cloud, Record, now
 from lifecycle.api.errors import ApiError, bad_request, fault_body, not_found
 from lifecycle.api.filters import filter_servers
 from lifecycle.api.flavors import flavor_body
@@ -101,6 +101,11 @@ class ComputeApp:
                 re.compile(r"^/v2\.1/servers/([^/]+)/?$"),
                 {"GET": self._show, "PUT": self._update, "DELETE": self._delete},
             ),
+            (re.compile(r"^/v2\.1/os-services/?$"), {"GET": self._services}),
+            (re.compile(r"^/v2\.1/os-services/([^/]+)/?$"), {"PUT": self._update_service}),
+            (re.compile(r"^/v2\.1/os-hypervisors/?$"), {"GET": self._hypervisors}),
+            (re.compile(r"^/v2\.1/os-hypervisors/detail/?$"), {"GET": self._hypervisors_detail}),
+            (re.compile(r"^/v2\.1/os-hypervisors/([^/]+)/?$"), {"GET": self._hypervisor}),
             (re.compile(r"^/v2\.1/flavors/?$"), {"GET": self._flavors}),
             (re.compile(r"^/v2\.1/flavors/detail/?$"), {"GET": self._flavors_detail}),
             (re.compile(r"^/v2\.1/flavors/([^/]+)/?$"), {"GET": self._flavor}),
@@ -173,7 +178,10 @@ class ComputeApp:
             limit = min(int(limit_text), _MAX_LIMIT)
         page = records[:limit]
         if detail:
-            items = self.cloud.read_many(page, lambda r: views.server_body(r, request.base, request.version))
+            admin = request.is_admin
+            items = self.cloud.read_many(
+                page, lambda r: views.server_body(r, request.base, request.version, admin=admin)
+            )
         else:
             items = self.cloud.read_many(page, lambda r: views.server_summary(r, request.base))
         body: dict[str, Any] = {"servers": items}
@@ -192,7 +200,8 @@ class ComputeApp:
 
     def _show(self, request: Request, server_id: str) -> Reply:
         body = self.cloud.read(
-            self.cloud.record(server_id), lambda r: views.server_body(r, request.base, request.version)
+            self.cloud.record(server_id),
+            lambda r: views.server_body(r, request.base, request.version, admin=request.is_admin),
         )
         return 200, {"server": body}, {}
 
@@ -267,6 +276,34 @@ class ComputeApp:
         body = request.json()
         record = self.cloud.record(server_id)
         return run_action(self.cloud, record, body, request.version, request.base, admin=request.is_admin)
+
+    # -- hosts (admin only by Nova's default policy) ----------------------------
+    @staticmethod
+    def _admin_only(request: Request, rule: str) -> None:
+        if not request.is_admin:
+            raise ApiError(403, f"Policy doesn't allow {rule} to be performed.")
+
+    def _services(self, request: Request) -> Reply:
+        self._admin_only(request, "os_compute_api:os-services:list")
+        return 200, hosts.services_reply(self.cloud, request.version, request.query, views.stamp(now()) or ""), {}
+
+    def _update_service(self, request: Request, service_id: str) -> Reply:
+        self._admin_only(request, "os_compute_api:os-services:update")
+        body = hosts.update_service(self.cloud, service_id, request.json(), request.version, views.stamp(now()) or "")
+        return 200, body, {}
+
+    def _hypervisors(self, request: Request) -> Reply:
+        self._admin_only(request, "os_compute_api:os-hypervisors:list")
+        return 200, hosts.hypervisors_reply(self.cloud, request.version, detail=False), {}
+
+    def _hypervisors_detail(self, request: Request) -> Reply:
+        self._admin_only(request, "os_compute_api:os-hypervisors:list-detail")
+        return 200, hosts.hypervisors_reply(self.cloud, request.version, detail=True), {}
+
+    def _hypervisor(self, request: Request, ref: str) -> Reply:
+        self._admin_only(request, "os_compute_api:os-hypervisors:show")
+        host = hosts.find_hypervisor(self.cloud, ref, request.version)
+        return 200, {"hypervisor": hosts.hypervisor_body(self.cloud, host, request.version, detail=True)}, {}
 
     # -- flavors --------------------------------------------------------------
     def _flavors(self, request: Request) -> Reply:

@@ -33,17 +33,22 @@ from typing import Any, TypeVar
 
 from lifecycle.api.errors import ApiError, not_found
 from lifecycle.api.flavors import DEFAULT_FLAVORS, Flavor
+from lifecycle.api.hosts import DEFAULT_HOSTS, Host
 from lifecycle.clock import Clock, VirtualClock, WallClock
 from lifecycle.durations import Durations, DurationSpec
-from lifecycle.errors import LifecycleError
+from lifecycle.errors import LifecycleError, RequestRefusedError
 from lifecycle.faults import FaultRule
 from lifecycle.fleet import Fleet, FleetServer
+from lifecycle.server import has_host
 from lifecycle.states import PowerState, TaskState, VmState
 from lifecycle.table import table_for
 
 __all__ = ["PACES", "Cloud", "Record"]
 
 PACES = ("instant", "manual", "wall")
+
+_MOVES = frozenset({"resize", "migrate", "revert_resize", "confirm_resize", "live_migrate", "evacuate"})
+"""Operations that move a server between hosts when they end."""
 """How task steps advance (see the module docstring)."""
 
 WALL_SCALE = 0.05
@@ -86,12 +91,23 @@ class Record:
     old_flavor: Flavor | None = None
     seen: int = -1
     """The fleet node last synced into this record (a change of node bumps ``updated``)."""
+    host: str | None = None
+    """The compute host (``OS-EXT-SRV-ATTR:host``); None while scheduling, offloaded, or after a failed build."""
+    source_host: str | None = None
+    """Where a resize or migration came from, until it is confirmed or reverted."""
+    target_host: str | None = None
+    """The host a request asked for (evacuate, migrate, live-migrate with ``host``)."""
+    move: str | None = None
+    """A host-moving operation whose end has not been synced yet."""
     lock: threading.RLock = dataclasses.field(default_factory=threading.RLock, repr=False)
 
     @property
     def id(self) -> str:
         """The server's UUID."""
         return self.server.id
+
+    host_status: str = "UP"
+    """``host_status`` of its host (UP, DOWN, MAINTENANCE), kept by the cloud."""
 
     @property
     def gone(self) -> bool:
@@ -125,6 +141,7 @@ class Cloud:
         speed: float = 1.0,
         flavors: Iterable[Flavor] = DEFAULT_FLAVORS,
         seed: int | str | None = None,
+        hosts: Iterable[str] = DEFAULT_HOSTS,
         **settings: Any,
     ) -> None:
         if pace not in PACES:
@@ -137,6 +154,10 @@ class Cloud:
         self.clock = clock
         self.settings = self.fleet.settings
         self.flavors: dict[str, Flavor] = {f.id: f for f in flavors}
+        self.hosts: dict[str, Host] = {
+            name: Host(name, index, forced_down=not self.settings.host_up) for index, name in enumerate(hosts)
+        }
+        """The compute hosts, by name (``os-services``, ``os-hypervisors``)."""
         self._records: dict[str, Record] = {}
         self._lock = threading.Lock()
         self._counter = 0
@@ -223,9 +244,17 @@ class Cloud:
                 server.table = table_for(server.dialect, wanted)
             try:
                 server.perform(operation, admin=admin)
+            except RequestRefusedError as exc:
+                server.table = before
+                if record.host is not None:  # the model does not know host names; Nova's message does
+                    exc.message = exc.message.replace("<host>", record.host)
+                    exc.args = (exc.message,)
+                raise
             except LifecycleError:
                 server.table = before  # a refused request leaves the running task on its own routes
                 raise
+            if operation in _MOVES:
+                record.move = operation
             record.operation, record.new_flavor = operation, new_flavor
             record.fault = None
             self._sync(record)
@@ -269,6 +298,40 @@ class Cloud:
                 self.fleet.set_state(record.server, vm_state, None, record.server.power_state)
             record.operation = None  # creates no fault (an earlier one stays, as Nova keeps its fault rows)
             self._sync(record)
+
+    # -- hosts ----------------------------------------------------------------
+    def host(self, name: str) -> Host:
+        """The compute host called ``name``.
+
+        Raises:
+            ApiError: 404 ``Compute host <name> not found.`` (evacuate.py's wording).
+        """
+        found = self.hosts.get(name)
+        if found is None:
+            raise not_found(f"Compute host {name} not found.")
+        return found
+
+    def set_host_up(self, name: str, up: bool) -> None:
+        """Bring a host's nova-compute service up or (forced) down; its idle servers follow at once.
+
+        Down: evacuate is accepted for its servers and a delete is local
+        (``host_up=False`` in their model). A server busy with a task switches
+        when the task ends.
+        """
+        self.host(name).forced_down = not up
+        for record in self.records():
+            if record.host == name:
+                with record.lock:
+                    self._apply_host(record)
+
+    def set_host_enabled(self, name: str, enabled: bool, reason: str | None = None) -> None:
+        """Enable or disable a host's service (a disabled host takes no new servers)."""
+        host = self.host(name)
+        host.disabled = not enabled
+        host.disabled_reason = None if enabled else reason
+        for record in self.records():
+            if record.host == name:
+                record.host_status = host.host_status
 
     # -- control (tests) ------------------------------------------------------
     def advance(self, seconds: float) -> None:
@@ -330,6 +393,8 @@ class Cloud:
         record = self._register(server, self.flavor(flavor), {"image_id": image, **fields})
         if server.launched:
             record.launched_at = record.created
+        with record.lock:
+            self._place(record)
         return server.id
 
     def remove(self, server_id: str) -> None:
@@ -368,6 +433,55 @@ class Cloud:
             clock.sleep(max(0.0, when - clock.now()))
             self.fleet.tick()
 
+    def _pick(self, exclude: str | None) -> str | None:
+        """The up, enabled host with the fewest servers (by name on ties), other than ``exclude``."""
+        load: dict[str, int] = {name: 0 for name in self.hosts}
+        for record in list(self._records.values()):
+            if record.host in load:
+                load[record.host] += 1
+        free = [h.name for h in self.hosts.values() if h.up and not h.disabled and h.name != exclude]
+        if not free and exclude is None:  # nowhere up: a seeded server still sits on some host
+            free = list(self.hosts)
+        return min(free, key=lambda n: (load[n], n)) if free else exclude
+
+    def _place(self, record: Record) -> None:
+        """Keep the record's host in line with its state and the moves that ended (record lock held)."""
+        server = record.server
+        if not has_host(server.vm_state, server.task_state, server.launched):
+            if not (server.vm_state is VmState.BUILDING and server.task_state is TaskState.SCHEDULING):
+                record.source_host = None
+            record.host = None  # _nil_out_instance_obj_host_and_node, offload, or not scheduled yet
+            return
+        if record.host is None:
+            record.host, record.target_host = record.target_host or self._pick(None), None
+        elif record.move is not None and not server.busy:
+            op, record.move = record.move, None
+            if server.vm_state is VmState.ERROR:
+                pass  # failed: it stays where it was
+            elif op in ("resize", "migrate") and server.vm_state is VmState.RESIZED:
+                record.source_host = record.host
+                record.host, record.target_host = record.target_host or self._pick(record.host), None
+            elif op == "revert_resize" and record.source_host is not None:
+                record.host, record.source_host = record.source_host, None
+            elif op == "confirm_resize":
+                record.source_host = None
+            elif op in ("live_migrate", "evacuate"):
+                record.host, record.target_host = record.target_host or self._pick(record.host), None
+        self._apply_host(record)
+
+    def _apply_host(self, record: Record) -> None:
+        """Run the server's model with its host's state (``host_up``), record lock held."""
+        server = record.server
+        host = self.hosts.get(record.host or "")
+        if host is None:
+            return  # no host (or one the cloud does not list): the model keeps its settings
+        up = host.up
+        record.host_status = host.host_status
+        # Down at once (the down model has every route a run may be on); up only when idle,
+        # since an evacuation in flight exists only in the down model.
+        if server.settings.host_up is not up and (not up or not server.busy):
+            server.table = table_for(server.dialect, dataclasses.replace(server.settings, host_up=up))
+
     def _step_soon(self, server: FleetServer) -> None:
         """Move the virtual clock to the server's next task step, if a task runs."""
         due = server.due
@@ -384,6 +498,7 @@ class Cloud:
         record.updated = now()
         if server.launched and record.launched_at is None:
             record.launched_at = record.updated
+        self._place(record)
         if server.vm_state is VmState.ERROR and record.fault is None and record.operation is not None:
             # A failed task leaves a fault; os-resetState (operation None) leaves none, as in Nova.
             declared = server.dialect.operation_map.get(record.operation)
@@ -395,6 +510,7 @@ class Cloud:
                 "message": f"Failed to {action} instance {record.id}"
                 if found is None or found.kind == "error"
                 else found.message,
+                "details": "" if found is None else found.details,
             }
         if server.busy:
             return

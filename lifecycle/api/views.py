@@ -66,12 +66,17 @@ def server_summary(record: Record, base: str) -> dict[str, Any]:
     return {"id": record.id, "name": record.server.name, "links": server_links(base, record.id)}
 
 
-def server_body(record: Record, base: str, version: Version) -> dict[str, Any]:
-    """The full body of ``GET /servers/{id}`` and of each ``GET /servers/detail`` entry."""
+def server_body(record: Record, base: str, version: Version, *, admin: bool = True) -> dict[str, Any]:
+    """The full body of ``GET /servers/{id}`` and of each ``GET /servers/detail`` entry.
+
+    ``admin`` callers also see the ``OS-EXT-SRV-ATTR:*`` host fields (Nova's
+    default policy ``os_compute_api:os-extended-server-attributes``) and a
+    fault's ``details`` (``_get_fault``: to admins, or when the code is not 500).
+    """
     server = record.server
     status = server.status
     vm, task = server.vm_state, server.task_state
-    host_id = hashlib.sha224(f"{_TENANT}compute-1".encode()).hexdigest() if server.launched else ""
+    host_id = hashlib.sha224(f"{_TENANT}{record.host}".encode()).hexdigest() if record.host else ""
     body: dict[str, Any] = {
         "id": record.id,
         "name": server.name,
@@ -105,12 +110,21 @@ def server_body(record: Record, base: str, version: Version) -> dict[str, Any]:
         body["progress"] = 100 if server.task_state is None and status is not Status.BUILD else 0
     if record.networks not in ("none", None, []):
         body["security_groups"] = [{"name": "default"}]
+    if admin:
+        # views/servers.py:_show_extended_attributes (base fields of 2.1)
+        body["OS-EXT-SRV-ATTR:host"] = record.host
+        body["OS-EXT-SRV-ATTR:hypervisor_hostname"] = record.host
+        body["OS-EXT-SRV-ATTR:instance_name"] = f"instance-{record.index:08x}"
     if status is Status.ERROR and record.fault is not None:
-        body["fault"] = dict(record.fault)
+        fault = {k: v for k, v in record.fault.items() if k != "details"}
+        if record.fault.get("details") and (admin or record.fault["code"] != 500):
+            fault["details"] = record.fault["details"]
+        body["fault"] = fault
     if version >= (2, 9):
         body["locked"] = server.locked
     if version >= (2, 16):
-        body["host_status"] = "UP" if server.launched else ""
+        host = record.host
+        body["host_status"] = record.host_status if host else ""
     if version >= (2, 19):
         body["description"] = record.description
     if version >= (2, 26):
