@@ -86,6 +86,7 @@ DEFAULTS: Final[Mapping[str, _Steps]] = MappingProxyType(
         "create_backup": MappingProxyType({"image_backup": 15.0, "image_pending_upload": 3.0, "image_uploading": 60.0}),
         "change_password": MappingProxyType({"updating_password": 5.0}),
         "power_update_on": MappingProxyType({"powering-on": 5.0}),
+        "force_stop": MappingProxyType({"powering-off": 10.0}),
         "power_update_off": MappingProxyType({"powering-off": 5.0}),
         # Huawei ECS operations of their own (lifecycle/dialects/huawei_ecs.py). The
         # Terraform provider notes power actions "usually" take 15-35 s (TF-ci:2282).

@@ -439,29 +439,44 @@ class Fleet:
         Nova notices at its next power-state sync and stops an ACTIVE server
         (:mod:`lifecycle.periodic`); until then it shows ACTIVE with power 4.
 
+        A paused guest may shut down too (Nova then force-stops the PAUSED server).
+
         Raises:
-            InvalidStateError: the guest is not running (power_state is not RUNNING).
+            InvalidStateError: the guest is not running (power_state is not RUNNING or PAUSED).
         """
         target = self._resolve(server)
+        if target.power_state not in (_GUEST_RUNNING, PowerState.PAUSED):
+            raise InvalidStateError(
+                f"Server {target.id} has no running guest to shut down "
+                f"(power_state {int(target.power_state)} {target.power_state.label})",
+                operation="guest_shutdown",
+                server_id=target.id,
+                vm_state=None if target.vm_state is None else target.vm_state.value,
+                task_state=None if target.task_state is None else target.task_state.value,
+                attr="power_state",
+                state=target.power_state.label,
+                allowed=target.allowed_operations(),
+            )
+        self.guest_power(target, PowerState.CRASHED if crashed else PowerState.SHUTDOWN)
+
+    def guest_power(self, server: FleetServer | str, power_state: PowerState | int | str) -> None:
+        """The hypervisor now reports ``power_state`` for the guest (started, paused, suspended behind Nova's back).
+
+        Nothing else changes until Nova's power-state sync runs and answers
+        per ``_sync_instance_power_state`` (:mod:`lifecycle.periodic`): a
+        STOPPED server whose guest runs is force-stopped, for example.
+
+        Raises:
+            UnknownStateError: not a power state.
+        """
+        target = self._resolve(server)
+        power = parse_power_state(power_state)
         now = self.clock.now()
         self.tick()
         with self._lock_of(target):
-            if target.power_state is not _GUEST_RUNNING:
-                raise InvalidStateError(
-                    f"Server {target.id} has no running guest to shut down "
-                    f"(power_state {int(target.power_state)} {target.power_state.label})",
-                    operation="guest_shutdown",
-                    server_id=target.id,
-                    vm_state=None if target.vm_state is None else target.vm_state.value,
-                    task_state=None if target.task_state is None else target.task_state.value,
-                    attr="power_state",
-                    state=target.power_state.label,
-                    allowed=target.allowed_operations(),
-                )
             before = target.node
-            power = PowerState.CRASHED if crashed else PowerState.SHUTDOWN
             node = target.table.node_id((target.vm_state, target.task_state, power, target.launched))
-            self._write(target, "guest_shutdown", before, node, now, "guest", "guest_shutdown")
+            self._write(target, "guest_power", before, node, now, "guest", "guest_power")
             if target.task_state is None:
                 self._set_due(target, None)
                 self._arm_periodic(target, now)

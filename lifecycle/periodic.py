@@ -14,10 +14,14 @@ that state first, so a job never acts on a server that moved on.
   directly; the end state is the same.
 * ``_poll_unconfirmed_resizes``: a VERIFY_RESIZE server is confirmed after
   ``resize_confirm_window`` seconds (> 0).
-* ``_sync_power_states``: an ACTIVE server whose guest shut itself down (power
-  SHUTDOWN or CRASHED) is stopped through the stop API at the next run of the
-  job, which runs every ``sync_power_state_interval`` seconds (Nova's default
-  600) from time 0 of the clock.
+* ``_sync_power_states`` (``_sync_instance_power_state``, manager.py:11298-11370),
+  at the next run of the job, which runs every ``sync_power_state_interval``
+  seconds (Nova's default 600) from time 0 of the clock:
+
+  - ACTIVE whose guest is SHUTDOWN, CRASHED or SUSPENDED: the stop API;
+  - STOPPED whose guest is not NOSTATE, SHUTDOWN or CRASHED: ``force_stop``;
+  - PAUSED whose guest is SHUTDOWN or CRASHED: ``force_stop``;
+  - BUILDING, RESCUED, RESIZED, SUSPENDED, ERROR: nothing.
 
 All of them skip a server with a task running (Nova filters on
 ``task_state is None``) and ignore the lock (they run with an admin context).
@@ -36,6 +40,7 @@ from lifecycle.states import PowerState, TaskState, VmState
 __all__ = ["JOBS", "PeriodicJob", "due_job"]
 
 _GUEST_DOWN = frozenset({PowerState.SHUTDOWN, PowerState.CRASHED})
+_SYNC = "_sync_power_states"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -85,9 +90,25 @@ JOBS: tuple[PeriodicJob, ...] = (
         lambda s, _sync: _positive(s.resize_confirm_window),
     ),
     PeriodicJob(
-        "_sync_power_states",
+        _SYNC,
         VmState.ACTIVE,
         "stop",
+        lambda _s, sync: _positive(sync),
+        on_grid=True,
+        power=_GUEST_DOWN | {PowerState.SUSPENDED},
+    ),
+    PeriodicJob(
+        _SYNC,
+        VmState.STOPPED,
+        "force_stop",
+        lambda _s, sync: _positive(sync),
+        on_grid=True,
+        power=frozenset({PowerState.RUNNING, PowerState.PAUSED, PowerState.SUSPENDED}),
+    ),
+    PeriodicJob(
+        _SYNC,
+        VmState.PAUSED,
+        "force_stop",
         lambda _s, sync: _positive(sync),
         on_grid=True,
         power=_GUEST_DOWN,

@@ -134,6 +134,7 @@ GENERIC_FAILURE = {
     "change_password": "revert",  # set_admin_password
     "power_update_on": "revert",  # power_update: reverts_task_state
     "power_update_off": "revert",  # power_update
+    "force_stop": "revert",  # stop_instance
 }
 
 
@@ -157,6 +158,7 @@ def test_each_operation_fails_where_nova_leaves_it(name: str) -> None:
         "restore": "soft-delete",
         "start": "stopped",
         "power_update_on": "stopped",
+        "force_stop": "paused",
     }
     vm = starts.get(op.name, "active")
     fleet = Fleet(reclaim_instance_interval=3600 if op.name == "restore" else 0, host_up=op.name != "evacuate")

@@ -119,4 +119,4 @@ def test_a_user_fixing_the_guest_first_cancels_the_sync() -> None:
 
 def test_every_job_is_declared_once_per_vm_state() -> None:
     """The job table maps each watched vm_state to one job (the lookup relies on it)."""
-    assert len({job.vm_state for job in JOBS}) == len(JOBS) == 4
+    assert len({job.vm_state for job in JOBS}) == len(JOBS) == 6

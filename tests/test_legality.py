@@ -63,6 +63,9 @@ ACCEPTS: dict[str, tuple[set[str] | None, set[str | None] | None, bool, bool]] =
     # manager.py:_is_state_valid_for_power_update_event (11876-11884); an external event, no lock
     "power_update_on": ({"stopped"}, NO_TASK, False, False),
     "power_update_off": ({"active"}, NO_TASK, False, False),
+    # api.py:API.force_stop (2854): no decorator, save(expected_task_state=[None]); only the power sync
+    # calls it, for STOPPED and PAUSED servers (manager.py:11339-11370)
+    "force_stop": ({"stopped", "paused"}, NO_TASK, False, False),
     # admin_actions.py:_reset_state (67-90): no state check, no lock check
     "reset_active": (LIVE, ANY, False, False),
     "reset_error": (LIVE, ANY, False, False),

@@ -134,6 +134,8 @@ WALKS = [
     # manager.py:power_update sets powering-on/off, then the driver's power_update_event ends it
     ("stopped", "power_update_on", {}, [("stopped", "powering-on", "SHUTOFF"), ("active", None, "ACTIVE")]),
     ("active", "power_update_off", {}, [("active", "powering-off", "ACTIVE"), ("stopped", None, "SHUTOFF")]),
+    # api.py:API.force_stop (no check), called by the power sync for a paused guest that shut down
+    ("paused", "force_stop", {}, [("paused", "powering-off", "PAUSED"), ("stopped", None, "SHUTOFF")]),
     # admin_actions.py:_reset_state: vm_state forced, task None, from anywhere
     ("building/spawning", "reset_active", {}, [("active", None, "ACTIVE")]),
     ("active/rebooting", "reset_error", {}, [("error", None, "ERROR")]),

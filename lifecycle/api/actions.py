@@ -49,6 +49,7 @@ OTHER_ROUTES = frozenset(
         "live_migrate_abort",
         "power_update_on",
         "power_update_off",
+        "force_stop",
     }
 )
 """Operations of the model reached through their own resources (volume attachments, interfaces,

@@ -964,6 +964,26 @@ def _power_update(name: str, source: V, task: T, end: V, power: P, off: bool) ->
 
 OPERATIONS = (
     *OPERATIONS,
+    # compute_api.force_stop has no state or lock check (api.py:2854); Nova calls it
+    # from _sync_instance_power_state for a STOPPED server whose guest runs and a
+    # PAUSED one whose guest shut down (manager.py:11339-11370).
+    Operation(
+        "force_stop",
+        "stop",
+        frozenset({V.STOPPED, V.PAUSED}),
+        (
+            Route(
+                frozenset({V.STOPPED, V.PAUSED}),
+                (Step(T.POWERING_OFF), _done(V.STOPPED, P.SHUTDOWN)),
+                cite="api.py:API.force_stop, manager.py:stop_instance",
+            ),
+        ),
+        Failure.REVERT,
+        "Stop without checks: the power-state sync's answer to a guest that runs or stopped behind Nova's back.",
+        "api.py:API.force_stop (line 2854)",
+        must_have_launched=False,
+        checks_lock=False,
+    ),
     _instant(
         "attach_volume",
         "attach_volume",
