@@ -248,3 +248,41 @@ def test_a_negative_reclaim_interval_means_soft_delete() -> None:
     assert srv.status is Status.SOFT_DELETED
     assert not Server("active").may("restore")
     srv.restore()  # and the reclaim job never runs for it (manager.py:_reclaim_queued_deletes: interval <= 0 returns)
+
+
+# The power_state each route leaves, transcribed from nova/compute/manager.py at
+# 00a030403f (what _get_power_state reads once the handler is done; libvirt's
+# values: a managed-saved suspend reads SHUTDOWN): (start, operation, settings) -> power.
+END_POWER = [
+    (None, "create", {}, PowerState.RUNNING),  # _build_and_run_instance, after spawn
+    ("active", "reboot", {}, PowerState.RUNNING),  # reboot_instance
+    ("stopped", "hard_reboot", {}, PowerState.RUNNING),
+    ("active", "rebuild", {}, PowerState.RUNNING),  # _do_rebuild_instance
+    ("stopped", "rebuild", {}, PowerState.SHUTDOWN),  # ... then stop_instance (4253-4260)
+    ("active", "resize", {}, PowerState.RUNNING),  # finish_resize powers on
+    ("stopped", "resize", {}, PowerState.SHUTDOWN),  # finish_resize leaves it off (old_vm_state stopped)
+    ("active", "shelve", {}, PowerState.SHUTDOWN),  # _shelve_offload_instance reads it after power off
+    ("active", "shelve", {"shelved_offload_time": -1}, PowerState.SHUTDOWN),  # _shelve_instance
+    ("shelved_offloaded", "unshelve", {}, PowerState.RUNNING),  # _unshelve_instance spawns
+    ("active", "pause", {}, PowerState.PAUSED),  # pause_instance
+    ("paused", "unpause", {}, PowerState.RUNNING),
+    ("active", "suspend", {}, PowerState.SHUTDOWN),  # suspend_instance (libvirt managedSave: shut off)
+    ("suspended", "resume", {}, PowerState.RUNNING),
+    ("stopped", "rescue", {}, PowerState.RUNNING),  # rescue_instance boots the rescue image
+    ("rescued", "unrescue", {}, PowerState.RUNNING),
+    ("active", "stop", {}, PowerState.SHUTDOWN),  # stop_instance
+    ("stopped", "start", {}, PowerState.RUNNING),  # start_instance
+    ("active", "delete", {}, PowerState.NOSTATE),  # _delete_instance: power_state NOSTATE
+    ("active", "delete", {"reclaim_instance_interval": 60}, PowerState.SHUTDOWN),  # soft_delete_instance
+    ("soft-delete", "restore", {}, PowerState.RUNNING),  # restore_instance powers on
+    ("active", "evacuate", {"host_up": False, "microversion": "2.95"}, PowerState.SHUTDOWN),
+]
+
+
+@pytest.mark.parametrize(("start", "operation", "settings", "power"), END_POWER)
+def test_end_power_state(start: str | None, operation: str, settings: dict[str, object], power: PowerState) -> None:
+    """Each route ends with the power_state Nova's handler leaves."""
+    srv = Server(start, **settings)
+    srv.perform(operation)
+    srv.settle()
+    assert srv.power_state is power
