@@ -752,10 +752,9 @@ class Fleet:
             if kind == "request" and after == before and due is not None and due[4] >= 0:
                 pass  # a repeated request Nova ignores (delete while deleting): the run goes on as planned
             elif ADVANCE in table.step_row(after):
-                if kind in ("request", "periodic"):
+                if kind in ("request", "periodic", "failure"):
+                    # a failure that leaves a task running is a retry (a reschedule): a new run
                     plan = self.faults.plan(operation, server.id)
-                elif kind == "failure":
-                    plan = None
                 self._schedule_step(server, after, now, operation, step, plan)
             else:
                 self._set_due(server, None)

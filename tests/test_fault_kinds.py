@@ -95,3 +95,14 @@ def test_microversion_refusals() -> None:
     assert Server("active", volume_backed=True, microversion="2.93").may("rebuild")
     assert not Server("active", volume_backed=True).may("create_backup")
     assert not check(["trigger_crash_dump"], start="ACTIVE", microversion="2.16").ok
+
+
+@pytest.mark.parametrize(("times", "status", "attempts"), [(1, "ACTIVE", 1), (2, "ACTIVE", 2), (None, "ERROR", 2)])
+def test_fleet_reschedules_each_attempt(times: int | None, status: str, attempts: int) -> None:
+    """Each reschedule is a new build attempt a fault rule can fail again; the third is MaxRetriesExceeded."""
+    fleet = Fleet()
+    fleet.inject_failure("create", fault="RescheduledException", times=times)
+    srv = fleet.create()
+    fleet.run_until_idle()
+    assert srv.status is not None
+    assert (srv.status.value, srv.attempts) == (status, attempts)
