@@ -19,7 +19,7 @@ from lifecycle.diagrams import model, tables
 from lifecycle.diagrams.dot import to_dot
 from lifecycle.diagrams.mermaid import to_mermaid
 from lifecycle.diagrams.render import pipe_many
-from lifecycle.spec import Dialect
+from lifecycle.spec import Dialect, Operation
 
 __all__ = ["DocSet", "build", "check", "write"]
 
@@ -49,10 +49,24 @@ class DocSet:
         return self.scope is None or rel.startswith(self.scope)
 
 
+def _undrawn(op: Operation) -> str:
+    """Why an operation gets no diagram of its own ("" if it gets one).
+
+    One that changes no state has nothing to draw; os-resetState goes from
+    every state to one, which the full diagram shows. Leaving them out keeps
+    the set small and quick to render.
+    """
+    if all(route.in_place for route in op.routes):
+        return "changes no state: see where it is accepted in the legality table"
+    if op.forces:
+        return "from any state, with no check: see the full diagram"
+    return ""
+
+
 def _diagrams(d: Dialect) -> list[tuple[str, model.Diagram, bool]]:
     """(path stem, diagram, has a Mermaid version) for one dialect."""
     out = [("overview", model.overview(d), True), ("full", model.full(d), False)]
-    out += [(f"operations/{op.name}", model.operation(d, op.name), True) for op in d.operations]
+    out += [(f"operations/{op.name}", model.operation(d, op.name), True) for op in d.operations if not _undrawn(op)]
     return out
 
 
@@ -105,9 +119,8 @@ def _readme(ds: Sequence[Dialect]) -> str:
         ]
         for op in d.operations:
             stem = f"{d.name}/operations/{op.name}"
-            lines.append(
-                f"| `{op.name}` | {op.summary} | [SVG]({stem}.svg), [Mermaid]({stem}.mmd), [DOT]({stem}.dot) |"
-            )
+            links = _undrawn(op) or f"[SVG]({stem}.svg), [Mermaid]({stem}.mmd), [DOT]({stem}.dot)"
+            lines.append(f"| `{op.name}` | {op.summary} | {links} |")
         lines.append("")
     return "\n".join(lines)
 
