@@ -52,28 +52,32 @@ def search(
     max_operations: int | None = None,
     failures: bool = True,
     resets: bool = False,
+    internal: bool = True,
 ) -> Search:
     """Cheapest ways from any of ``sources`` to ``targets``, by (operations, failures), steps free.
 
     Ties go to the trigger declared first, so answers are stable. Operations
     that force a state (``os-resetState``) are used only with ``resets``, and
-    then cost more than any number of others.
+    then cost more than any number of others; so do, after them, the cloud's own
+    requests (``internal``: power-update events, force_stop), which
+    ``internal=False`` leaves out.
     """
     order = {trigger: i for i, trigger in enumerate(table.triggers)}
     forcing = forcing_triggers(table)
-    best: dict[int, tuple[int, int, int]] = {}
+    cloud_own = frozenset(op.name for op in table.blueprint.dialect.operations if op.internal)
+    best: dict[int, tuple[int, int, int, int]] = {}
     parent: dict[int, tuple[int, str] | None] = {}
-    heap: list[tuple[int, int, int, int, int]] = []  # (forced, ops, fails, tie, node)
+    heap: list[tuple[int, int, int, int, int, int]] = []  # (forced, internal, ops, fails, tie, node)
     tie = 0
     for node in sorted(set(sources)):
-        best[node] = (0, 0, 0)
+        best[node] = (0, 0, 0, 0)
         parent[node] = None
-        heap.append((0, 0, 0, tie, node))
+        heap.append((0, 0, 0, 0, tie, node))
         tie += 1
     heapq.heapify(heap)
     done: set[int] = set()
     while heap:
-        forced, ops, fails, _, node = heapq.heappop(heap)
+        forced, own, ops, fails, _, node = heapq.heappop(heap)
         if node in done:
             continue
         done.add(node)
@@ -85,8 +89,11 @@ def search(
             forces = trigger in forcing
             if forces and not resets:
                 continue
-            cost = (forced + forces, ops + (trigger != ADVANCE and not failing), fails + failing)
-            if max_operations is not None and cost[1] > max_operations:
+            by_cloud = trigger in cloud_own
+            if by_cloud and not internal:
+                continue
+            cost = (forced + forces, own + by_cloud, ops + (trigger != ADVANCE and not failing), fails + failing)
+            if max_operations is not None and cost[2] > max_operations:
                 continue
             nxt = row[trigger]
             if nxt not in best or cost < best[nxt]:
@@ -105,7 +112,7 @@ def search(
         if trigger != ADVANCE:
             path.append(trigger)
         link = parent[node]
-    return Search(reached, tuple(reversed(path)), best[goal][1:], node)
+    return Search(reached, tuple(reversed(path)), best[goal][2:], node)
 
 
 def forcing_triggers(table: Table) -> frozenset[str]:
@@ -149,7 +156,7 @@ def plan(
     source = start_node(table, start)
     universe = table.explore([source])
     targets = matching(table, universe, parse_place(table, goal))
-    found = search(table, [source], targets, failures=failures, resets=resets)
+    found = search(table, [source], targets, failures=failures, resets=resets, internal=False)
     return None if found.path is None else list(found.path)
 
 

@@ -230,6 +230,9 @@ class Operation:
         refusals: settings under which the request is refused outright (:class:`Refusal`).
         checks_host: ``@check_instance_host`` runs before the state check: a
             server with no host gets 409 "Instance ... is not ready".
+        internal: sent by the cloud itself, not by users (the power-update
+            event, the power sync's ``force_stop``): ``plan`` never uses it and
+            ``check_trace`` only when no user request explains a change.
         forces: an admin repair that forces a state without any check
             (``os-resetState``): legal for ``check``, but ``plan`` and
             ``check_trace`` use it only when asked (``resets=True``), and then
@@ -251,6 +254,7 @@ class Operation:
     refusals: tuple[Refusal, ...] = ()
     checks_host: bool = False
     forces: bool = False
+    internal: bool = False
 
     def refused_by(self, settings: Settings) -> Refusal | None:
         """The first :class:`Refusal` that applies under ``settings``, or None."""

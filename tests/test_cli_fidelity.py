@@ -6,6 +6,7 @@ Expected values come from Nova's code at 00a030403f (cited), not from the dialec
 from __future__ import annotations
 
 import json
+import pathlib
 
 import pytest
 
@@ -54,3 +55,17 @@ def test_plan_uses_reset_state_only_when_asked(capsys: pytest.CaptureFixture[str
     capsys.readouterr()
     assert main(["plan", "--resets", "VERIFY_RESIZE", "ERROR"]) == 0
     assert capsys.readouterr().out.strip() == "1. reset_error"
+
+
+def test_trace_resets(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A powered-off VERIFY_RESIZE seen ACTIVE next: unexplained, unless os-resetState may explain it."""
+    lines = [
+        {"id": "a", "status": "VERIFY_RESIZE", "OS-EXT-STS:vm_state": "resized", "OS-EXT-STS:power_state": 4},
+        {"id": "a", "status": "ACTIVE", "OS-EXT-STS:vm_state": "active", "OS-EXT-STS:task_state": None},
+    ]
+    path = tmp_path / "trace.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    assert main(["trace", str(path)]) == 1
+    capsys.readouterr()
+    assert main(["trace", "--resets", str(path)]) == 0
+    assert "reset_active" in capsys.readouterr().out

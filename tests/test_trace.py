@@ -99,6 +99,14 @@ def test_power_state_narrows_confirm_resize() -> None:
     off = [srv("a", "VERIFY_RESIZE", "resized", power=4), srv("a", "ACTIVE", "active")]
     assert check_trace(on).changes[0].explanation == ("confirm_resize",)
     assert not check_trace(off).valid
+    # os-resetState (admin_actions.py:_reset_state) explains it, when the caller allows resets
+    assert check_trace(off, resets=True).changes[0].explanation == ("reset_active",)
+
+
+def test_resets_are_the_last_resort() -> None:
+    """ERROR -> ACTIVE stays a hard reboot (a request) even when resets may explain changes."""
+    trace = [srv("a", "ERROR", "error"), srv("a", "ACTIVE", "active")]
+    assert check_trace(trace, resets=True).changes[0].explanation == ("hard_reboot",)
 
 
 def _lines(*objs: object) -> str:

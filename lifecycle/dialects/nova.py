@@ -959,6 +959,7 @@ def _power_update(name: str, source: V, task: T, end: V, power: P, off: bool) ->
         "api.py:API.external_instance_event (5984-5997)",
         must_have_launched=False,
         checks_lock=False,
+        internal=True,
     )
 
 
@@ -983,6 +984,7 @@ OPERATIONS = (
         "api.py:API.force_stop (line 2854)",
         must_have_launched=False,
         checks_lock=False,
+        internal=True,
     ),
     _instant(
         "attach_volume",
