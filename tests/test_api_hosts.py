@@ -71,6 +71,8 @@ def test_forcing_a_host_down_allows_evacuate(app: ComputeApp) -> None:
     assert reply.code == 200
     assert (reply.json["service"]["state"], reply.json["service"]["forced_down"]) == ("down", True)
     assert show(app, sid)["host_status"] == "DOWN"
+    reply = action(app, sid, {"migrate": None})  # check_instance_host(check_is_up=True): ServiceUnavailable
+    assert (reply.code, reply.json["conflictingRequest"]["message"]) == (409, "Service is unavailable at this time.")
     assert action(app, sid, {"evacuate": {}}).code == 200
     app.cloud.settle(sid)
     body = show(app, sid)

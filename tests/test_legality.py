@@ -81,6 +81,7 @@ def _refused_by_settings(op: str, settings: Settings) -> bool:
         or (op == "rescue" and settings.volume_backed and mv < (2, 87))  # api.py:API.rescue 4934
         or (op == "create_backup" and settings.volume_backed)  # api.py:API.backup 3417
         or (op == "rebuild" and settings.volume_backed and mv < (2, 93))  # api.py:API.rebuild 3770
+        or (op in ("resize", "migrate") and not settings.host_up)  # check_instance_host(check_is_up=True) 4291
     )
 
 

@@ -328,6 +328,15 @@ def _resize_faults(reason: str) -> tuple[Fault, ...]:
     )
 
 
+# resize and migrate: @check_instance_host(check_is_up=True) inside the state check
+# (api.py:4289-4291): ServiceUnavailable, a 409 (servers.py:_resize, migrate_server.py:_migrate).
+_SOURCE_DOWN = Refusal(
+    _HOST_DOWN,
+    "Service is unavailable at this time.",
+    "api.py:check_instance_host(check_is_up=True) on API.resize",
+    http_status=409,
+)
+
 _REBOOT_GUEST_RUNNING = "manager.py:ComputeManager.reboot_instance (4508-4524: guest RUNNING, error not re-raised)"
 _RESIZE_ROUTES = (
     # finish_resize keeps power_state: a stopped server stays off and is
@@ -496,6 +505,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "Change the flavor; ends VERIFY_RESIZE until confirmed or reverted.",
         "api.py:API.resize (line 4290)",
         faults=_resize_faults("No valid host found for resize"),
+        refusals=(_SOURCE_DOWN,),
     ),
     Operation(
         "migrate",
@@ -506,6 +516,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "Cold-migrate to another host (a resize to the same flavor).",
         "api.py:API.resize (line 4290, flavor_id None)",
         faults=_resize_faults("No valid host found for cold migrate"),
+        refusals=(_SOURCE_DOWN,),
     ),
     Operation(
         "live_migrate",
