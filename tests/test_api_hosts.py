@@ -129,3 +129,18 @@ def test_unshelve_host_and_az_rules(app: ComputeApp) -> None:
     assert action(app, offloaded, {"unshelve": {"host": "compute-2"}}, version="2.91").code == 202
     app.cloud.settle(offloaded)
     assert show(app, offloaded)["OS-EXT-SRV-ATTR:host"] == "compute-2"
+
+
+def test_local_deletes_are_done_when_delete_answers() -> None:
+    """api.py:_local_delete destroys the row inside the API call (offloaded, or host down): 404 right after."""
+    manual = ComputeApp(Cloud(pace="manual"))
+    offloaded = manual.cloud.seed("shelved_offloaded")
+    hosted = manual.cloud.seed("active")
+    assert call(manual, "DELETE", f"/v2.1/servers/{offloaded}").code == 204
+    assert call(manual, "GET", f"/v2.1/servers/{offloaded}").code == 404
+    assert call(manual, "DELETE", f"/v2.1/servers/{hosted}").code == 204
+    assert show(manual, hosted)["OS-EXT-STS:task_state"] == "deleting"  # the compute host deletes it later
+    down = manual.cloud.seed("active")
+    manual.cloud.set_host_up(show(manual, down)["OS-EXT-SRV-ATTR:host"], False)
+    assert call(manual, "DELETE", f"/v2.1/servers/{down}").code == 204
+    assert call(manual, "GET", f"/v2.1/servers/{down}").code == 404

@@ -242,6 +242,7 @@ class Cloud:
             if microversion is not None and microversion != server.settings.microversion:
                 wanted = dataclasses.replace(server.settings, microversion=microversion)
                 server.table = table_for(server.dialect, wanted)
+            local = False
             try:
                 server.perform(operation, admin=admin)
             except RequestRefusedError as exc:
@@ -255,9 +256,15 @@ class Cloud:
                 raise
             if operation in _MOVES:
                 record.move = operation
+            local = operation in ("delete", "force_delete") and (
+                not server.settings.host_up or not has_host(*server.pair, server.launched)
+            )
             record.operation, record.new_flavor = operation, new_flavor
             record.fault = None
             self._sync(record)
+            if local:
+                # api.py:_local_delete runs inside the API call: the row is gone when DELETE answers
+                self._settle_server(server)
 
     def read(self, record: Record, render: Callable[[Record], T]) -> T:
         """A client reads a server: render it, then (``instant`` pace) let its next step happen.
@@ -343,7 +350,9 @@ class Cloud:
         if server_id is None:
             self.fleet.run_until_idle()
             return
-        server = self.record(server_id).server
+        self._settle_server(self.record(server_id).server)
+
+    def _settle_server(self, server: FleetServer) -> None:
         for _ in range(1_000):
             due = server.due
             if not server.busy or due is None:
