@@ -144,3 +144,19 @@ def test_local_deletes_are_done_when_delete_answers() -> None:
     manual.cloud.set_host_up(show(manual, down)["OS-EXT-SRV-ATTR:host"], False)
     assert call(manual, "DELETE", f"/v2.1/servers/{down}").code == 204
     assert call(manual, "GET", f"/v2.1/servers/{down}").code == 404
+
+
+def test_extended_attributes_by_microversion(app: ComputeApp) -> None:
+    """Admins: host, instance_name, hypervisor_hostname; the 2.3 set from 2.3; non-admins: hostname from 2.90."""
+    sid = app.cloud.seed("active", name="Web Server 1")
+    old = call(app, "GET", f"/v2.1/servers/{sid}", version="2.2").json["server"]
+    assert "OS-EXT-SRV-ATTR:host" in old
+    assert "OS-EXT-SRV-ATTR:reservation_id" not in old
+    new = call(app, "GET", f"/v2.1/servers/{sid}", version="2.3").json["server"]
+    assert new["OS-EXT-SRV-ATTR:launch_index"] == 0
+    assert new["OS-EXT-SRV-ATTR:hostname"] == "web-server-1"
+    member = call(app, "GET", f"/v2.1/servers/{sid}", version="2.89", context=MEMBER).json["server"]
+    assert "OS-EXT-SRV-ATTR:hostname" not in member
+    member = call(app, "GET", f"/v2.1/servers/{sid}", version="2.90", context=MEMBER).json["server"]
+    assert member["OS-EXT-SRV-ATTR:hostname"] == "web-server-1"
+    assert "OS-EXT-SRV-ATTR:host" not in member

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 from typing import Any
 
 from lifecycle.api.cloud import Record
@@ -66,6 +67,12 @@ def server_summary(record: Record, base: str) -> dict[str, Any]:
     return {"id": record.id, "name": record.server.name, "links": server_links(base, record.id)}
 
 
+def _hostname(name: str) -> str:
+    """Nova's hostname from a display name (``utils.sanitize_hostname``: lower case, [a-z0-9-], 63 chars)."""
+    text = re.sub(r"[^a-z0-9.-]+", "-", name.lower()).strip(".-")
+    return text[:63] or "server"
+
+
 def server_body(record: Record, base: str, version: Version, *, admin: bool = True) -> dict[str, Any]:
     """The full body of ``GET /servers/{id}`` and of each ``GET /servers/detail`` entry.
 
@@ -111,10 +118,24 @@ def server_body(record: Record, base: str, version: Version, *, admin: bool = Tr
     if record.networks not in ("none", None, []):
         body["security_groups"] = [{"name": "default"}]
     if admin:
-        # views/servers.py:_show_extended_attributes (base fields of 2.1)
+        # views/servers.py:show (355-388): host, name, node; more from 2.3
         body["OS-EXT-SRV-ATTR:host"] = record.host
         body["OS-EXT-SRV-ATTR:hypervisor_hostname"] = record.host
         body["OS-EXT-SRV-ATTR:instance_name"] = f"instance-{record.index:08x}"
+        if version >= (2, 3):
+            body.update(
+                {
+                    "OS-EXT-SRV-ATTR:hostname": _hostname(server.name),
+                    "OS-EXT-SRV-ATTR:kernel_id": "",
+                    "OS-EXT-SRV-ATTR:launch_index": 0,
+                    "OS-EXT-SRV-ATTR:ramdisk_id": "",
+                    "OS-EXT-SRV-ATTR:reservation_id": f"r-{record.id[:8]}",
+                    "OS-EXT-SRV-ATTR:root_device_name": "/dev/vda",
+                    "OS-EXT-SRV-ATTR:user_data": None,
+                }
+            )
+    elif version >= (2, 90):
+        body["OS-EXT-SRV-ATTR:hostname"] = _hostname(server.name)  # visible to everyone from 2.90
     if status is Status.ERROR and record.fault is not None:
         fault = {k: v for k, v in record.fault.items() if k != "details"}
         if record.fault.get("details") and (admin or record.fault["code"] != 500):
