@@ -4,7 +4,8 @@ Prints the state after each step. The first step the cloud would refuse is shown
 with its 409 message and the operations legal there, and the exit code is 1.
 By default each operation runs to completion before the next (a client that
 waits); ``--no-settle`` requests the next one at once, while the task runs.
-Steps may also be ``advance`` (one task step) and ``fail`` (the task fails).
+Steps may also be ``advance`` (one task step), ``fail`` (the task fails) and
+``fail:<kind>`` (it fails as Nova handles that exception: ``fail:no-valid-host``).
 Names may use ``-`` for ``_`` and be comma-separated; ``-`` reads more from stdin.
 """
 
@@ -20,7 +21,7 @@ HELP = "check that a sequence of operations is legal"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("operations", nargs="+", metavar="OPERATION", help="operation names, advance, fail, or -")
+    parser.add_argument("operations", nargs="+", metavar="OPERATION", help="operation names, advance, fail, fail:<kind>, or -")
     parser.add_argument(
         "--start",
         metavar="STATE",
