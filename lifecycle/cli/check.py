@@ -21,7 +21,9 @@ HELP = "check that a sequence of operations is legal"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("operations", nargs="+", metavar="OPERATION", help="operation names, advance, fail, fail:<kind>, or -")
+    parser.add_argument(
+        "operations", nargs="+", metavar="OPERATION", help="operation names, advance, fail, fail:<kind>, or -"
+    )
     parser.add_argument(
         "--start",
         metavar="STATE",
