@@ -9,6 +9,8 @@ echoed) and every error Nova's fault envelope.
 from __future__ import annotations
 
 import collections
+import functools
+import importlib
 import json
 import re
 import uuid
@@ -19,8 +21,11 @@ from urllib.parse import parse_qs, urlencode
 from lifecycle.api import bodies, views
 from lifecycle.api.actions import Reply, run_action
 from lifecycle.api.cloud import Cloud, Record
+from lifecycle.api.context import RequestContext, context_of
 from lifecycle.api.errors import ApiError, bad_request, fault_body, not_found
 from lifecycle.api.filters import filter_servers
+from lifecycle.api.instance_actions import record_action
+from lifecycle.api.routing import ROUTE_MODULES
 from lifecycle.api.flavors import flavor_body
 from lifecycle.api.schema import BOOLEAN_VALUES, validate
 from lifecycle.api.versions import MIN_VERSION, Version, negotiate, text, version_doc, versions_list
@@ -32,6 +37,7 @@ StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 _REASONS = {200: "OK", 202: "Accepted", 204: "No Content", 300: "Multiple Choices"}
 _MAX_LIMIT = 1000
+_UNREAD = object()
 
 
 class Request:
@@ -47,9 +53,17 @@ class Request:
         self.base = f"{environ.get('wsgi.url_scheme', 'http')}://{host}{environ.get('SCRIPT_NAME', '').rstrip('/')}"
         self.version = version
         self._environ = environ
+        self._body: Any = _UNREAD
+        self.request_id = ""
 
     def json(self) -> Any:
-        """The JSON body; 400 ``Malformed request body`` when it is not JSON."""
+        """The JSON body; 400 ``Malformed request body`` when it is not JSON (read once, then remembered)."""
+        if self._body is not _UNREAD:
+            return self._body
+        self._body = self._read_json()
+        return self._body
+
+    def _read_json(self) -> Any:
         try:
             length = int(self._environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -63,6 +77,19 @@ class Request:
     def first(self, name: str) -> str | None:
         values = self.query.get(name)
         return values[-1] if values else None
+
+    @property
+    def content_length(self) -> int:
+        """The body's declared length (0 when absent or malformed)."""
+        try:
+            return max(0, int(self._environ.get("CONTENT_LENGTH") or 0))
+        except ValueError:
+            return 0
+
+    @property
+    def context(self) -> RequestContext:
+        """Who is asking (:func:`~lifecycle.api.context.context_of`)."""
+        return context_of(self._environ)
 
 
 def _headers_of(environ: Mapping[str, Any]) -> dict[str, str]:
@@ -98,6 +125,7 @@ class ComputeApp:
             (re.compile(r"^/v2\.1/flavors/detail/?$"), {"GET": self._flavors_detail}),
             (re.compile(r"^/v2\.1/flavors/([^/]+)/?$"), {"GET": self._flavor}),
         ]
+        self._routes += _mounted_routes(self)
 
     # -- WSGI ---------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -106,6 +134,7 @@ class ComputeApp:
         try:
             version = negotiate(_headers_of(environ))
             request = Request(environ, version)
+            request.request_id = request_id
             status, body, extra = self._dispatch(request)
         except ApiError as exc:
             status, body, extra = exc.code, fault_body(exc.code, exc.message), exc.headers
@@ -131,14 +160,20 @@ class ComputeApp:
         return [payload]
 
     def _dispatch(self, request: Request) -> Reply:
+        matched = False
         for pattern, methods in self._routes:
             match = pattern.match(request.path)
             if match is None:
                 continue
+            matched = True
             handler = methods.get(request.method)
             if handler is None:
-                raise ApiError(405, "The method specified is not allowed for this resource.")
-            return handler(request, *match.groups())
+                continue  # another module may serve this method on the same path (POST /flavors)
+            reply = handler(request, *match.groups())
+            record_action(self, request, reply)
+            return reply
+        if matched:
+            raise ApiError(405, "The method specified is not allowed for this resource.")
         raise not_found("The resource could not be found.")
 
     # -- versions -------------------------------------------------------------
@@ -271,6 +306,16 @@ class ComputeApp:
     def _flavor(self, request: Request, flavor_id: str) -> Reply:
         flavor = self.cloud.flavor(flavor_id)
         return 200, {"flavor": flavor_body(flavor, request.base, request.version, detail=True)}, {}
+
+
+def _mounted_routes(app: ComputeApp) -> list[tuple[re.Pattern[str], dict[str, Callable[..., Reply]]]]:
+    """The routes of :data:`~lifecycle.api.routing.ROUTE_MODULES`, bound to ``app``."""
+    table = []
+    for name in ROUTE_MODULES:
+        for pattern, methods in importlib.import_module(name).ROUTES:
+            bound = {method: functools.partial(handler, app) for method, handler in methods.items()}
+            table.append((re.compile(rf"^/v2\.1/{pattern}/?$"), bound))
+    return table
 
 
 def _reason(status: int) -> str:

@@ -1,0 +1,3 @@
+from lifecycle.api.routing import Route
+
+ROUTES: tuple[Route, ...] = ()
