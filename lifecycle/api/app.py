@@ -24,9 +24,10 @@ from lifecycle.api.cloud import Cloud, Record
 from lifecycle.api.context import RequestContext, context_of
 from lifecycle.api.errors import ApiError, bad_request, fault_body, not_found
 from lifecycle.api.filters import filter_servers
+from lifecycle.api.flavor_admin import listed
+from lifecycle.api.flavors import flavor_body
 from lifecycle.api.instance_actions import record_action
 from lifecycle.api.routing import ROUTE_MODULES
-from lifecycle.api.flavors import flavor_body
 from lifecycle.api.schema import BOOLEAN_VALUES, validate
 from lifecycle.api.versions import MIN_VERSION, Version, negotiate, text, version_doc, versions_list
 from lifecycle.errors import InvalidStateError, LifecycleError
@@ -296,11 +297,11 @@ class ComputeApp:
 
     # -- flavors --------------------------------------------------------------
     def _flavors(self, request: Request) -> Reply:
-        items = [flavor_body(f, request.base, request.version, detail=False) for f in self.cloud.flavors.values()]
+        items = [flavor_body(f, request.base, request.version, detail=False) for f in listed(self, request)]
         return 200, {"flavors": items}, {}
 
     def _flavors_detail(self, request: Request) -> Reply:
-        items = [flavor_body(f, request.base, request.version, detail=True) for f in self.cloud.flavors.values()]
+        items = [flavor_body(f, request.base, request.version, detail=True) for f in listed(self, request)]
         return 200, {"flavors": items}, {}
 
     def _flavor(self, request: Request, flavor_id: str) -> Reply:
@@ -310,10 +311,10 @@ class ComputeApp:
 
 def _mounted_routes(app: ComputeApp) -> list[tuple[re.Pattern[str], dict[str, Callable[..., Reply]]]]:
     """The routes of :data:`~lifecycle.api.routing.ROUTE_MODULES`, bound to ``app``."""
-    table = []
+    table: list[tuple[re.Pattern[str], dict[str, Callable[..., Reply]]]] = []
     for name in ROUTE_MODULES:
         for pattern, methods in importlib.import_module(name).ROUTES:
-            bound = {method: functools.partial(handler, app) for method, handler in methods.items()}
+            bound: dict[str, Callable[..., Reply]] = {m: functools.partial(h, app) for m, h in methods.items()}
             table.append((re.compile(rf"^/v2\.1/{pattern}/?$"), bound))
     return table
 

@@ -1,4 +1,4 @@
-"""``os-instance-actions``: every request a server accepted, with its events (``nova/api/openstack/compute/instance_actions.py``).
+"""``os-instance-actions``: every request a server accepted, with its events (``compute/instance_actions.py``).
 
 Nova records an action when ``compute/api.py`` calls ``_record_action_start``
 (create, delete, and each server action below) and the compute manager adds

@@ -16,7 +16,17 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from lifecycle.api.errors import bad_request, conflict, not_found
-from lifecycle.api.routing import Route, forbidden, no_query, project_of, require_state, require_version, server_of
+from lifecycle.api.routing import (
+    Route,
+    forbidden,
+    no_query,
+    project_of,
+    require_state,
+    require_version,
+    server_of,
+    unexpected,
+    wrapped,
+)
 from lifecycle.api.schema import invalid
 from lifecycle.api.store import state_of
 from lifecycle.states import VmState
@@ -47,9 +57,7 @@ def _check_metadata(value: Any, field: str, *, exactly_one: bool = False) -> dic
         raise invalid((field,), value, f"{value!r} has too many properties")
     bad = [key for key in value if not KEY_PATTERN.match(key)]
     if bad:
-        verb = "was" if len(bad) == 1 else "were"
-        listed = ", ".join(repr(k) for k in bad)
-        raise invalid((field,), value, f"Additional properties are not allowed ({listed} {verb} unexpected)")
+        raise invalid((field,), value, unexpected(bad))
     for key, item in value.items():
         if not isinstance(item, str):
             raise invalid((key,), item, f"{item!r} is not of type 'string'")
@@ -59,18 +67,7 @@ def _check_metadata(value: Any, field: str, *, exactly_one: bool = False) -> dic
 
 
 def _body(request: Request, field: str, *, exactly_one: bool = False) -> dict[str, str]:
-    body = request.json()
-    if not isinstance(body, dict):
-        raise invalid((), body, f"{body!r} is not of type 'object'")
-    if field not in body:
-        raise invalid((), body, f"'{field}' is a required property")
-    extra = sorted(k for k in body if k != field)
-    if extra:
-        verb = "was" if len(extra) == 1 else "were"
-        raise invalid(
-            (), body, f"Additional properties are not allowed ({', '.join(map(repr, extra))} {verb} unexpected)"
-        )
-    return _check_metadata(body[field], field, exactly_one=exactly_one)
+    return _check_metadata(wrapped(request.json(), field), field, exactly_one=exactly_one)
 
 
 def _change(
@@ -150,7 +147,8 @@ def _tagged(app: ComputeApp, request: Request, server_id: str, action: str | Non
     require_version(request, (2, 26))
     record = server_of(app, request, server_id)
     if action is not None and record.server.vm_state not in CHANGEABLE:
-        state = record.server.vm_state.value
+        vm = record.server.vm_state
+        state = None if vm is None else vm.value
         raise conflict(f"Cannot '{action}' instance {server_id} while it is in vm_state {state}")
     return record
 
@@ -164,18 +162,7 @@ def _tags(app: ComputeApp, request: Request, server_id: str) -> Reply:
 
 def _replace_tags(app: ComputeApp, request: Request, server_id: str) -> Reply:
     require_version(request, (2, 26))
-    body = request.json()
-    if not isinstance(body, dict):
-        raise invalid((), body, f"{body!r} is not of type 'object'")
-    if "tags" not in body:
-        raise invalid((), body, "'tags' is a required property")
-    extra = sorted(k for k in body if k != "tags")
-    if extra:
-        verb = "was" if len(extra) == 1 else "were"
-        raise invalid(
-            (), body, f"Additional properties are not allowed ({', '.join(map(repr, extra))} {verb} unexpected)"
-        )
-    tags = body["tags"]
+    tags = wrapped(request.json(), "tags")
     if not isinstance(tags, list):
         raise invalid(("tags",), tags, f"{tags!r} is not of type 'array'")
     if len(tags) > MAX_TAGS:

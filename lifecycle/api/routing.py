@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from lifecycle.api.context import DEFAULT_PROJECT, RequestContext
 from lifecycle.api.errors import ApiError, bad_request, conflict, not_found
-from lifecycle.api.schema import Check, validate
+from lifecycle.api.schema import Check, invalid, validate
 from lifecycle.api.versions import Version
 from lifecycle.states import VmState
 
@@ -36,6 +36,8 @@ __all__ = [
     "require_state",
     "require_version",
     "server_of",
+    "unexpected",
+    "wrapped",
 ]
 
 Handler = Callable[..., Any]
@@ -97,7 +99,8 @@ def require_state(record: Record, action: str, vm_states: tuple[VmState, ...], *
     if lock and server.locked and not is_admin:
         raise conflict(f"Instance {record.id} is locked")
     if server.vm_state not in vm_states:
-        raise conflict(f"Cannot '{action}' instance {record.id} while it is in vm_state {server.vm_state.value}")
+        vm = None if server.vm_state is None else server.vm_state.value
+        raise conflict(f"Cannot '{action}' instance {record.id} while it is in vm_state {vm}")
     if server.task_state is not None:
         raise conflict(f"Cannot '{action}' instance {record.id} while it is in task_state {server.task_state.value}")
 
@@ -113,11 +116,9 @@ def no_query(request: Request, since: Version = (2, 102), allowed: tuple[str, ..
     """From ``since`` (2.102 for most routes) Nova's query schemas refuse unknown parameters."""
     if request.version < since:
         return
-    unexpected = sorted(k for k in request.query if k not in allowed)
-    if unexpected:
-        listed = ", ".join(repr(k) for k in unexpected)
-        verb = "was" if len(unexpected) == 1 else "were"
-        raise bad_request(f"Additional properties are not allowed ({listed} {verb} unexpected)")
+    extra = sorted(k for k in request.query if k not in allowed)
+    if extra:
+        raise bad_request(unexpected(extra))
 
 
 def limit_marker(request: Request, ids: list[str], *, max_limit: int = 1000) -> tuple[int, int]:
@@ -155,3 +156,21 @@ def next_links(request: Request, items: list[str], collection: str, *, max_limit
     query = {key: values[-1] for key, values in request.query.items()}
     query["marker"] = items[-1]
     return [{"rel": "next", "href": f"{request.base}/v2.1/{collection}?{urlencode(query)}"}]
+
+
+def wrapped(body: Any, field: str) -> Any:
+    """The value of a body that must be exactly ``{field: value}`` (Nova's ``required`` + ``additionalProperties``)."""
+    if not isinstance(body, dict):
+        raise invalid((), body, f"{body!r} is not of type 'object'")
+    if field not in body:
+        raise invalid((), body, f"'{field}' is a required property")
+    extra = sorted(k for k in body if k != field)
+    if extra:
+        raise invalid((), body, unexpected(extra))
+    return body[field]
+
+
+def unexpected(keys: list[str]) -> str:
+    """jsonschema's complaint about properties a schema does not allow."""
+    verb = "was" if len(keys) == 1 else "were"
+    return f"Additional properties are not allowed ({', '.join(repr(k) for k in keys)} {verb} unexpected)"

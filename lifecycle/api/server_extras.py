@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from lifecycle.api.routing import Route
 
 ROUTES: tuple[Route, ...] = ()
