@@ -27,8 +27,10 @@ from lifecycle.api.filters import filter_servers
 from lifecycle.api.flavor_admin import listed
 from lifecycle.api.flavors import flavor_body
 from lifecycle.api.instance_actions import record_action
+from lifecycle.api.keypairs import require_keypair
 from lifecycle.api.routing import ROUTE_MODULES
 from lifecycle.api.schema import BOOLEAN_VALUES, validate
+from lifecycle.api.server_groups import add_member, requested_group
 from lifecycle.api.versions import MIN_VERSION, Version, negotiate, text, version_doc, versions_list
 from lifecycle.errors import InvalidStateError, LifecycleError
 
@@ -238,6 +240,8 @@ class ComputeApp:
                 "mapping combination is not valid."
             )
         count = int(spec.get("max_count", 1))
+        require_keypair(self, request, spec.get("key_name"))
+        group = requested_group(self, request, request.json(), count)
         first: Record | None = None
         for n in range(1, count + 1):
             name = spec["name"] if count == 1 else f"{spec['name']}-{n}"
@@ -256,6 +260,8 @@ class ComputeApp:
                 config_drive="True" if BOOLEAN_VALUES.get(spec.get("config_drive", False)) else "",
                 **({"admin_pass": spec["adminPass"]} if spec.get("adminPass") else {}),
             )
+            if group is not None:
+                add_member(self, group, record)
             first = first or record
         assert first is not None
         if BOOLEAN_VALUES.get(spec.get("return_reservation_id", False)):
