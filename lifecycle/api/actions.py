@@ -129,6 +129,8 @@ def _evacuate(call: Call) -> Reply:
 
 
 def _rebuild(call: Call) -> Reply:
+    from lifecycle.api.server_groups import group_ids
+    from lifecycle.api.shapes import shape
     from lifecycle.api.views import server_body
 
     args = call.dict_args()
@@ -143,7 +145,18 @@ def _rebuild(call: Call) -> Reply:
             record.metadata = dict(args["metadata"])
         if "description" in args:
             record.description = args["description"]
-        body = server_body(record, call.base, call.version)
+        if "user_data" in args and call.version >= (2, 57):
+            record.user_data = args["user_data"]
+        if "key_name" in args and call.version >= (2, 54):
+            record.key_name = args["key_name"]
+        groups = group_ids(call.cloud, record)
+        body = shape(
+            server_body(record, call.base, call.version),
+            "rebuild",
+            call.version,
+            groups=groups,
+            user_data=record.user_data,
+        )
     body["adminPass"] = args.get("adminPass") or record.admin_pass
     return 202, {"server": body}, {}
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import functools
 import importlib
+import ipaddress
 import json
 import re
 import uuid
@@ -30,8 +31,10 @@ from lifecycle.api.instance_actions import record_action
 from lifecycle.api.keypairs import require_keypair
 from lifecycle.api.routing import ROUTE_MODULES
 from lifecycle.api.schema import BOOLEAN_VALUES, validate
-from lifecycle.api.server_groups import add_member, requested_group
+from lifecycle.api.server_groups import add_member, group_ids, requested_group
+from lifecycle.api.shapes import shape
 from lifecycle.api.versions import MIN_VERSION, Version, negotiate, text, version_doc, versions_list
+from lifecycle.api.visibility import visible
 from lifecycle.errors import InvalidStateError, LifecycleError
 
 __all__ = ["ComputeApp"]
@@ -188,7 +191,8 @@ class ComputeApp:
 
     # -- servers --------------------------------------------------------------
     def _select(self, request: Request, detail: bool) -> Reply:
-        records = filter_servers(self.cloud.records(), request.query, request.version)
+        start, remaining = visible(self.cloud, request)
+        records = filter_servers(start, remaining, request.version)
         limit_text, marker = request.first("limit"), request.first("marker")
         if marker is not None:
             ids = [r.id for r in records]
@@ -202,9 +206,11 @@ class ComputeApp:
             limit = min(int(limit_text), _MAX_LIMIT)
         page = records[:limit]
         if detail:
-            items = self.cloud.read_many(page, lambda r: views.server_body(r, request.base, request.version))
+            items = self._read_many(
+                page, lambda r: shape(views.server_body(r, request.base, request.version), "detail", request.version)
+            )
         else:
-            items = self.cloud.read_many(page, lambda r: views.server_summary(r, request.base))
+            items = self._read_many(page, lambda r: views.server_summary(r, request.base))
         body: dict[str, Any] = {"servers": items}
         if page and len(page) == limit and len(records) > limit:
             query = {k: v[-1] for k, v in request.query.items() if k != "marker"}
@@ -212,6 +218,13 @@ class ComputeApp:
             path = "servers/detail" if detail else "servers"
             body["servers_links"] = [{"rel": "next", "href": f"{request.base}/v2.1/{path}?{urlencode(query)}"}]
         return 200, body, {}
+
+    def _read_many(self, page: list[Record], render: Callable[[Record], Any]) -> list[Any]:
+        """Render a page: live servers through the cloud (a read steps them), deleted ones as they ended."""
+        items: list[Any] = []
+        for record in page:
+            items.extend([render(record)] if record.gone else self.cloud.read_many([record], render))
+        return items
 
     def _list(self, request: Request) -> Reply:
         return self._select(request, detail=False)
@@ -221,7 +234,13 @@ class ComputeApp:
 
     def _show(self, request: Request, server_id: str) -> Reply:
         body = self.cloud.read(
-            self.cloud.record(server_id), lambda r: views.server_body(r, request.base, request.version)
+            self.cloud.record(server_id),
+            lambda r: shape(
+                views.server_body(r, request.base, request.version),
+                "show",
+                request.version,
+                groups=group_ids(self.cloud, r),
+            ),
         )
         return 200, {"server": body}, {}
 
@@ -255,7 +274,8 @@ class ComputeApp:
                 description=spec.get("description"),
                 tags=list(spec.get("tags") or []),
                 access_ipv4=spec.get("accessIPv4", ""),
-                access_ipv6=spec.get("accessIPv6", ""),
+                access_ipv6=normalised_ip(spec.get("accessIPv6", "")),
+                user_data=spec.get("user_data"),
                 availability_zone=spec.get("availability_zone") or "nova",
                 config_drive="True" if BOOLEAN_VALUES.get(spec.get("config_drive", False)) else "",
                 **({"admin_pass": spec["adminPass"]} if spec.get("adminPass") else {}),
@@ -288,8 +308,10 @@ class ComputeApp:
             if "description" in spec:
                 record.description = spec["description"]
             record.access_ipv4 = spec.get("accessIPv4", record.access_ipv4)
-            record.access_ipv6 = spec.get("accessIPv6", record.access_ipv6)
-            return 200, {"server": views.server_body(record, request.base, request.version)}, {}
+            record.access_ipv6 = normalised_ip(spec.get("accessIPv6", record.access_ipv6))
+            body = views.server_body(record, request.base, request.version)
+            groups = group_ids(self.cloud, record)
+            return 200, {"server": shape(body, "update", request.version, groups=groups)}, {}
 
     def _delete(self, request: Request, server_id: str) -> Reply:
         record = self.cloud.record(server_id)
@@ -323,6 +345,14 @@ def _mounted_routes(app: ComputeApp) -> list[tuple[re.Pattern[str], dict[str, Ca
             bound: dict[str, Callable[..., Reply]] = {m: functools.partial(h, app) for m, h in methods.items()}
             table.append((re.compile(rf"^/v2\.1/{pattern}/?$"), bound))
     return table
+
+
+def normalised_ip(text: str) -> str:
+    """An access address as Nova stores it (``netaddr``): ``2001:DB8::0001`` reads back as ``2001:db8::1``."""
+    try:
+        return str(ipaddress.ip_address(text)) if text else text
+    except ValueError:
+        return text
 
 
 def _reason(status: int) -> str:

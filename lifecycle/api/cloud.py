@@ -24,6 +24,7 @@ done under its record's lock.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime
 import secrets
@@ -46,6 +47,9 @@ PACES = ("instant", "manual", "wall")
 
 WALL_SCALE = 0.05
 """Default scale of the fleet's durations at ``wall`` pace: a boot takes ~2 s, a resize ~4 s."""
+
+DELETED_KEPT = 1000
+"""How many deleted servers a cloud remembers."""
 
 T = TypeVar("T")
 
@@ -76,6 +80,7 @@ class Record:
     availability_zone: str = "nova"
     config_drive: str = ""
     locked_reason: str | None = None
+    user_data: str | None = None
     fault: dict[str, Any] | None = None
     index: int = 0
     operation: str | None = None
@@ -138,6 +143,8 @@ class Cloud:
         self._records: dict[str, Record] = {}
         self._lock = threading.Lock()
         self._counter = 0
+        self.deleted: collections.OrderedDict[str, Record] = collections.OrderedDict()
+        """Servers that reached DELETED, newest last (Nova keeps the rows; admins list them with ``deleted=true``)."""
 
     # -- lookup -------------------------------------------------------------
     def flavor(self, ref: str) -> Flavor:
@@ -324,6 +331,10 @@ class Cloud:
             if self._records.get(record.id) is not record:
                 return
             del self._records[record.id]
+            if record.gone:
+                self.deleted[record.id] = record
+                while len(self.deleted) > DELETED_KEPT:
+                    self.deleted.popitem(last=False)
         if record.server in self.fleet:
             self.fleet.remove(record.server)
 

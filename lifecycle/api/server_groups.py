@@ -21,7 +21,7 @@ from lifecycle.api.store import ServerGroup, state_of
 if TYPE_CHECKING:
     from lifecycle.api.actions import Reply
     from lifecycle.api.app import ComputeApp, Request
-    from lifecycle.api.cloud import Record
+    from lifecycle.api.cloud import Cloud, Record
 
 __all__ = ["ROUTES", "add_member", "group_ids", "requested_group"]
 
@@ -198,9 +198,9 @@ def _alive(app: ComputeApp, server_id: str) -> bool:
     return True
 
 
-def group_ids(app: ComputeApp, record: Record) -> list[str]:
+def group_ids(cloud: Cloud, record: Record) -> list[str]:
     """The groups a server belongs to (``server_groups`` of show, update and rebuild, 2.71)."""
-    state = state_of(app.cloud)
+    state = state_of(cloud)
     with state.lock:
         return [g.id for g in state.groups.values() if record.id in g.members]
 
