@@ -150,13 +150,7 @@ def _rebuild(call: Call) -> Reply:
         if "key_name" in args and call.version >= (2, 54):
             record.key_name = args["key_name"]
         groups = group_ids(call.cloud, record)
-        body = shape(
-            server_body(record, call.base, call.version),
-            "rebuild",
-            call.version,
-            groups=groups,
-            user_data=record.user_data,
-        )
+        body = shape(record, server_body(record, call.base, call.version), "rebuild", call.version, groups=groups)
     body["adminPass"] = args.get("adminPass") or record.admin_pass
     return 202, {"server": body}, {}
 

@@ -23,7 +23,7 @@ from lifecycle.api import bodies, views
 from lifecycle.api.actions import Reply, run_action
 from lifecycle.api.cloud import Cloud, Record
 from lifecycle.api.context import RequestContext, context_of
-from lifecycle.api.errors import ApiError, bad_request, fault_body, not_found
+from lifecycle.api.errors import ApiError, bad_request, conflict, fault_body, not_found
 from lifecycle.api.filters import filter_servers
 from lifecycle.api.flavor_admin import listed
 from lifecycle.api.flavors import flavor_body
@@ -207,7 +207,7 @@ class ComputeApp:
         page = records[:limit]
         if detail:
             items = self._read_many(
-                page, lambda r: shape(views.server_body(r, request.base, request.version), "detail", request.version)
+                page, lambda r: shape(r, views.server_body(r, request.base, request.version), "detail", request.version)
             )
         else:
             items = self._read_many(page, lambda r: views.server_summary(r, request.base))
@@ -236,6 +236,7 @@ class ComputeApp:
         body = self.cloud.read(
             self.cloud.record(server_id),
             lambda r: shape(
+                r,
                 views.server_body(r, request.base, request.version),
                 "show",
                 request.version,
@@ -277,6 +278,7 @@ class ComputeApp:
                 access_ipv6=normalised_ip(spec.get("accessIPv6", "")),
                 user_data=spec.get("user_data"),
                 availability_zone=spec.get("availability_zone") or "nova",
+                pinned_az=spec.get("availability_zone"),
                 config_drive="True" if BOOLEAN_VALUES.get(spec.get("config_drive", False)) else "",
                 **({"admin_pass": spec["adminPass"]} if spec.get("adminPass") else {}),
             )
@@ -309,9 +311,11 @@ class ComputeApp:
                 record.description = spec["description"]
             record.access_ipv4 = spec.get("accessIPv4", record.access_ipv4)
             record.access_ipv6 = normalised_ip(spec.get("accessIPv6", record.access_ipv6))
+            if "pinned_availability_zone" in spec:
+                record.pinned_az = pinned_zone(record, spec["pinned_availability_zone"])
             body = views.server_body(record, request.base, request.version)
             groups = group_ids(self.cloud, record)
-            return 200, {"server": shape(body, "update", request.version, groups=groups)}, {}
+            return 200, {"server": shape(record, body, "update", request.version, groups=groups)}, {}
 
     def _delete(self, request: Request, server_id: str) -> Reply:
         record = self.cloud.record(server_id)
@@ -345,6 +349,22 @@ def _mounted_routes(app: ComputeApp) -> list[tuple[re.Pattern[str], dict[str, Ca
             bound: dict[str, Callable[..., Reply]] = {m: functools.partial(h, app) for m, h in methods.items()}
             table.append((re.compile(rf"^/v2\.1/{pattern}/?$"), bound))
     return table
+
+
+def pinned_zone(record: Record, wanted: str | None) -> str | None:
+    """2.104: unpin with null; pin only to the zone the server is in, and only when unpinned (``servers.py:update``)."""
+    if wanted is None or wanted == record.pinned_az:
+        return wanted
+    if record.pinned_az is not None:
+        raise conflict(
+            "Cannot change pinned availability zone directly. Unpin first by setting pinned_availability_zone to null."
+        )
+    if wanted != record.availability_zone:
+        raise conflict(
+            f"Server can only be pinned to its current availability zone '{record.availability_zone}', "
+            f"but '{wanted}' was requested."
+        )
+    return wanted
 
 
 def normalised_ip(text: str) -> str:

@@ -81,6 +81,8 @@ class Record:
     config_drive: str = ""
     locked_reason: str | None = None
     user_data: str | None = None
+    pinned_az: str | None = None
+    """The zone the request spec pins the server to (the one asked for at create; 2.96 shows it, 2.104 changes it)."""
     fault: dict[str, Any] | None = None
     index: int = 0
     operation: str | None = None

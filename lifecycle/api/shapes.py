@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lifecycle.api.cloud import Record
 from lifecycle.api.versions import Version
 
 __all__ = ["VIEWS", "shape"]
@@ -40,14 +41,9 @@ SHOW_ONLY_BEFORE_275 = (
 
 
 def shape(
-    body: dict[str, Any],
-    view: str,
-    version: Version,
-    *,
-    groups: list[str] | None = None,
-    user_data: str | None = None,
+    record: Record, body: dict[str, Any], view: str, version: Version, *, groups: list[str] | None = None
 ) -> dict[str, Any]:
-    """Trim a full server body for ``view`` (one of :data:`VIEWS`); ``groups`` fills ``server_groups``."""
+    """Trim the full body of ``record`` for ``view`` (one of :data:`VIEWS`); ``groups`` fills ``server_groups``."""
     if view not in VIEWS:
         raise ValueError(f"unknown view {view!r}; valid choices: {', '.join(VIEWS)}")
     if "server_groups" in body:
@@ -55,6 +51,8 @@ def shape(
             del body["server_groups"]
         else:
             body["server_groups"] = list(groups or [])
+    if "pinned_availability_zone" in body:
+        body["pinned_availability_zone"] = record.pinned_az
     if view in ("update", "rebuild") and version < (2, 75):
         for key in SHOW_ONLY_BEFORE_275:
             if key == "key_name" and view == "rebuild" and version >= (2, 54):
@@ -70,5 +68,5 @@ def shape(
     if view == "rebuild":
         body.pop("OS-EXT-SRV-ATTR:user_data", None)
         if version >= (2, 57):
-            body["user_data"] = user_data
+            body["user_data"] = record.user_data
     return body
