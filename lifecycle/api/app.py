@@ -29,7 +29,7 @@ from lifecycle.api.flavor_admin import listed
 from lifecycle.api.flavors import flavor_body
 from lifecycle.api.instance_actions import record_action
 from lifecycle.api.keypairs import require_keypair
-from lifecycle.api.routing import ROUTE_MODULES
+from lifecycle.api.routing import ROUTE_MODULES, no_query
 from lifecycle.api.schema import BOOLEAN_VALUES, validate
 from lifecycle.api.server_groups import add_member, group_ids, requested_group
 from lifecycle.api.shapes import shape
@@ -233,6 +233,7 @@ class ComputeApp:
         return self._select(request, detail=True)
 
     def _show(self, request: Request, server_id: str) -> Reply:
+        no_query(request)  # show_query_v2102: no parameters from 2.102
         body = self.cloud.read(
             self.cloud.record(server_id),
             lambda r: shape(
