@@ -727,3 +727,14 @@ def test_no_route_answers_500_on_garbage(app: ComputeApp) -> None:
                 assert reply.code < 500, (method, path, body, reply.code, reply.json)
                 if reply.code >= 400:
                     assert reply.message  # Nova's envelope, with the status inside
+
+
+def test_multi_create_records_an_action_per_server(app: ComputeApp) -> None:
+    """compute/api.py:_provision_instances records CREATE for every instance of one request."""
+    body = {"server": {"name": "vm", "imageRef": "cirros", "flavorRef": "1", "networks": "none", "max_count": 3}}
+    assert call(app, "POST", "/servers", body).code == 202
+    ids = [s["id"] for s in call(app, "GET", "/servers").json["servers"]]
+    assert len(ids) == 3
+    for sid in ids:
+        actions = call(app, "GET", f"/servers/{sid}/os-instance-actions").json["instanceActions"]
+        assert [a["action"] for a in actions] == ["create"]

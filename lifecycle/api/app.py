@@ -61,6 +61,8 @@ class Request:
         self._environ = environ
         self._body: Any = _UNREAD
         self.request_id = ""
+        self.created: list[str] = []
+        """Servers this request created (one create can make several)."""
 
     def json(self) -> Any:
         """The JSON body; 400 ``Malformed request body`` when it is not JSON (read once, then remembered)."""
@@ -286,6 +288,7 @@ class ComputeApp:
             if group is not None:
                 add_member(self, group, record)
             first = first or record
+            request.created.append(record.id)
         assert first is not None
         if BOOLEAN_VALUES.get(spec.get("return_reservation_id", False)):
             return 202, {"reservation_id": f"r-{first.id[:8]}"}, {}

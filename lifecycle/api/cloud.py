@@ -318,6 +318,7 @@ class Cloud:
         """Forget every server."""
         for record in list(self._records.values()):
             self._forget(record)
+        self.deleted.clear()
 
     # -- internals ----------------------------------------------------------
     def _register(self, server: FleetServer, flavor: Flavor, fields: dict[str, Any]) -> Record:

@@ -118,14 +118,13 @@ def _stamp(moment: Any) -> str | None:
 
 def record_action(app: ComputeApp, request: Request, reply: Reply) -> None:
     """Record the action an accepted request started (the dispatcher calls this after every handler)."""
-    status, body, _ = reply
+    status = reply[0]
     if not 200 <= status < 300:
         return
     path = request.path
     if request.method == "POST" and re.match(r"^/v2\.1/servers/?$", path):
-        server = body.get("server") if isinstance(body, dict) else None
-        if isinstance(server, dict) and "id" in server:
-            _start(app, request, str(server["id"]), "create")
+        for server_id in request.created:
+            _start(app, request, server_id, "create")
         return
     match = _SERVER_PATH.match(path)
     if match is None:

@@ -99,6 +99,9 @@ def _status(app: ComputeApp, migration: Migration) -> str:
 
 def _refresh(app: ComputeApp, migration: Migration) -> Migration:
     status = _status(app, migration)
+    host = getattr(migration.record, "host", None)
+    if host and status in _DONE.values():  # where the server ended up, when the cloud tracks hosts
+        migration.dest_compute = str(host)
     if status != migration.status:
         migration.status = status
         from lifecycle.api.cloud import now
