@@ -738,3 +738,26 @@ def test_multi_create_records_an_action_per_server(app: ComputeApp) -> None:
     for sid in ids:
         actions = call(app, "GET", f"/servers/{sid}/os-instance-actions").json["instanceActions"]
         assert [a["action"] for a in actions] == ["create"]
+
+
+def test_a_failed_task_shows_in_events_and_migrations(app: ComputeApp) -> None:
+    """A resize that fails leaves ERROR: its events end 'Error' (message 'Error') and its migration 'error'."""
+    sid = active(app)
+    app.cloud.fail_next(sid, "resize")
+    assert call(app, "POST", f"/servers/{sid}/action", {"resize": {"flavorRef": "2"}}).code == 202
+    app.cloud.settle()
+    assert call(app, "GET", f"/servers/{sid}").json["server"]["status"] == "ERROR"
+    (action,) = call(app, "GET", f"/servers/{sid}/os-instance-actions").json["instanceActions"]
+    assert action["message"] == "Error"
+    shown = call(app, "GET", f"/servers/{sid}/os-instance-actions/{action['request_id']}").json["instanceAction"]
+    assert {e["result"] for e in shown["events"]} == {"Error"}
+    assert call(app, "GET", "/os-migrations").json["migrations"][0]["status"] == "error"
+
+
+def test_evacuation_row_ends_done(app: ComputeApp) -> None:
+    """An evacuation's migration row (migration_type evacuation) ends 'done' (compute/manager.py rebuild)."""
+    sid = active(app)
+    assert call(app, "POST", f"/servers/{sid}/action", {"evacuate": {}}).code == 200
+    app.cloud.settle()
+    (row,) = call(app, "GET", "/os-migrations").json["migrations"]
+    assert (row["migration_type"], row["status"]) == ("evacuation", "done")
