@@ -9,9 +9,12 @@ from __future__ import annotations
 import io
 import json
 from typing import Any
+from urllib.parse import urlencode
 from wsgiref.util import setup_testing_defaults
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lifecycle.api import Cloud, ComputeApp
 from lifecycle.api.context import ENVIRON_KEY, RequestContext
@@ -761,3 +764,50 @@ def test_evacuation_row_ends_done(app: ComputeApp) -> None:
     app.cloud.settle()
     (row,) = call(app, "GET", "/os-migrations").json["migrations"]
     assert (row["migration_type"], row["status"]) == ("evacuation", "done")
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False) | st.text(max_size=70),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=12,
+)
+_WRAPPERS = ["metadata", "meta", "tags", "keypair", "flavor", "extra_specs", "quota_set", "server_group",
+             "remote_console", "volumeAttachment", "os-getConsoleOutput"]  # fmt: skip
+_FUZZ_ROUTES = [("POST", "/servers/{sid}/metadata"), ("PUT", "/servers/{sid}/metadata"),
+                ("PUT", "/servers/{sid}/metadata/k"), ("PUT", "/servers/{sid}/tags"), ("POST", "/os-keypairs"),
+                ("POST", "/flavors"), ("POST", "/flavors/1/os-extra_specs"), ("PUT", "/flavors/1/os-extra_specs/k"),
+                ("PUT", "/os-quota-sets/p"), ("POST", "/os-server-groups"), ("POST", "/servers/{sid}/remote-consoles"),
+                ("POST", "/servers/{sid}/os-volume_attachments"), ("POST", "/servers/{sid}/action")]  # fmt: skip
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    route=st.sampled_from(_FUZZ_ROUTES),
+    body=_JSON | st.builds(lambda key, value: {key: value}, st.sampled_from(_WRAPPERS), _JSON),
+    version=st.sampled_from(["2.1", "2.26", "2.57", "2.64", "2.75", "2.92", "2.100", "2.104"]),
+)
+def test_fuzzed_bodies_never_500(app: ComputeApp, route: tuple[str, str], body: Any, version: str) -> None:
+    """Any JSON to any new route is answered below 500, in Nova's envelope when refused."""
+    sid = app.cloud.records()[0].id if app.cloud.records() else app.cloud.seed("active")
+    method, path = route
+    reply = call(app, method, path.format(sid=sid), body, version=version)
+    assert reply.code < 500, (route, body, reply.json)
+    if reply.code >= 400:
+        assert reply.message
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    path=st.sampled_from(["/servers/{sid}/os-instance-actions", "/os-migrations", "/os-keypairs", "/flavors/detail",
+                          "/os-server-groups", "/limits", "/servers/{sid}/tags", "/servers/{sid}/ips"]),
+    query=st.dictionaries(st.sampled_from(["limit", "marker", "changes-since", "changes-before", "minRam", "minDisk",
+                                           "is_public", "sort_key", "sort_dir", "all_projects", "offset", "user_id",
+                                           "tenant_id", "status", "x"]),
+                          st.text(max_size=20), max_size=3),
+    version=st.sampled_from(["2.1", "2.58", "2.66", "2.75", "2.100", "2.104"]),
+)  # fmt: skip
+def test_fuzzed_queries_never_500(app: ComputeApp, path: str, query: dict[str, str], version: str) -> None:
+    """Any query string to a listing is answered below 500."""
+    sid = app.cloud.records()[0].id if app.cloud.records() else app.cloud.seed("active")
+    reply = call(app, "GET", f"{path.format(sid=sid)}?{urlencode(query)}", version=version)
+    assert reply.code < 500, (path, query, reply.json)
