@@ -811,3 +811,29 @@ def test_fuzzed_queries_never_500(app: ComputeApp, path: str, query: dict[str, s
     sid = app.cloud.records()[0].id if app.cloud.records() else app.cloud.seed("active")
     reply = call(app, "GET", f"{path.format(sid=sid)}?{urlencode(query)}", version=version)
     assert reply.code < 500, (path, query, reply.json)
+
+
+@pytest.mark.parametrize(
+    ("path", "since"),
+    [("/servers/{sid}", "2.102"), ("/servers/{sid}/metadata", "2.102"), ("/servers/{sid}/tags", "2.102"),
+     ("/servers/{sid}/ips", "2.102"), ("/flavors/1/os-extra_specs", "2.102"), ("/os-availability-zone", "2.102"),
+     ("/limits", "2.75"), ("/os-keypairs", "2.75"), ("/flavors", "2.75")],
+)  # fmt: skip
+def test_unknown_query_parameters_refused(app: ComputeApp, path: str, since: str) -> None:
+    """Nova's query schemas refuse unknown parameters from 2.75 (limits, keypairs, flavors) or 2.102 (the rest)."""
+    sid = active(app)
+    url = path.format(sid=sid) + "?bogus=1"
+    major, minor = since.split(".")
+    assert call(app, "GET", url, version=f"{major}.{int(minor) - 1}").code == 200
+    refused = call(app, "GET", url, version=since)
+    assert (refused.code, refused.message) == (400, "Additional properties are not allowed ('bogus' was unexpected)")
+
+
+def test_lenient_queries_stay_lenient(app: ComputeApp) -> None:
+    """quota-set defaults and volume attachment show keep additionalProperties True at every microversion."""
+    sid = active(app)
+    assert call(app, "GET", "/os-quota-sets/p/defaults?bogus=1", version="2.104").code == 200
+    vol = "a26887c6-c47b-4654-abb5-dfadf7d3f803"
+    assert call(app, "GET", f"/servers/{sid}/os-volume_attachments/{vol}?bogus=1", version="2.104").code == 404
+    assert call(app, "GET", "/flavors/1?bogus=1", version="2.104").code == 400
+    assert call(app, "GET", f"/servers/{sid}/os-volume_attachments?limit=x").code == 400

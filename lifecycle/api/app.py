@@ -341,6 +341,7 @@ class ComputeApp:
         return 200, {"flavors": items}, {}
 
     def _flavor(self, request: Request, flavor_id: str) -> Reply:
+        no_query(request)  # flavors.py:show, show_query_v2102
         flavor = self.cloud.flavor(flavor_id)
         return 200, {"flavor": flavor_body(flavor, request.base, request.version, detail=True)}, {}
 

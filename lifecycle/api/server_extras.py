@@ -155,12 +155,18 @@ _DEVICE = re.compile(r"(^/dev/x{0,1}[a-z]{0,1}d{0,1})([a-z]+)[0-9]*$")
 
 def _attachments(app: ComputeApp, request: Request, server_id: str) -> Reply:
     no_query(request, (2, 75), ("limit", "offset"))
+    for key in ("limit", "offset"):
+        for text in request.query.get(key, []):
+            if not text.isdigit():
+                raise bad_request(
+                    f"Invalid input for query parameters {key}. Value: {text}. '{text}' does not match '^[0-9]*$'"
+                )
     server_of(app, request, server_id)
     return 200, {"volumeAttachments": []}, {}
 
 
 def _attachment(app: ComputeApp, request: Request, server_id: str, volume_id: str) -> Reply:
-    no_query(request)
+    # volume_attachments.py:show validates show_query (any parameter) at every microversion
     server_of(app, request, server_id)
     raise not_found(f"Instance {server_id} is not attached to volume {volume_id}")
 
