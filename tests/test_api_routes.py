@@ -837,3 +837,12 @@ def test_lenient_queries_stay_lenient(app: ComputeApp) -> None:
     assert call(app, "GET", f"/servers/{sid}/os-volume_attachments/{vol}?bogus=1", version="2.104").code == 404
     assert call(app, "GET", "/flavors/1?bogus=1", version="2.104").code == 400
     assert call(app, "GET", f"/servers/{sid}/os-volume_attachments?limit=x").code == 400
+
+
+def test_create_with_too_much_metadata_is_403(app: ComputeApp) -> None:
+    """_validate_and_build_base_options checks the metadata_items quota (128): 403, and nothing is created."""
+    items = {f"k{n}": "v" for n in range(129)}
+    server = {"name": "vm", "imageRef": "cirros", "flavorRef": "1", "networks": "none", "metadata": items}
+    reply = call(app, "POST", "/servers", {"server": server})
+    assert (reply.code, reply.message) == (403, "Maximum number of metadata items exceeds 128")
+    assert call(app, "GET", "/servers").json["servers"] == []

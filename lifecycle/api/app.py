@@ -29,6 +29,7 @@ from lifecycle.api.flavor_admin import listed
 from lifecycle.api.flavors import flavor_body
 from lifecycle.api.instance_actions import record_action
 from lifecycle.api.keypairs import require_keypair
+from lifecycle.api.metadata import check_metadata_quota
 from lifecycle.api.routing import ROUTE_MODULES, no_query
 from lifecycle.api.schema import BOOLEAN_VALUES, validate
 from lifecycle.api.server_groups import add_member, group_ids, requested_group
@@ -264,6 +265,7 @@ class ComputeApp:
             )
         count = int(spec.get("max_count", 1))
         require_keypair(self, request, spec.get("key_name"))
+        check_metadata_quota(self, request.context.project_id, spec.get("metadata") or {})
         group = requested_group(self, request, request.json(), count)
         first: Record | None = None
         for n in range(1, count + 1):

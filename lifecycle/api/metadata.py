@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from lifecycle.api.app import ComputeApp, Request
     from lifecycle.api.cloud import Record
 
-__all__ = ["MAX_TAGS", "MAX_TAG_LENGTH", "ROUTES"]
+__all__ = ["MAX_TAGS", "MAX_TAG_LENGTH", "ROUTES", "check_metadata_quota"]
 
 KEY_PATTERN = re.compile(r"^[a-zA-Z0-9-_:. ]{1,255}$")
 """``parameter_types.metadata``'s ``patternProperties``."""
@@ -70,6 +70,13 @@ def _body(request: Request, field: str, *, exactly_one: bool = False) -> dict[st
     return _check_metadata(wrapped(request.json(), field), field, exactly_one=exactly_one)
 
 
+def check_metadata_quota(app: ComputeApp, project_id: str, metadata: dict[str, str]) -> None:
+    """``compute/api.py:_check_metadata_properties_quota``: more than ``metadata_items`` is 403."""
+    allowed = state_of(app.cloud).limit(project_id, "metadata_items")
+    if 0 <= allowed < len(metadata):
+        raise forbidden(f"Maximum number of metadata items exceeds {allowed}")
+
+
 def _change(
     app: ComputeApp, request: Request, record: Record, items: dict[str, str], *, replace: bool, action: str
 ) -> dict[str, str]:
@@ -77,9 +84,7 @@ def _change(
     with record.lock:
         require_state(record, action, CHANGEABLE, lock=True, is_admin=request.context.is_admin)
         merged = dict(items) if replace else {**record.metadata, **items}
-        allowed = state_of(app.cloud).limit(project_of(record), "metadata_items")
-        if 0 <= allowed < len(merged):
-            raise forbidden(f"Maximum number of metadata items exceeds {allowed}")
+        check_metadata_quota(app, project_of(record), merged)
         record.metadata = merged
         return dict(merged)
 
