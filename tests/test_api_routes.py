@@ -846,3 +846,18 @@ def test_create_with_too_much_metadata_is_403(app: ComputeApp) -> None:
     reply = call(app, "POST", "/servers", {"server": server})
     assert (reply.code, reply.message) == (403, "Maximum number of metadata items exceeds 128")
     assert call(app, "GET", "/servers").json["servers"] == []
+
+
+def test_a_failure_is_remembered_after_the_next_request(app: ComputeApp) -> None:
+    """A resize that failed into ERROR keeps its 'Error' after os-resetState and a new stop, unread in between."""
+    sid = app.cloud.seed("active")
+    app.cloud.fail_next(sid, "resize")
+    call(app, "POST", f"/servers/{sid}/action", {"resize": {"flavorRef": "2"}})
+    app.cloud.settle()
+    call(app, "POST", f"/servers/{sid}/action", {"os-resetState": {"state": "active"}})
+    assert call(app, "POST", f"/servers/{sid}/action", {"os-stop": None}).code == 202
+    app.cloud.settle()
+    actions = call(app, "GET", f"/servers/{sid}/os-instance-actions").json["instanceActions"]
+    assert [(a["action"], a["message"]) for a in actions] == [("stop", None), ("resetState", None), ("resize", "Error")]
+    stop = call(app, "GET", f"/servers/{sid}/os-instance-actions/{actions[0]['request_id']}").json["instanceAction"]
+    assert [e["result"] for e in stop["events"]] == ["Success"]

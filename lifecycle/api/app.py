@@ -27,7 +27,7 @@ from lifecycle.api.errors import ApiError, bad_request, conflict, fault_body, no
 from lifecycle.api.filters import filter_servers
 from lifecycle.api.flavor_admin import listed
 from lifecycle.api.flavors import flavor_body
-from lifecycle.api.instance_actions import record_action
+from lifecycle.api.instance_actions import record_action, settle_running
 from lifecycle.api.keypairs import require_keypair
 from lifecycle.api.metadata import check_metadata_quota
 from lifecycle.api.routing import ROUTE_MODULES, no_query
@@ -178,6 +178,7 @@ class ComputeApp:
             handler = methods.get(request.method)
             if handler is None:
                 continue  # another module may serve this method on the same path (POST /flavors)
+            settle_running(self, request)
             reply = handler(request, *match.groups())
             record_action(self, request, reply)
             return reply

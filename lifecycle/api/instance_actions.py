@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from lifecycle.api.app import ComputeApp, Request
     from lifecycle.api.cloud import Record
 
-__all__ = ["ACTION_NAMES", "EVENTS", "ROUTES", "record_action", "settled_actions"]
+__all__ = ["ACTION_NAMES", "EVENTS", "ROUTES", "record_action", "settle_running", "settled_actions"]
 
 ACTION_NAMES: Mapping[str, str] = {
     "os-stop": "stop",
@@ -116,6 +116,21 @@ def _stamp(moment: Any) -> str | None:
     return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
+def settle_running(app: ComputeApp, request: Request) -> None:
+    """Before a request on a server runs: finish the events of its last task while the server still shows how it ended.
+
+    The request may start another task, which clears the fault a failed one left.
+    """
+    match = _SERVER_PATH.match(request.path)
+    if match is None or request.method not in ("POST", "DELETE"):
+        return
+    state = state_of(app.cloud)
+    with state.lock:
+        latest = _running(state.actions.get(match.group(1), []))
+        if latest is not None:
+            _settle(latest)
+
+
 def record_action(app: ComputeApp, request: Request, reply: Reply) -> None:
     """Record the action an accepted request started (the dispatcher calls this after every handler)."""
     status = reply[0]
@@ -160,22 +175,37 @@ def _start(app: ComputeApp, request: Request, server_id: str, name: str) -> None
     )
     state = state_of(app.cloud)
     with state.lock:
-        for earlier in state.actions.get(server_id, []):
-            _settle(earlier, current=False)
-        state.actions.setdefault(server_id, []).append(action)
+        earlier = state.actions.setdefault(server_id, [])
+        previous = _running(earlier)
+        if previous is not None and name in EVENTS:
+            _settle(previous, superseded=True)  # judged before the request ran (settle_running); else it was cut short
+        earlier.append(action)
     record_migration(app, request, record, name)
 
 
-def _settle(action: InstanceAction, *, current: bool) -> None:
-    """Finish the events of ``action`` once its task is over (``current``: it is the server's latest)."""
+def _settle(action: InstanceAction, *, superseded: bool = False) -> None:
+    """Finish the events of the server's task-running action once its task is over.
+
+    Only actions with events run a task (lock, unlock, resetState do not, so
+    they leave the running one alone). The task failed when it left the server
+    in ERROR, or the server still carries the fault it wrote (``os-resetState``
+    keeps it, as Nova keeps its fault rows; an accepted operation clears it).
+    A failure that leaves no ERROR (a soft reboot's) is not seen here.
+    ``superseded``: another task started, so this one is over.
+    """
     if action.result is not None or action.action not in EVENTS:
         return
-    server = action.record.server
-    if current and server.busy and not action.record.gone:
+    record = action.record
+    if record.server.busy and not record.gone and not superseded:
         return
-    failed = current and server.vm_state is VmState.ERROR and action.record.fault is not None
-    action.result = "Error" if failed else "Success"
+    failed = record.fault is not None or record.server.vm_state is VmState.ERROR
+    action.result = "Error" if failed and not superseded else "Success"
     action.finish_time = now()
+
+
+def _running(actions: list[InstanceAction]) -> InstanceAction | None:
+    """The newest action with events: the one whose task the server runs or ran last."""
+    return next((a for a in reversed(actions) if a.action in EVENTS), None)
 
 
 def settled_actions(app: ComputeApp, server_id: str) -> list[InstanceAction]:
@@ -183,8 +213,9 @@ def settled_actions(app: ComputeApp, server_id: str) -> list[InstanceAction]:
     state = state_of(app.cloud)
     with state.lock:
         found = list(state.actions.get(server_id, []))
-        for n, action in enumerate(found):
-            _settle(action, current=n == len(found) - 1)
+        latest = _running(found)
+        if latest is not None:
+            _settle(latest)
     return found
 
 
