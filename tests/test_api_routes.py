@@ -861,3 +861,23 @@ def test_a_failure_is_remembered_after_the_next_request(app: ComputeApp) -> None
     assert [(a["action"], a["message"]) for a in actions] == [("stop", None), ("resetState", None), ("resize", "Error")]
     stop = call(app, "GET", f"/servers/{sid}/os-instance-actions/{actions[0]['request_id']}").json["instanceAction"]
     assert [e["result"] for e in stop["events"]] == ["Success"]
+
+
+def test_legacy_console_actions_before_2_6(app: ComputeApp) -> None:
+    """remote_consoles.py: os-getVNCConsole & co. answer {console: {type, url}} up to 2.5, 404 from 2.6."""
+    sid = active(app)
+    reply = call(app, "POST", f"/servers/{sid}/action", {"os-getVNCConsole": {"type": "novnc"}}, version="2.5")
+    assert reply.code == 200
+    assert reply.json["console"]["type"] == "novnc"
+    assert reply.json["console"]["url"].startswith("http://")
+    xvp = call(app, "POST", f"/servers/{sid}/action", {"os-getVNCConsole": {"type": "xvpvnc"}}, version="2.5")
+    assert (xvp.code, xvp.message) == (400, "Invalid console type xvpvnc")
+    assert call(app, "POST", f"/servers/{sid}/action", {"os-getVNCConsole": {}}, version="2.5").code == 400
+    assert (
+        call(app, "POST", f"/servers/{sid}/action", {"os-getRDPConsole": {"type": "rdp-html5"}}, version="2.1").code
+        == 400
+    )
+    spice = call(app, "POST", f"/servers/{sid}/action", {"os-getSPICEConsole": {"type": "spice-html5"}}, version="2.1")
+    assert spice.json["console"]["type"] == "spice-html5"
+    late = call(app, "POST", f"/servers/{sid}/action", {"os-getVNCConsole": {"type": "novnc"}}, version="2.6")
+    assert (late.code, late.message) == (404, "The resource could not be found.")

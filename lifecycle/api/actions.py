@@ -20,7 +20,7 @@ from lifecycle.api.bodies import ACTION_BODIES
 from lifecycle.api.cloud import Cloud, Record
 from lifecycle.api.errors import ApiError, bad_request
 from lifecycle.api.schema import validate
-from lifecycle.api.server_extras import console_output
+from lifecycle.api.server_extras import LEGACY_CONSOLES, console_output, legacy_console
 from lifecycle.api.versions import Version
 from lifecycle.server import Server
 from lifecycle.spec import Dialect, Operation
@@ -36,7 +36,7 @@ WIRE_KEYS: Mapping[str, str] = {"stop": "os-stop", "start": "os-start"}
 HTTP_VERBS = frozenset({"create", "delete"})
 """Operations reached through ``POST /servers`` and ``DELETE /servers/{id}``, not an action."""
 
-API_ONLY = ("os-resetState", "lock", "unlock", "os-getConsoleOutput")
+API_ONLY = ("os-resetState", "lock", "unlock", "os-getConsoleOutput", *LEGACY_CONSOLES)
 
 
 def action_operations(dialect: str | Dialect = "nova") -> dict[str, tuple[Operation, ...]]:
@@ -224,6 +224,7 @@ _SPECIAL: dict[str, Callable[[Call], Reply]] = {
     "lock": _lock,
     "unlock": _unlock,
     "os-getConsoleOutput": lambda call: (200, console_output(call.record, call.args), {}),
+    **{key: (lambda call: legacy_console(call.record, call.key, call.args, call.version)) for key in LEGACY_CONSOLES},
 }
 
 

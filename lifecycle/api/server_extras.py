@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from lifecycle.api.app import ComputeApp, Request
     from lifecycle.api.cloud import Record
 
-__all__ = ["ROUTES", "console_output"]
+__all__ = ["LEGACY_CONSOLES", "ROUTES", "console_output", "legacy_console"]
 
 _NO_HOST = (VmState.BUILDING, VmState.SHELVED_OFFLOADED)
 """vm_states in which a server has no ``host`` (``check_instance_host`` refuses them)."""
@@ -108,7 +108,7 @@ def console_output(cloud_record: Record, args: Any) -> dict[str, str]:
 
 # -- remote consoles --------------------------------------------------------------
 _PROTOCOL_TYPES = {
-    "vnc": ("novnc", "xvpvnc"),
+    "vnc": ("novnc",),  # xvpvnc passes the schema but compute/manager.py:get_vnc_console refuses it
     "spice": ("spice-html5", "spice-direct"),
     "serial": ("serial",),
     "mks": ("webmks",),
@@ -143,10 +143,38 @@ def _remote_console(app: ComputeApp, request: Request, server_id: str) -> Reply:
     if kind not in _PROTOCOL_TYPES[protocol]:
         raise bad_request(f"Invalid console type {kind}")
     _on_host(record)
-    token = uuid.uuid4()
-    scheme = "ws" if protocol in ("serial",) else "http"
-    url = f"{scheme}://127.0.0.1:{_PORTS[protocol]}/{_PATHS[kind]}?path=%3Ftoken%3D{token}"
-    return 200, {"remote_console": {"protocol": protocol, "type": kind, "url": url}}, {}
+    return 200, {"remote_console": {"protocol": protocol, "type": kind, "url": _console_url(protocol, kind)}}, {}
+
+
+LEGACY_CONSOLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "os-getVNCConsole": ("vnc", ("novnc", "xvpvnc")),
+    "os-getSPICEConsole": ("spice", ("spice-html5",)),
+    "os-getSerialConsole": ("serial", ("serial",)),
+    "os-getRDPConsole": ("rdp", ()),
+}
+"""The console actions before 2.6 (``remote_consoles.py``): action -> (protocol, the types its schema allows)."""
+
+
+def legacy_console(record: Record, key: str, args: Any, version: tuple[int, int]) -> Reply:
+    """``os-getVNCConsole`` and friends (2.1 to 2.5): ``{"console": {"type", "url"}}``; 404 from 2.6."""
+    if version >= (2, 6):
+        raise not_found("The resource could not be found.")
+    protocol, types = LEGACY_CONSOLES[key]
+    if protocol == "rdp":  # removed in Nova 29.0.0 with the HyperV driver: a bare HTTPBadRequest
+        raise bad_request(
+            "The server could not comply with the request since it is either malformed or otherwise incorrect."
+        )
+    validate({key: args}, obj({key: obj({"type": enum(*types)}, required=("type",))}, required=(key,)), version)
+    kind = args["type"]
+    if kind not in _PROTOCOL_TYPES[protocol]:
+        raise bad_request(f"Invalid console type {kind}")
+    _on_host(record)
+    return 200, {"console": {"type": kind, "url": _console_url(protocol, kind)}}, {}
+
+
+def _console_url(protocol: str, kind: str) -> str:
+    scheme = "ws" if protocol == "serial" else "http"
+    return f"{scheme}://127.0.0.1:{_PORTS[protocol]}/{_PATHS[kind]}?path=%3Ftoken%3D{uuid.uuid4()}"
 
 
 # -- volume attachments -------------------------------------------------------------
