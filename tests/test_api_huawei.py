@@ -317,3 +317,39 @@ def test_unknown_server_in_a_batch_is_404(fake: FakeCompute) -> None:
     assert code == 404
     code, answer = raw(fake, "GET", f"/v1/{PROJECT}/volumes")
     assert code == 404
+
+
+def test_compute_api_resize_of_an_ecs_is_the_nova_compatible_one(fake: FakeCompute, ecs: EcsClient) -> None:
+    """Huawei's Nova-compatible resize takes a running ECS and waits in VERIFY_RESIZE (api-ecs/ecs_03_0308)."""
+    server_id = create(ecs).server_ids[0]
+    fake.cloud.settle()
+    code, _ = raw(fake, "POST", f"/compute/v2.1/servers/{server_id}/action", {"resize": {"flavorRef": "2"}})
+    assert code == 202
+    fake.cloud.settle()
+    code, body = raw(fake, "GET", f"/compute/v2.1/servers/{server_id}")
+    assert (body["server"]["status"], body["server"]["OS-EXT-STS:vm_state"]) == ("VERIFY_RESIZE", "resized")
+    assert show(ecs, server_id).status == "VERIFY_RESIZE"  # Table 4: resized + null
+    code, _ = raw(fake, "POST", f"/compute/v2.1/servers/{server_id}/action", {"confirmResize": None})
+    assert code == 204
+    after = show(ecs, server_id)
+    assert (after.status, after.flavor.id) == ("ACTIVE", "2")
+
+
+def test_a_huawei_cloud_creates_ecs_servers_through_the_compute_api_too() -> None:
+    """Cloud(dialect="huawei-ecs"): the Compute API's servers are ECSs, which the ECS API acts on."""
+    with serve_in_thread(dialect="huawei-ecs") as fake:
+        credentials = BasicCredentials("any-ak", "any-sk", PROJECT)
+        ecs = EcsClient.new_builder().with_credentials(credentials).with_endpoint(fake.root).build()
+        code, body = raw(
+            fake,
+            "POST",
+            "/v2.1/servers",
+            {"server": {"name": "n1", "imageRef": "i", "flavorRef": "1"}},
+        )
+        assert code == 202
+        server_id = body["server"]["id"]
+        fake.cloud.settle()
+        assert show(ecs, server_id).status == "ACTIVE"
+        assert wait_job(ecs, stop(ecs, server_id)).status == "SUCCESS"
+        code, body = raw(fake, "GET", f"/v2.1/servers/{server_id}")
+        assert body["server"]["status"] == "SHUTOFF"

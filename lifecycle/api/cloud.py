@@ -265,7 +265,10 @@ class Cloud:
         """Request ``operation`` on a server; raises the model's errors (409 material).
 
         ``new_flavor`` is the flavor a resize switches to once it reaches VERIFY_RESIZE.
+        The server's dialect names the operation a Compute API request runs
+        (``Dialect.compute_operation``: a ``resize`` of an ECS is ``nova_resize``).
         """
+        operation = record.server.dialect.compute_operation(operation)
         with record.lock:
             self._sync(record)
             record.server.perform(operation)
