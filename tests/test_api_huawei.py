@@ -353,3 +353,32 @@ def test_a_huawei_cloud_creates_ecs_servers_through_the_compute_api_too() -> Non
         assert wait_job(ecs, stop(ecs, server_id)).status == "SUCCESS"
         code, body = raw(fake, "GET", f"/v2.1/servers/{server_id}")
         assert body["server"]["status"] == "SHUTOFF"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/v1.1/P/cloudservers", ["server"]),
+        ("POST", "/v1.1/P/cloudservers", {"server": {"name": 5}}),
+        ("POST", "/v1.1/P/cloudservers", {"server": {**{k: "x" for k in ("imageRef", "name", "vpcid")}}}),
+        ("POST", "/v1/P/cloudservers/action", {"os-start": {"servers": [{"id": "a"}, {"id": "a"}]}}),
+        ("POST", "/v1/P/cloudservers/action", {"os-start": {"servers": []}}),
+        ("POST", "/v1/P/cloudservers/delete", {"servers": [{"id": 1}]}),
+        ("POST", "/v1/P/cloudservers/delete", {"servers": [], "delete_volume": "yes"}),
+        ("POST", "/v1.1/P/cloudservers/S/resize", {"resize": {"flavorRef": "s6.large.2", "mode": "fast"}}),
+        ("POST", "/v1.1/P/cloudservers/S/resize", {"resize": {"flavorRef": "m9.huge"}}),
+        ("POST", "/v2/P/cloudservers/S/changeos", {"os-change": {}}),
+        ("PUT", "/v1/P/cloudservers/S/os-reset-password", {"reset-password": {"new_password": 7}}),
+        ("GET", "/v1/P/cloudservers/detail?limit=0", None),
+        ("GET", "/v1/P/cloudservers/detail?offset=x", None),
+    ],
+)
+def test_malformed_requests_are_400_never_500(fake: FakeCompute, method: str, path: str, body: Any) -> None:
+    """Each bad request is refused with a 400 and a message, and nothing is created."""
+    server_id = fake.cloud.seed("active", dialect="huawei-ecs")
+    code, answer = raw(fake, method, path.replace("/S/", f"/{server_id}/").replace("/P/", f"/{PROJECT}/"), body)
+    assert code == 400, answer
+    assert answer["error"]["code"].startswith("Ecs.")
+    assert answer["error"]["message"]
+    assert len(fake.cloud) == 1
+    assert fake.cloud.server(server_id).status.value == "ACTIVE"

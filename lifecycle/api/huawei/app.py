@@ -221,7 +221,15 @@ class EcsApp:
         if isinstance(count, bool) or not isinstance(count, int):
             raise bad_request(f"server.count must be an integer (got {count!r})")
         metadata = _optional_object(spec, "metadata", "server")
-        tags = [f"{t.get('key')}={t.get('value', '')}" for t in spec.get("server_tags") or [] if isinstance(t, dict)]
+        for field in ("key_name", "description", "availability_zone", "adminPass"):
+            if not isinstance(spec.get(field, ""), str | None):
+                raise bad_request(f"server.{field} must be a string (got {spec[field]!r})")
+        server_tags = spec.get("server_tags") or []
+        if not isinstance(server_tags, list) or not all(
+            isinstance(t, dict) and isinstance(t.get("key"), str) for t in server_tags
+        ):
+            raise bad_request(f'server.server_tags must be a list of {{"key", "value"}} (got {server_tags!r})')
+        tags = [f"{t['key']}={t.get('value', '')}" for t in server_tags]
         job = self.jobs.create(count, name=name)
         ids = [sub.server_id for sub in job.sub_jobs]
         for n, server_id in enumerate(ids, 1):
@@ -461,7 +469,11 @@ def _server_ids(args: Mapping[str, Any], where: str) -> list[str]:
     servers = args.get("servers")
     if not isinstance(servers, list) or not all(isinstance(s, dict) and isinstance(s.get("id"), str) for s in servers):
         raise bad_request(f'{where}.servers must be a list of {{"id": <server id>}} (got {servers!r})')
-    return [s["id"] for s in servers]
+    found = [s["id"] for s in servers]
+    twice = sorted({i for i in found if found.count(i) > 1})
+    if twice:
+        raise bad_request(f"{where}.servers names ECS {twice[0]} more than once")
+    return found
 
 
 def _set_credentials(record: Record, args: Mapping[str, Any]) -> None:
