@@ -24,11 +24,19 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qs
 
 from lifecycle.api.cloud import Cloud, Record
 from lifecycle.api.errors import ApiError
 from lifecycle.api.flavors import Flavor
+from lifecycle.api.huawei.bodies import (
+    Request,
+    headers_of,
+    optional_object,
+    required,
+    required_object,
+    required_string,
+    server_ids,
+)
 from lifecycle.api.huawei.errors import (
     BAD_CREDENTIALS,
     FLAVOR_UNCHANGED,
@@ -140,7 +148,7 @@ class EcsApp:
         method = str(environ.get("REQUEST_METHOD", "GET")).upper()
         path = str(environ.get("PATH_INFO", "") or "/")
         try:
-            problem = signature_problem(_headers_of(environ))
+            problem = signature_problem(headers_of(environ))
             if problem is not None:
                 raise gateway_error(401, BAD_CREDENTIALS, f"Incorrect IAM authentication information: {problem}")
             status, body = self._dispatch(environ, method, path)
@@ -173,7 +181,7 @@ class EcsApp:
             handler = methods.get(method)
             if handler is None:
                 break
-            return handler(_Request(environ), *match.groups())
+            return handler(Request(environ), *match.groups())
         raise gateway_error(404, NO_SUCH_API, f"The API does not exist or has not been published: {method} {path}")
 
     # -- lookups ------------------------------------------------------------
@@ -201,26 +209,26 @@ class EcsApp:
                 self.cloud.record(server_id)
 
     # -- servers --------------------------------------------------------------
-    def _create(self, request: _Request, project_id: str) -> Reply:
+    def _create(self, request: Request, project_id: str) -> Reply:
         """``POST /v1.1/{project_id}/cloudservers`` (and v1): one job creating ``count`` ECSs (api-ecs/ecs_02_0101)."""
         body = request.json()
-        spec = _object(body, "server")
+        spec = required_object(body, "server")
         if body.get("dry_run"):
             raise bad_request("dry_run is not modelled by the fake: send the request without it")
         for field in ("imageRef", "flavorRef", "name", "vpcid", "nics", "root_volume"):  # [doc] the required ones
-            _required(spec, field, "server")
+            required(spec, field, "server")
         flavor = self._flavor(spec["flavorRef"])
-        name = _string(spec, "name", "server")
-        vpc = _string(spec, "vpcid", "server")
+        name = required_string(spec, "name", "server")
+        vpc = required_string(spec, "vpcid", "server")
         if not isinstance(spec["nics"], list) or not spec["nics"]:
             raise bad_request("server.nics must be a non-empty list of {subnet_id}")
-        extend = _optional_object(spec, "extendparam", "server")
+        extend = optional_object(spec, "extendparam", "server")
         if str(extend.get("chargingMode", "postPaid")) in ("prePaid", "1"):
             raise bad_request("chargingMode prePaid (yearly/monthly, paid by order) is not modelled: use postPaid")
         count = spec.get("count", 1)
         if isinstance(count, bool) or not isinstance(count, int):
             raise bad_request(f"server.count must be an integer (got {count!r})")
-        metadata = _optional_object(spec, "metadata", "server")
+        metadata = optional_object(spec, "metadata", "server")
         for field in ("key_name", "description", "availability_zone", "adminPass"):
             if not isinstance(spec.get(field, ""), str | None):
                 raise bad_request(f"server.{field} must be a string (got {spec[field]!r})")
@@ -257,11 +265,11 @@ class EcsApp:
             self.service.adopt(record)
         return 200, {"job_id": job.job_id, "serverIds": ids}
 
-    def _show(self, request: _Request, project_id: str, server_id: str) -> Reply:
+    def _show(self, request: Request, project_id: str, server_id: str) -> Reply:
         record = self._record(server_id)
         return 200, {"server": self.cloud.read(record, lambda r: server_detail(r, project_id))}
 
-    def _list(self, request: _Request, project_id: str) -> Reply:
+    def _list(self, request: Request, project_id: str) -> Reply:
         """``GET /v1/{project_id}/cloudservers/detail``: filters ``name`` (part of it), ``status``, ``flavor``."""
         records = [r for r in self.cloud.records() if r.server.fleet is self.fleet]
         name, status, flavor = request.first("name"), request.first("status"), request.first("flavor")
@@ -280,7 +288,7 @@ class EcsApp:
         servers = self.cloud.read_many(chosen, lambda r: server_detail(r, project_id))
         return 200, {"count": len(records), "servers": servers}
 
-    def _delete(self, request: _Request, project_id: str) -> Reply:
+    def _delete(self, request: Request, project_id: str) -> Reply:
         """``POST /v1/{project_id}/cloudservers/delete``: a batch job (``api-ecs/ecs_02_0103``)."""
         body = request.json()
         if not isinstance(body, dict):
@@ -288,10 +296,10 @@ class EcsApp:
         for flag in ("delete_publicip", "delete_volume"):
             if not isinstance(body.get(flag, False), bool):
                 raise bad_request(f"{flag} must be true or false (got {body[flag]!r})")
-        job = self._submit("delete", _server_ids(body, "body"))
+        job = self._submit("delete", server_ids(body, "body"))
         return 200, {"job_id": job.job_id}
 
-    def _batch_action(self, request: _Request, project_id: str) -> Reply:
+    def _batch_action(self, request: Request, project_id: str) -> Reply:
         """``POST /v1/{project_id}/cloudservers/action``: ``os-start``, ``os-stop`` or ``reboot`` of up to 1000 ECSs."""
         body = request.json()
         actions = ("os-start", "os-stop", "reboot")
@@ -299,8 +307,8 @@ class EcsApp:
             keys = list(body) if isinstance(body, dict) else body
             raise bad_request(f"the body must have exactly one of {', '.join(actions)} (got {keys!r})")
         key = next(iter(body))
-        args = _object(body, key)
-        ids = _server_ids(args, key)
+        args = required_object(body, key)
+        ids = server_ids(args, key)
         if key == "os-start":
             operation = "start"
         else:
@@ -311,14 +319,14 @@ class EcsApp:
             operation = "stop" if key == "os-stop" else ("hard_reboot" if kind == "HARD" else "reboot")
         return 200, {"job_id": self._submit(operation, ids).job_id}
 
-    def _resize(self, request: _Request, project_id: str, server_id: str) -> Reply:
+    def _resize(self, request: Request, project_id: str, server_id: str) -> Reply:
         """``POST /v1.1/{project_id}/cloudservers/{id}/resize`` (``api-ecs/ecs_02_0210``; v1 too)."""
         body = request.json()
         if isinstance(body, dict) and body.get("dry_run"):
             raise bad_request("dry_run is not modelled by the fake: send the request without it")
-        args = _object(body, "resize")
-        _required(args, "flavorRef", "resize")
-        _optional_object(args, "extendparam", "resize")
+        args = required_object(body, "resize")
+        required(args, "flavorRef", "resize")
+        optional_object(args, "extendparam", "resize")
         mode = args.get("mode")
         if mode not in (None, _STOP_SERVER):
             raise bad_request(f"resize.mode must be {_STOP_SERVER!r} or absent (got {mode!r})")
@@ -338,12 +346,12 @@ class EcsApp:
             self.service.resize_to(record, None)
         return 200, {"job_id": job.job_id}
 
-    def _rebuild(self, request: _Request, server_id: str, key: str, operation: str) -> tuple[Record, dict[str, Any]]:
-        args = _object(request.json(), key)
+    def _rebuild(self, request: Request, server_id: str, key: str, operation: str) -> tuple[Record, dict[str, Any]]:
+        args = required_object(request.json(), key)
         mode = args.get("mode")
         if mode not in (None, _STOP_SERVER):
             raise bad_request(f"{key}.mode must be {_STOP_SERVER!r} or absent (got {mode!r})")
-        _optional_object(args, "metadata", key)
+        optional_object(args, "metadata", key)
         record = self._record(server_id)
         if mode == _STOP_SERVER and not record.server.may(operation):
             # [doc] api-ecs/ecs_02_0203 / _0204 accept a running ECS with withStopServer; the dialect does not model it.
@@ -353,27 +361,27 @@ class EcsApp:
             )
         return record, args
 
-    def _reinstall(self, request: _Request, project_id: str, server_id: str) -> Reply:
+    def _reinstall(self, request: Request, project_id: str, server_id: str) -> Reply:
         """``POST /v2/{project_id}/cloudservers/{id}/reinstallos`` (``os-reinstall``; v1 too)."""
         record, args = self._rebuild(request, server_id, "os-reinstall", "reinstall_os")
         job = self._submit("reinstall_os", [record.id])
         _set_credentials(record, args)
         return 200, {"job_id": job.job_id}
 
-    def _change_os(self, request: _Request, project_id: str, server_id: str) -> Reply:
+    def _change_os(self, request: Request, project_id: str, server_id: str) -> Reply:
         """``POST /v2/{project_id}/cloudservers/{id}/changeos`` (``os-change`` with ``imageid``; v1 too)."""
         record, args = self._rebuild(request, server_id, "os-change", "change_os")
-        image = _string(args, "imageid", "os-change")
+        image = required_string(args, "imageid", "os-change")
         job = self._submit("change_os", [record.id])
         record.image_id = image
         record.metadata["metering.image_id"] = image
         _set_credentials(record, args)
         return 200, {"job_id": job.job_id}
 
-    def _reset_password(self, request: _Request, project_id: str, server_id: str) -> Reply:
+    def _reset_password(self, request: Request, project_id: str, server_id: str) -> Reply:
         """``PUT /v1/{project_id}/cloudservers/{id}/os-reset-password``: synchronous, 204 (``api-ecs/ecs_02_0306``)."""
-        args = _object(request.json(), "reset-password")
-        password = _string(args, "new_password", "reset-password")
+        args = required_object(request.json(), "reset-password")
+        password = required_string(args, "new_password", "reset-password")
         record = self._record(server_id)
         self.cloud.perform(record, "reset_password")
         record.admin_pass = password
@@ -384,7 +392,7 @@ class EcsApp:
         return self.jobs.submit(operation, ids)
 
     # -- jobs -----------------------------------------------------------------
-    def _job(self, request: _Request, project_id: str, job_id: str) -> Reply:
+    def _job(self, request: Request, project_id: str, job_id: str) -> Reply:
         """``GET /v1/{project_id}/jobs/{job_id}`` (``api-ecs/ecs_02_0901``); a read lets an instant cloud move on."""
         job = self.jobs.get(job_id)
         body = job.as_dict()
@@ -396,84 +404,6 @@ class EcsApp:
                     continue
                 self.cloud.step_soon(server)
         return 200, body
-
-
-class _Request:
-    """What a handler needs from the environ: the JSON body and the query."""
-
-    def __init__(self, environ: Mapping[str, Any]) -> None:
-        self._environ = environ
-        self.query = parse_qs(str(environ.get("QUERY_STRING", "")), keep_blank_values=True)
-
-    def json(self) -> Any:
-        try:
-            length = int(self._environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        raw = self._environ["wsgi.input"].read(length) if length > 0 else b""
-        try:
-            return json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            raise bad_request("the request body is not JSON") from None
-
-    def first(self, name: str) -> str | None:
-        values = self.query.get(name)
-        return values[-1] if values else None
-
-    def integer(self, name: str, default: int, low: int, high: int | None) -> int:
-        text = self.first(name)
-        if text is None:
-            return default
-        if not text.isdigit() or int(text) < low or (high is not None and int(text) > high):
-            bound = f"{low}..{high}" if high is not None else f">= {low}"
-            raise bad_request(f"query parameter {name} must be an integer {bound} (got {text!r})")
-        return int(text)
-
-
-def _headers_of(environ: Mapping[str, Any]) -> dict[str, str]:
-    return {key[5:].replace("_", "-").lower(): str(value) for key, value in environ.items() if key.startswith("HTTP_")}
-
-
-def _object(body: Any, key: str) -> dict[str, Any]:
-    """``body[key]``, which must be an object."""
-    if not isinstance(body, dict) or not isinstance(body.get(key), dict):
-        raise bad_request(f"the body must be an object with an object {key!r}")
-    found: dict[str, Any] = body[key]
-    return found
-
-
-def _optional_object(spec: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
-    value = spec.get(key)
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise bad_request(f"{where}.{key} must be an object (got {value!r})")
-    return value
-
-
-def _required(spec: Mapping[str, Any], key: str, where: str) -> Any:
-    if spec.get(key) in (None, ""):
-        raise bad_request(f"{where}.{key} is required")
-    return spec[key]
-
-
-def _string(spec: Mapping[str, Any], key: str, where: str) -> str:
-    value = _required(spec, key, where)
-    if not isinstance(value, str):
-        raise bad_request(f"{where}.{key} must be a string (got {value!r})")
-    return value
-
-
-def _server_ids(args: Mapping[str, Any], where: str) -> list[str]:
-    """``servers: [{"id": ...}, ...]`` of a batch request."""
-    servers = args.get("servers")
-    if not isinstance(servers, list) or not all(isinstance(s, dict) and isinstance(s.get("id"), str) for s in servers):
-        raise bad_request(f'{where}.servers must be a list of {{"id": <server id>}} (got {servers!r})')
-    found = [s["id"] for s in servers]
-    twice = sorted({i for i in found if found.count(i) > 1})
-    if twice:
-        raise bad_request(f"{where}.servers names ECS {twice[0]} more than once")
-    return found
 
 
 def _set_credentials(record: Record, args: Mapping[str, Any]) -> None:
