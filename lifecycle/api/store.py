@@ -1,8 +1,8 @@
 """The compute resources that are not servers: keypairs, server groups, quotas, instance actions, migrations.
 
-They live beside the :class:`~lifecycle.api.cloud.Cloud` they belong to (one
-:class:`ComputeState` per cloud, made on first use), so every route module and
-every service sharing the cloud sees the same ones.
+They live on the :class:`~lifecycle.api.cloud.Cloud` they belong to (one
+:class:`ComputeState` per cloud, in its service state, made on first use), so
+every route module and every app serving the cloud sees the same ones.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import threading
-import weakref
 from typing import Any
 
 from lifecycle.api.cloud import Cloud, Record, now
@@ -136,14 +135,6 @@ class ComputeState:
         return self.quotas.get(project_id, {}).get(resource, self.default_quotas[resource])
 
 
-_STATES: weakref.WeakKeyDictionary[Cloud, ComputeState] = weakref.WeakKeyDictionary()
-_GUARD = threading.Lock()
-
-
 def state_of(cloud: Cloud) -> ComputeState:
-    """The :class:`ComputeState` of ``cloud`` (made on first use)."""
-    with _GUARD:
-        found = _STATES.get(cloud)
-        if found is None:
-            found = _STATES[cloud] = ComputeState()
-        return found
+    """The :class:`ComputeState` of ``cloud`` (kept by :meth:`Cloud.service_state`, made on first use)."""
+    return cloud.service_state("compute", ComputeState)
