@@ -242,6 +242,7 @@
       });
     });
     $("stepper").replaceChildren(svg);
+    $("stepper").scrollLeft = Math.max(0, view.step * 170 - 300); // keep the current step in sight
     $("steps").replaceChildren(...steps.map((s, i) => {
       const by = s.via === null ? "request " + t.name : kindOf(s.via) === "operation" ? model().triggers[s.via].name : "task step";
       return el("li", { class: i === view.step ? "current" : i > view.step ? "later" : "", "data-step": i,
