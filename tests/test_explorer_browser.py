@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from lifecycle import Server
+from lifecycle import Server, dialects
 from lifecycle.cli import main
 from lifecycle.diagrams import docset
 
@@ -151,6 +151,51 @@ def test_pick_shutoff_then_resize_and_step_to_the_end(
         srv.fail()
         assert item.locator(".fails").get_attribute("data-fail") == srv.state.replace(".", "/")
     assert page.locator("#stepper svg .failed").count() == len(seen) - 2
+
+
+READ_EVERY_STATE = """async ([dialect, labels]) => {
+    const views = [];
+    for (const label of labels) {
+        const changed = new Promise((done) => window.addEventListener("hashchange", done, { once: true }));
+        location.hash = `dialect=${dialect}&state=${encodeURIComponent(label)}`;
+        await changed;  // the page's own hashchange listener has rendered by now
+        const attrs = (selector, ...names) =>
+            [...document.querySelectorAll(selector)].map((e) => names.map((n) => e.getAttribute(n)));
+        views.push({
+            label: document.getElementById("current-pair").textContent,
+            status: document.getElementById("current-status").textContent,
+            legal: attrs("#ops li[data-op]", "data-op", "data-end", "data-via"),
+            refused: attrs("#ops [data-refused]", "data-refused", "data-reason"),
+        });
+    }
+    return views;
+}"""
+
+
+@pytest.mark.parametrize("dialect", ["nova", "huawei-ecs"])
+def test_every_state_lists_what_lifecycle_ops_all_says(
+    page: Any, dialect: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each (vm_state, task_state) of the list, opened by its link: legal operations with where they settle and
+    the statuses on the way, refused ones with the cloud's own refusal, exactly as `lifecycle ops --all`."""
+    page.goto(f"{page.base_url}#dialect={dialect}")
+    labels = [li.get_attribute("data-pair") for li in page.locator("#pairs li:not(.absent)").all()]
+    assert len(labels) > (100 if dialect == "nova" else 40)
+    chained = {op.name for op in dialects.get(dialect).operations if op.then}
+    views = page.evaluate(READ_EVERY_STATE, [dialect, labels])
+    assert [view["label"] for view in views] == labels
+    for view in views:
+        label = view["label"]
+        cli = ops_json(capsys, "--dialect", dialect, "--all", *label.split("/"))
+        assert view["status"] == cli["state"]["status"]
+        legal = [op for op in cli["operations"] if op["legal"]]
+        assert [name for name, _, _ in view["legal"]] == [op["operation"] for op in legal], label
+        for (name, end, via), op in zip(view["legal"], legal, strict=True):
+            if name in chained:
+                continue  # the page follows the cloud's own follow-up requests to their end (checked elsewhere)
+            assert (end, via) == (op["leads_to"]["status"], ",".join(op["via"])), (label, name)
+        refused = [(op["operation"], op["reason"]) for op in cli["operations"] if not op["legal"]]
+        assert [tuple(r) for r in view["refused"]] == refused, label
 
 
 def test_go_there_back_and_a_shared_link_restores_the_view(

@@ -11,9 +11,10 @@ without changing the shape the page reads.
 
 The format, ``lifecycle-explorer/1``::
 
-    dialect      {name, title, source}
+    dialect      {name, title, source, refusal: {state, no_state}}   how lifecycle ops --all words a refusal
     dimensions   [{name, label, choices: [{id, label, values}]}]   first choice is the default
-    triggers     [{name, kind: operation|step|failure, summary?, action?, cite?, then?}]
+    triggers     [{name, kind: operation|step|failure, summary?, action?, cite?, then?,
+                   accepts?: {vm_states, task_states: [..] or "any", launched}}]   an operation's precondition
     pairs        [[vm_state, task_state, status]]                  index = pair id
     power_states {code: name}
     variants     [{when: {dimension: choice id}, nodes: [[pair, power, launched]],
@@ -32,11 +33,11 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from lifecycle import dialects
+from lifecycle import dialects, spec
 from lifecycle.blueprint import ADVANCE, FAIL, profiles
 from lifecycle.diagrams import tables
 from lifecycle.settings import Settings
-from lifecycle.spec import Dialect, Pair
+from lifecycle.spec import ANY, Dialect, Pair
 from lifecycle.states import PowerState
 from lifecycle.table import Node, Table, table_for
 
@@ -77,6 +78,11 @@ def _triggers(dialect: Dialect, tables_: Sequence[Table]) -> list[dict[str, Any]
         op = ops.get(name)
         if op is not None:
             entry.update(summary=op.summary, action=op.action, cite=op.cite, failure=op.failure.value)
+            entry["accepts"] = {
+                "vm_states": _names(op.vm_states, dialect.vm_states),
+                "task_states": _names(op.task_states, (None, *dialect.task_states)),
+                "launched": op.must_have_launched,
+            }
             if op.then:
                 entry["then"] = list(op.then)
         elif name == ADVANCE:
@@ -85,6 +91,14 @@ def _triggers(dialect: Dialect, tables_: Sequence[Table]) -> list[dict[str, Any]
             entry["summary"] = "the running task fails"
         out.append(entry)
     return out
+
+
+def _names(allowed: frozenset[Any] | spec.Any, order: Sequence[Any]) -> list[str | None] | str:
+    """A precondition's states in the dialect's order (None: no task), or ``"any"`` when it is not checked."""
+    if allowed is ANY:
+        return "any"
+    known = [s for s in order if s in allowed] + sorted((s for s in allowed if s not in order), key=str)
+    return [None if s is None else s.value for s in known]
 
 
 def _variant(
@@ -138,7 +152,12 @@ def export(dialect: str | Dialect, settings: Iterable[Settings] | None = None) -
     ]
     return {
         "format": FORMAT,
-        "dialect": {"name": d.name, "title": d.title, "source": d.source},
+        "dialect": {
+            "name": d.name,
+            "title": d.title,
+            "source": d.source,
+            "refusal": {"state": d.messages.state, "no_state": d.messages.no_state},
+        },
         "dimensions": [{"name": "settings", "label": "Settings", "choices": choices}],
         "triggers": triggers,
         "pairs": [_pair_record(d, pair) for pair in in_order],

@@ -51,8 +51,7 @@
     const first = row(n).get(t);
     if (first === undefined) return steps;
     steps.push({ node: first, via: t });
-    if (kindOf(t) !== "operation") return steps;
-    settle(steps);
+    settle(steps); // after `advance` or `fail` too: where the task comes to rest, as `lifecycle ops` says
     for (const follow of model().triggers[t].then || []) {
       const f = trig(follow), next = row(steps[steps.length - 1].node).get(f);
       if (next === undefined) break;
@@ -64,9 +63,10 @@
   }
   function nodeFor(pair, power, launched) {
     const v = variant();
-    let found = v.nodes.findIndex((x) => x[0] === pair && (power === undefined || x[1] === power)
-                                         && (launched === undefined || !!x[2] === launched));
-    if (found < 0) found = v.seeds[pair];
+    let found = power === undefined && launched === undefined ? -1
+      : v.nodes.findIndex((x) => x[0] === pair && (power === undefined || x[1] === power)
+                                 && (launched === undefined || !!x[2] === launched));
+    if (found < 0) found = v.seeds[pair]; // nominal power, as `lifecycle ops` seeds a server
     return found === undefined || found < 0 ? v.seeds[0] : found;
   }
   function pairByLabel(label) {
@@ -135,6 +135,21 @@
       return { trigger: t, steps, end: steps[steps.length - 1].node };
     });
   }
+  // Why an operation is refused here, worded as `lifecycle ops --all` words it: the precondition's
+  // checks in Nova's order (vm_state, task_state, launched_at), the dialect's own message templates.
+  function rejection(acc, s) {
+    if (acc.vm_states !== "any" && !acc.vm_states.includes(s.vm)) return ["vm_state", s.vm];
+    if (acc.task_states !== "any" && !acc.task_states.includes(s.task)) return ["task_state", s.task];
+    if (acc.launched && !s.launched) return ["launched_at", null];
+    return null;
+  }
+  function refusal(t, n) {
+    const why = rejection(t.accepts, info(n)), words = model().dialect.refusal;
+    const fill = (text, f) => text.replace(/\{(\w+)\}/g, (all, k) => (k in f ? f[k] : all));
+    return why && why[1] !== null
+      ? fill(words.state, { action: t.action, id: "<server>", attr: why[0], state: why[1] })
+      : fill(words.no_state, { action: t.action, id: "<server>" });
+  }
   function viaText(steps) {
     const via = [];
     for (const s of steps.slice(1, -1)) { const st = shown(s.node); if (via[via.length - 1] !== st) via.push(st); }
@@ -184,13 +199,20 @@
     const list = all.map(({ trigger, steps, end }) => {
       const t = model().triggers[trigger], via = viaText(steps);
       return el("li", { class: (t.kind === "operation" ? "" : "event ") + (trigger === view.op ? "selected" : ""),
-                        "data-op": t.name, "data-end": shown(end), title: t.summary || "",
+                        "data-op": t.name, "data-end": shown(end), "data-via": via.join(","), title: t.summary || "",
                         on: { click: () => chooseOp(trigger) } },
         el("span", { class: "name", text: t.name }),
         el("span", {}, "\u2192 ", chip(info(end).status, info(end).task !== null), " " + info(end).label,
            via.length ? el("span", { class: "via", text: "  via " + via.join(", ") }) : null));
     });
     if (!list.length) list.push(el("li", { text: "no operation is legal here" }));
+    const here = row(n), refused = model().triggers.filter((t, i) => t.kind === "operation" && !here.has(i));
+    if (refused.length) {
+      list.push(el("li", { class: "refused" }, el("details", {},
+        el("summary", { text: `not accepted here (${refused.length})` }),
+        el("ul", {}, refused.map((t) => el("li", { "data-refused": t.name, "data-reason": refusal(t, n) },
+          el("span", { class: "name", text: t.name }), " " + refusal(t, n)))))));
+    }
     $("ops").replaceChildren(...list);
     // the neighbourhood: this state on the left, where each request settles on the right
     const groups = new Map();
