@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from lifecycle import Server, dialects
+from lifecycle import Server, dialects, pairs_for
 from lifecycle.cli import main
 from lifecycle.diagrams import docset
 
@@ -260,3 +260,16 @@ def test_search_finds_states_by_status_and_task_name(page: Any, shoot: Any) -> N
     assert [c.get_attribute("data-status") for c in matches] == ["HARD_REBOOT"]
     assert "q=hard_reboot" in page.url
     shoot(page, "6-search")
+
+
+def test_a_status_is_picked_with_the_keyboard_and_its_pairs_are_marked(page: Any) -> None:
+    page.goto(page.base_url)
+    page.focus('#statuses [data-status="PAUSED"]')
+    page.keyboard.press("Enter")
+    assert page.text_content("#current-status") == "PAUSED"
+    assert page.text_content("#current-pair") == "paused"
+    listed = {li.get_attribute("data-pair") for li in page.locator("#pairs li").all()}
+    marked = {li.get_attribute("data-pair") for li in page.locator("#pairs li.same").all()}
+    expected = {vm.value if task is None else f"{vm.value}/{task.value}" for vm, task in pairs_for("PAUSED")}
+    assert marked == expected & listed
+    assert "paused" in marked

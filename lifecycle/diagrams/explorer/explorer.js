@@ -88,6 +88,10 @@
       else if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? "" : v);
     }
     for (const kid of kids.flat()) if (kid !== null && kid !== undefined) e.append(kid);
+    if (attrs && attrs.on && attrs.on.click && !tag.startsWith("svg:") && e.tagName !== "SELECT") {
+      e.tabIndex = 0; // clickable list items and chips are reachable with Tab and work with Enter
+      e.addEventListener("keydown", (ev) => { if (ev.key === "Enter") attrs.on.click(ev); });
+    }
     return e;
   }
   function chip(status, task) {
@@ -163,7 +167,10 @@
       const c = chip(s, false);
       c.dataset.status = s;
       if (hit(s)) c.classList.add("match");
-      c.addEventListener("click", () => { const p = restPair(s); if (p >= 0) select(v.seeds[p]); });
+      c.tabIndex = 0;
+      const pick = () => { const p = restPair(s); if (p >= 0) select(v.seeds[p]); };
+      c.addEventListener("click", pick);
+      c.addEventListener("keydown", (ev) => { if (ev.key === "Enter") pick(); });
       return c;
     }));
     const here = info(view.node).pair, items = [];
@@ -171,6 +178,7 @@
       if (vm === null) return;
       const label = task === null ? vm : vm + "/" + task;
       const li = el("li", { class: (task === null ? "vm" : "task") + (i === here ? " selected" : "")
+                               + (status === info(view.node).status ? " same" : "")
                                + (hit(vm, task, status) ? " match" : "") + (v.seeds[i] < 0 ? " absent" : ""),
                             "data-pair": label, title: v.seeds[i] < 0 ? "not reached under these settings" : label,
                             on: { click: () => { if (v.seeds[i] >= 0) select(v.seeds[i]); } } },
