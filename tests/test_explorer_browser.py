@@ -273,3 +273,21 @@ def test_a_status_is_picked_with_the_keyboard_and_its_pairs_are_marked(page: Any
     expected = {vm.value if task is None else f"{vm.value}/{task.value}" for vm, task in pairs_for("PAUSED")}
     assert marked == expected & listed
     assert "paused" in marked
+
+
+def test_a_link_with_unknown_names_says_so_and_lists_the_choices(page: Any, shoot: Any) -> None:
+    page.goto(page.base_url + "#dialect=aws&settings=fast&state=bogus&op=pause")
+    notice = page.text_content("#notice")
+    assert 'unknown dialect "aws" (valid: nova, huawei-ecs)' in notice
+    assert 'unknown settings "fast"' in notice
+    assert "reclaim_instance_interval=3600" in notice
+    assert 'unknown state "bogus"' in notice
+    assert "SHUTOFF" in notice
+    assert page.text_content("#current-status") == "ACTIVE"
+    assert page.locator("#walk").is_hidden()  # pause is legal in ACTIVE, but the link asked from another state
+    shoot(page, "7-bad-link")
+    page.goto(page.base_url + "#state=SHUTOFF&op=pause")  # a status names its resting pair
+    assert page.text_content("#current-pair") == "stopped"
+    assert 'operation "pause" is not accepted in stopped (accepted: hard_reboot' in page.text_content("#notice")
+    page.click('#pairs li[data-pair="paused"]')
+    assert page.locator("#notice").is_hidden()
