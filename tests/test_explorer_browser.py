@@ -124,6 +124,9 @@ def test_pick_shutoff_then_resize_and_step_to_the_end(
     shoot(page, "1-shutoff")
 
     page.click('#ops li[data-op="resize"]')
+    href = page.get_attribute("#op-diagram", "href")
+    assert href == "nova/operations/resize.svg"
+    assert (ROOT / "diagrams" / href).is_file()
     seen = step_to_end(page)
     shoot(page, "2-shutoff-resize-end")
     srv = Server("stopped")
@@ -222,6 +225,14 @@ def test_go_there_back_and_a_shared_link_restores_the_view(
     vm, task = here.split("/")
     cli = ops_json(capsys, vm, task)
     assert shown_ops(page) == [(op["operation"], op["leads_to"]["status"]) for op in cli["operations"]]
+    # the task's own events step too: advance runs it to its end, fail shows where a failure leaves it
+    page.click('#ops li[data-op="advance"]')
+    assert page.text_content("#walk-title").startswith(f"advance from REBOOT ({here}): ")
+    assert "null" not in page.text_content("#walk")
+    assert step_to_end(page)[-1] == ("ACTIVE", "active")
+    page.click('#ops li[data-op="fail"]')
+    fail = next(op for op in cli["operations"] if op["operation"] == "fail")
+    assert step_to_end(page)[-1] == (fail["leads_to"]["status"], fail["leads_to"]["vm_state"])
 
 
 def test_settings_and_dialect_pickers_change_the_answers(page: Any, shoot: Any) -> None:

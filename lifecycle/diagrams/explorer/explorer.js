@@ -245,8 +245,10 @@
     const t = model().triggers[view.op], steps = walk(view.node, view.op);
     view.step = Math.max(0, Math.min(view.step, steps.length - 1));
     $("walk").hidden = false;
-    $("walk-title").textContent = `${t.name} from ${shown(view.node)} (${info(view.node).label})`
-      + (t.then ? `, then ${t.then.join(", ")}` : "") + (t.summary ? `: ${t.summary}` : "");
+    $("walk-title").replaceChildren(`${t.name} from ${shown(view.node)} (${info(view.node).label})`
+      + (t.then ? `, then ${t.then.join(", ")}` : "") + (t.summary ? `: ${t.summary}` : ""),
+      ...(t.kind === "operation" ? [el("a", { id: "op-diagram", href: `${view.dialect}/operations/${t.name}.svg`,
+        text: "every path of " + t.name, title: "the generated diagram, beside this page" })] : []));
     const cur = steps[view.step];
     $("step-status").textContent = `step ${view.step} of ${steps.length - 1}: ${shown(cur.node)} (${info(cur.node).label})`;
     $("step-status").dataset.status = shown(cur.node);
