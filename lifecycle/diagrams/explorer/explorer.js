@@ -175,7 +175,13 @@
     }));
     const here = info(view.node).pair, items = [];
     m.pairs.forEach(([vm, task, status], i) => {
-      if (vm === null) return;
+      if (vm === null) { // before create: where `create` starts
+        if (q === "" || hit("new", "create")) items.push(el("li", { class: "vm" + (i === here ? " selected" : "") + (hit("new", "create") ? " match" : ""),
+                              "data-pair": "new", title: "a server not created yet",
+                              on: { click: () => select(v.seeds[i]) } },
+          el("span", { text: "new (before create)" }), chip(null, false)));
+        return;
+      }
       const label = task === null ? vm : vm + "/" + task;
       const li = el("li", { class: (task === null ? "vm" : "task") + (i === here ? " selected" : "")
                                + (status === info(view.node).status ? " same" : "")
