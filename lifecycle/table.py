@@ -18,7 +18,7 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 
-from lifecycle.blueprint import ADVANCE, FAIL, Blueprint, blueprint, pair_name
+from lifecycle.blueprint import ADVANCE, Blueprint, blueprint, is_failure, pair_name
 from lifecycle.machine import MachineError, machine_for
 from lifecycle.settings import Settings
 from lifecycle.spec import Dialect, Pair
@@ -50,7 +50,7 @@ class Table:
         self.blueprint = bp
         self.machine = machine_for(bp.dialect, bp.settings)
         self.triggers = bp.triggers
-        self.operations = tuple(t for t in bp.triggers if t not in (ADVANCE, FAIL))
+        self.operations = tuple(t for t in bp.triggers if t != ADVANCE and not is_failure(t))
         self._pair_by_name = {pair_name(p): p for p in bp.pairs}
         self._then = {op.name: op.then for op in bp.dialect.operations if op.then}
         self.nodes: list[Node] = []

@@ -131,7 +131,7 @@ def server_body(record: Record, base: str, version: Version, *, admin: bool = Tr
                     "OS-EXT-SRV-ATTR:ramdisk_id": "",
                     "OS-EXT-SRV-ATTR:reservation_id": f"r-{record.id[:8]}",
                     "OS-EXT-SRV-ATTR:root_device_name": "/dev/vda",
-                    "OS-EXT-SRV-ATTR:user_data": None,
+                    "OS-EXT-SRV-ATTR:user_data": record.user_data,
                 }
             )
     elif version >= (2, 90):

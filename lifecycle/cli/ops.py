@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lifecycle.blueprint import ADVANCE, FAIL
+    from lifecycle.blueprint import ADVANCE, is_failure
     from lifecycle.nodes import State, start_node, state_of
     from lifecycle.server import refusal
     from lifecycle.settings import Settings
@@ -63,11 +63,18 @@ def run(args: argparse.Namespace) -> int:
                     task_state=here.task_state,
                     launched=here.launched,
                     allowed=(),
+                    settings=table.blueprint.settings,
                 )
                 refused.append((op.name, error.message))
     if args.json:
         operations = [
-            {"operation": name, "legal": True, "event": name in (ADVANCE, FAIL), "leads_to": end.as_dict(), "via": via}
+            {
+                "operation": name,
+                "legal": True,
+                "event": name == ADVANCE or is_failure(name),
+                "leads_to": end.as_dict(),
+                "via": via,
+            }
             for name, end, via in legal
         ]
         operations += [{"operation": name, "legal": False, "reason": reason} for name, reason in refused]
