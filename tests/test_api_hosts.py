@@ -160,3 +160,15 @@ def test_extended_attributes_by_microversion(app: ComputeApp) -> None:
     member = call(app, "GET", f"/v2.1/servers/{sid}", version="2.90", context=MEMBER).json["server"]
     assert member["OS-EXT-SRV-ATTR:hostname"] == "web-server-1"
     assert "OS-EXT-SRV-ATTR:host" not in member
+
+
+def test_no_valid_host_on_resize_is_an_error_event(app: ComputeApp) -> None:
+    """conductor _cold_migrate: vm_state kept, task cleared, and the instance action's event is an error."""
+    sid = app.cloud.seed("active")
+    app.cloud.fail_next(sid, "resize", fault="NoValidHost")
+    assert action(app, sid, {"resize": {"flavorRef": "2"}}).code == 202
+    app.cloud.settle(sid)
+    body = show(app, sid)
+    assert (body["status"], "fault" in body) == ("ACTIVE", False)  # faults are shown while ERROR only
+    (resize,) = [a for a in call(app, "GET", f"/v2.1/servers/{sid}/os-instance-actions").json["instanceActions"]]
+    assert (resize["action"], resize["message"]) == ("resize", "Error")

@@ -115,6 +115,8 @@ class Record:
     """The host a request asked for (evacuate, migrate, live-migrate with ``host``)."""
     move: str | None = None
     """A host-moving operation whose end has not been synced yet."""
+    fault_seen: Any = None
+    """The model's fault record last turned into :attr:`fault` (each failure once)."""
     lock: threading.RLock = dataclasses.field(default_factory=threading.RLock, repr=False)
 
     @property
@@ -376,6 +378,7 @@ class Cloud:
         """
         state = VmState(vm_state)
         with record.lock:
+            self._sync(record)  # a failure not yet read still belongs to the run before the reset
             if f"reset_{state.value}" in record.server.dialect.operation_map:
                 record.server.perform(f"reset_{state.value}", admin=True)
             else:
@@ -606,11 +609,16 @@ class Cloud:
         if server.launched and record.launched_at is None:
             record.launched_at = record.updated
         self._place(record)
-        if server.vm_state is VmState.ERROR and record.fault is None and record.operation is not None:
-            # A failed task leaves a fault; os-resetState (operation None) leaves none, as in Nova.
+        found = server.fault
+        fresh = found is not None and found is not record.fault_seen
+        if record.operation is not None and (
+            fresh or (server.vm_state is VmState.ERROR and record.fault is None and found is None)
+        ):
+            # Every failed task leaves a fault (wrap_instance_fault), shown only while ERROR but
+            # seen by the instance action; os-resetState (operation None) leaves none, as in Nova.
+            record.fault_seen = found
             declared = server.dialect.operation_map.get(record.operation)
             action = record.operation if declared is None else declared.action
-            found = server.fault
             record.fault = {
                 "code": 500 if found is None else found.code,
                 "created": record.updated.strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -190,7 +190,8 @@ def _settle(action: InstanceAction, *, superseded: bool = False) -> None:
     they leave the running one alone). The task failed when it left the server
     in ERROR, or the server still carries the fault it wrote (``os-resetState``
     keeps it, as Nova keeps its fault rows; an accepted operation clears it).
-    A failure that leaves no ERROR (a soft reboot's) is not seen here.
+    Every failure leaves a fault, so one that leaves no ERROR (NoValidHost on
+    a resize, a reboot whose guest still runs) is an ``Error`` too.
     ``superseded``: another task started, so this one is over.
     """
     if action.result is not None or action.action not in EVENTS:
