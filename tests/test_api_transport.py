@@ -173,8 +173,13 @@ def test_the_worker_pool_is_bounded_and_refuses_with_503_when_full() -> None:
     """workers=1, queue=1: one connection served, one waiting, the third answered 503 at once."""
     limits = Limits(idle_timeout=2.0, workers=1, queue=1)
     with serve_in_thread(limits=limits) as fake:
-        holders = [_connect(fake), _connect(fake)]
-        time.sleep(0.2)
+        holders = []
+        for waiting in (0, 1):  # the first is taken by the worker, the second waits in the queue
+            holders.append(_connect(fake))
+            for _ in range(100):
+                if fake._server._jobs.qsize() == waiting and fake._server._open:
+                    break
+                time.sleep(0.01)
         third = _connect(fake)
         status, _, body = _reply(third)
         third.close()
