@@ -22,6 +22,7 @@ from lifecycle.api.cloud import Cloud, Record
 from lifecycle.api.errors import ApiError, bad_request, fault_body, not_found
 from lifecycle.api.filters import filter_servers
 from lifecycle.api.flavors import flavor_body
+from lifecycle.api.httpd import MAX_BODY
 from lifecycle.api.schema import BOOLEAN_VALUES, validate
 from lifecycle.api.versions import MIN_VERSION, Version, negotiate, text, version_doc, versions_list
 from lifecycle.errors import InvalidStateError, LifecycleError
@@ -33,13 +34,50 @@ StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 _REASONS = {200: "OK", 202: "Accepted", 204: "No Content", 300: "Multiple Choices"}
 _MAX_LIMIT = 1000
 
+SUPPORTED_CONTENT_TYPES = ("application/json", "application/vnd.openstack.compute+json")
+"""``nova/api/openstack/wsgi.py:_SUPPORTED_CONTENT_TYPES``: any other Content-Type is a 415."""
+
+MAX_DEPTH = 64
+"""How deeply a JSON body may nest. Nova's bodies nest 4 levels at most; a deeper one
+(``[[[[...]]]]`` 10,000 times) would exhaust the parser's or the validator's recursion."""
+
+
+def decode_path(path: str) -> str:
+    """PEP 3333's ``PATH_INFO`` (the path's bytes as Latin-1 characters) as the UTF-8 text clients sent.
+
+    A path that is not Latin-1 (an in-process caller passing text) or not UTF-8
+    underneath is kept as it is: it matches nothing and is a 404.
+    """
+    try:
+        return path.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return path
+
+
+def ascii_digits(text: str) -> bool:
+    """Nova's ``^[0-9]+$`` (``parameter_types.non_negative_integer``); ``str.isdigit`` alone takes ``'²'`` too."""
+    return text.isascii() and text.isdigit()
+
+
+def _too_deep(value: Any) -> bool:
+    """Whether ``value`` nests deeper than :data:`MAX_DEPTH` (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_DEPTH:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
 
 class Request:
     """What a handler needs from the WSGI environ."""
 
     def __init__(self, environ: Mapping[str, Any], version: Version) -> None:
         self.method: str = environ.get("REQUEST_METHOD", "GET").upper()
-        self.path: str = environ.get("PATH_INFO", "") or "/"
+        self.path: str = decode_path(environ.get("PATH_INFO", "") or "/")
         self.query: dict[str, list[str]] = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
         host = (
             environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', '127.0.0.1')}:{environ.get('SERVER_PORT', '80')}"
@@ -49,16 +87,31 @@ class Request:
         self._environ = environ
 
     def json(self) -> Any:
-        """The JSON body; 400 ``Malformed request body`` when it is not JSON."""
-        try:
-            length = int(self._environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
+        """The JSON body; 400 ``Malformed request body`` when it is not JSON or nests too deeply.
+
+        The body is read only up to Nova's cap (a server that did not enforce
+        it still gets the 413 oslo.middleware's sizelimit answers).
+        """
+        text = str(self._environ.get("CONTENT_LENGTH") or "0").strip()
+        length = int(text) if ascii_digits(text) else 0
+        if length > MAX_BODY:
+            raise ApiError(413, "Request is too large.")
         raw = self._environ["wsgi.input"].read(length) if length > 0 else b""
         try:
-            return json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise bad_request("Malformed request body") from None
+        if _too_deep(body):
+            raise bad_request(f"Malformed request body: nested more than {MAX_DEPTH} levels deep")
+        return body
+
+    def check_content_type(self) -> None:
+        """Nova's ``Request.get_content_type``: none, empty or ``text/plain`` is fine, else JSON or 415."""
+        if "CONTENT_TYPE" not in self._environ:
+            return
+        content_type = str(self._environ["CONTENT_TYPE"]).split(";", 1)[0].strip()
+        if content_type and content_type != "text/plain" and content_type not in SUPPORTED_CONTENT_TYPES:
+            raise ApiError(415, "Unsupported Content-Type")
 
     def first(self, name: str) -> str | None:
         values = self.query.get(name)
@@ -106,6 +159,7 @@ class ComputeApp:
         try:
             version = negotiate(_headers_of(environ))
             request = Request(environ, version)
+            request.check_content_type()
             status, body, extra = self._dispatch(request)
         except ApiError as exc:
             status, body, extra = exc.code, fault_body(exc.code, exc.message), exc.headers
@@ -159,7 +213,7 @@ class ComputeApp:
             records = records[ids.index(marker) + 1 :]
         limit = _MAX_LIMIT
         if limit_text is not None:
-            if not limit_text.isdigit():
+            if not ascii_digits(limit_text):
                 raise bad_request(f"Invalid input for query parameters limit. Value: {limit_text}.")
             limit = min(int(limit_text), _MAX_LIMIT)
         page = records[:limit]

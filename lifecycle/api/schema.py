@@ -175,7 +175,7 @@ def count(*, maximum: int) -> Check:
 
     def check(value: Any, path: Path, version: Version) -> None:
         _type(value, path, "integer", "string")
-        if isinstance(value, str) and not value.isdigit():
+        if isinstance(value, str) and not (value.isascii() and value.isdigit()):  # Nova's '^[0-9]+$'
             raise invalid(path, value, f"{value!r} does not match '^[0-9]+$'")
         if not 1 <= int(value) <= maximum:
             raise invalid(path, value, f"{value!r} is not between 1 and {maximum}")
