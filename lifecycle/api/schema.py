@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import re
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -26,6 +28,7 @@ __all__ = [
     "Field",
     "Invalid",
     "any_of",
+    "anything",
     "array",
     "boolean",
     "count",
@@ -36,8 +39,12 @@ __all__ = [
     "ip_address",
     "mapping",
     "name",
+    "non_negative_integer",
+    "null",
     "obj",
+    "pattern",
     "string",
+    "uuid_text",
     "validate",
     "versioned",
 ]
@@ -157,6 +164,66 @@ def integer(*, minimum: int | None = None) -> Check:
         _type(value, path, "integer")
         if minimum is not None and value < minimum:
             raise invalid(path, value, f"{value!r} is less than the minimum of {minimum}")
+
+    return check
+
+
+def anything() -> Check:
+    """Nova's ``{}``: any JSON value (``{"pause": null}``, ``{"pause": {}}``; the action reads nothing)."""
+
+    def check(value: Any, path: Path, version: Version) -> None:
+        return
+
+    return check
+
+
+def null() -> Check:
+    """Nova's ``{'type': 'null'}`` (``trigger_crash_dump``)."""
+
+    def check(value: Any, path: Path, version: Version) -> None:
+        _type(value, path, "null")
+
+    return check
+
+
+def pattern(regex: str, *, min_len: int = 0, max_len: int | None = None, nullable: bool = False) -> Check:
+    """A string of ``min_len`` to ``max_len`` characters matching ``regex`` (JSON schema's ``pattern``: a search)."""
+    compiled = re.compile(regex)
+    length = string(min_len=min_len, max_len=max_len, nullable=nullable)
+
+    def check(value: Any, path: Path, version: Version) -> None:
+        length(value, path, version)
+        if value is not None and not compiled.search(value):
+            raise invalid(path, value, f"{value!r} does not match {regex!r}")
+
+    return check
+
+
+def uuid_text() -> Check:
+    """Nova's ``format: uuid`` (``oslo_utils.uuidutils.is_uuid_like``): a UUID in any of its spellings."""
+
+    def check(value: Any, path: Path, version: Version) -> None:
+        _type(value, path, "string")
+        canonical = value.replace("urn:", "").replace("uuid:", "").strip("{}").replace("-", "").lower()
+        try:
+            ok = str(uuid.UUID(value)).replace("-", "") == canonical
+        except ValueError:
+            ok = False
+        if not ok:
+            raise invalid(path, value, f"{value!r} is not a 'uuid'")
+
+    return check
+
+
+def non_negative_integer() -> Check:
+    """Nova's ``parameter_types.non_negative_integer``: an integer >= 0, or a string of ASCII digits."""
+
+    def check(value: Any, path: Path, version: Version) -> None:
+        _type(value, path, "integer", "string")
+        if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+            raise invalid(path, value, f"{value!r} does not match '^[0-9]*$'")
+        if isinstance(value, int) and value < 0:
+            raise invalid(path, value, f"{value!r} is less than the minimum of 0")
 
     return check
 
