@@ -268,11 +268,17 @@ def _parse_items(items: Iterable[Any]) -> Iterator[tuple[int, Any] | Problem]:
             yield (number, item)
 
 
+_TOO_DEEP = "malformed JSON: nested too deeply to read"
+
+
 def _parse_line(number: int, line: str) -> Iterator[tuple[int, Any] | Problem]:
     if not line or line.isspace():
         return
     try:
         value = json.loads(line)
+    except RecursionError:  # [[[[... past the parser's recursion limit: bad input, not a crash
+        yield Problem(number, _TOO_DEEP)
+        return
     except ValueError as exc:
         msg = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
         column = f" (column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
@@ -319,8 +325,11 @@ def _parse_stream(text: str) -> Iterator[tuple[int, Any] | Problem]:
                 break
             try:
                 value, stop = decoder.raw_decode(text, pos)
-            except json.JSONDecodeError as exc:
-                yield Problem(line, f"malformed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
+            except (json.JSONDecodeError, RecursionError) as exc:
+                if isinstance(exc, RecursionError):
+                    yield Problem(line, _TOO_DEEP)
+                else:
+                    yield Problem(line, f"malformed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
                 found = _RESYNC.search(text, text.find("\n", pos) + 1 if "\n" in text[pos:] else end)
                 if found is None:
                     return
