@@ -60,7 +60,7 @@ from lifecycle.nodes import name_list
 from lifecycle.periodic import PeriodicJob, due_job
 from lifecycle.server import Change, Server
 from lifecycle.settings import Settings
-from lifecycle.spec import Dialect, Operation
+from lifecycle.spec import Dialect, Operation, Pair
 from lifecycle.states import PowerState, Status, TaskState, VmState
 from lifecycle.status import parse_power_state, parse_status, parse_task_state, parse_vm_state
 from lifecycle.table import Table, table_for
@@ -217,6 +217,7 @@ class Fleet:
         self._seq = itertools.count()
         self._tasks_pending = 0
         self._own_durations: dict[str, Durations] = {}
+        self._seedable_pairs: dict[Table, frozenset[Pair]] = {}
         self._changes: dict[tuple[Table, str, int, int], Change] = {}
         self._step_ops: dict[Table, dict[tuple[VmState | None, TaskState | None], str]] = {}
         self._listeners: tuple[Callable[[Event], None], ...] = ()
@@ -274,6 +275,14 @@ class Fleet:
             **own_settings,
             **server_options,
         )
+        if vm_state is not None and server.pair not in self._seedable(server.table):
+            raise ArgumentValueError(
+                "vm_state/task_state",
+                f"{pair_name(server.pair)}",
+                f"a state the {self.dialect.name} model reaches under {server.settings}, so that check_trace "
+                "accepts it; at rest: "
+                + ", ".join(sorted(pair_name(p) for p in self._seedable(server.table) if p[1] is None and p[0])),
+            )
         server._fleet = self
         server._due = None
         if durations is not None:
@@ -672,6 +681,20 @@ class Fleet:
             return server
         return self.get(server)
 
+    def _seedable(self, table: Table) -> frozenset[Pair]:
+        """The (vm_state, task_state) pairs a server reaches from ``create`` under the table's settings.
+
+        The same universe :func:`~lifecycle.trace.check_trace` judges against:
+        seeding outside it (SOFT_DELETED with ``reclaim_instance_interval=0``,
+        SHELVED for a volume-backed server, Huawei's SHELVED) would start a
+        server in a state the fleet's own checker then rejects.
+        """
+        found = self._seedable_pairs.get(table)
+        if found is None:
+            nodes = table.explore([table.node_for((None, None))])
+            found = self._seedable_pairs[table] = frozenset(table.nodes[n][:2] for n in nodes)
+        return found
+
     def _check_operation(self, operation: str) -> Operation:
         return self._probe.operation(operation)
 
@@ -753,6 +776,8 @@ class Fleet:
                     plan = None
                 self._schedule_step(server, after, now, operation, step, plan)
             else:
+                if kind in ("request", "periodic"):  # a run with no task still was the next run
+                    self.faults.plan(operation, server.id, has_task=False)
                 self._set_due(server, None)
                 if kind in ("failure", "reset", "periodic"):
                     server.pending = ()  # a failed or interrupted composite ends here
