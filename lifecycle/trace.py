@@ -381,20 +381,22 @@ def _read(obj: Any) -> tuple[str, Key, str | None] | str:
         return "missing 'status'"
     status = obj["status"]
     if not isinstance(status, str):
-        return f"'status' must be a string (got {json.dumps(status)})"
+        return f"'status' must be a string (got {json.dumps(status, default=repr)})"
     raw_id = obj.get("id")
     server_id = "" if raw_id is None else str(raw_id)
     values: list[Any] = []
     for name in ("vm_state", "task_state"):
         _, value = _field(obj, name)
         if value is not None and not isinstance(value, str | int):
-            return f"{_FIELDS[name][0]!r} must be a string or null (got {json.dumps(value)})"
+            return f"{_FIELDS[name][0]!r} must be a string or null (got {json.dumps(value, default=repr)})"
         values.append(value)
     _, power = _field(obj, "power_state")
     if isinstance(power, float) and power.is_integer():
         power = int(power)
     if power is not None and (isinstance(power, bool) or not isinstance(power, str | int)):
-        return f"{_FIELDS['power_state'][0]!r} must be an integer 0-9 or its name (got {json.dumps(power)})"
+        return (
+            f"{_FIELDS['power_state'][0]!r} must be an integer 0-9 or its name (got {json.dumps(power, default=repr)})"
+        )
     values.append(power)
     has_launched, launched_at = _field(obj, "launched_at")
     launched = None if not has_launched else bool(launched_at)
