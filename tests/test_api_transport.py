@@ -170,25 +170,44 @@ def test_a_kept_alive_connection_idles_out_between_requests(tight: FakeCompute) 
 
 
 def test_the_worker_pool_is_bounded_and_refuses_with_503_when_full() -> None:
-    """workers=1, queue=1: one connection served, one waiting, the third answered 503 at once."""
-    limits = Limits(idle_timeout=2.0, workers=1, queue=1)
+    """workers=1, queue=1: one connection busy (its body trickling in), one waiting, the third answered 503 at once."""
+    limits = Limits(body_timeout=3.0, workers=1, queue=1)
     with serve_in_thread(limits=limits) as fake:
-        holders = []
-        for waiting in (0, 1):  # the first is taken by the worker, the second waits in the queue
-            holders.append(_connect(fake))
-            for _ in range(100):
-                if fake._server._jobs.qsize() == waiting and fake._server._open:
-                    break
-                time.sleep(0.01)
+        busy = _connect(fake)
+        busy.sendall(f"POST /v2.1/servers HTTP/1.1\r\n{HEAD}Content-Length: 10\r\n\r\n{{".encode())
+        for _ in range(100):  # until the worker is inside that request
+            if fake._server._open and fake._server._jobs.empty():
+                break
+            time.sleep(0.01)
+        waiting = _connect(fake)
+        for _ in range(100):
+            if not fake._server._jobs.empty():
+                break
+            time.sleep(0.01)
         third = _connect(fake)
         status, _, body = _reply(third)
         third.close()
-        for sock in holders:
-            sock.close()
+        busy.close()
+        waiting.close()
         assert status == 503
         assert json.loads(body)["serviceUnavailable"]["code"] == 503
         assert fake._server.busy_refusals == 1
         assert sum(t.name.startswith("fake-http-") for t in threading.enumerate()) >= 1
+
+
+def test_an_idle_keep_alive_connection_yields_its_worker_to_a_waiting_one() -> None:
+    """With every worker held by idle keep-alive clients, a new client is served long before idle_timeout."""
+    limits = Limits(idle_timeout=60.0, workers=1)
+    with serve_in_thread(limits=limits) as fake:
+        idle = http.client.HTTPConnection("127.0.0.1", fake.port, timeout=5)
+        idle.request("GET", "/v2.1")
+        idle.getresponse().read()  # kept alive: the only worker now waits on it
+        started = time.monotonic()
+        assert _get_ok(fake) == 200  # the 5 s socket timeout would fail this if it waited for idle_timeout
+        assert time.monotonic() - started < 30
+        assert idle.sock is not None
+        assert idle.sock.recv(1) == b""  # the idle one was closed to make room
+        idle.close()
 
 
 def test_http_1_0_clients_get_their_connection_closed() -> None:

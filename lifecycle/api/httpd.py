@@ -33,6 +33,7 @@ import io
 import json
 import math
 import queue
+import select
 import socket
 import socketserver
 import sys
@@ -43,6 +44,9 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 __all__ = ["MAX_BODY", "Limits", "WsgiHttpServer"]
+
+_IDLE_POLL = 0.1
+"""Seconds between an idle connection's checks for connections waiting for a worker."""
 
 MAX_BODY = 114688
 """Nova's ``[oslo_middleware] max_request_body_size`` default: 112 KiB (``oslo_middleware/sizelimit.py``)."""
@@ -107,12 +111,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         limits = self.server.limits
         self.close_connection = True
         while True:
-            self.connection.settimeout(limits.idle_timeout)
-            try:
-                if not self.rfile.peek(1):  # type: ignore[attr-defined]
-                    return  # the client closed between requests
-            except (TimeoutError, OSError):
-                return  # idle too long (or reset): free the worker
+            if not self._wait_for_request():
+                return
             self.connection.settimeout(limits.read_timeout)
             try:
                 self.handle_one_request()
@@ -120,6 +120,31 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 return
             if self.close_connection:
                 return
+
+    def _wait_for_request(self) -> bool:
+        """Wait for the next request on this connection: True when it starts, False to close.
+
+        Closes after :attr:`Limits.idle_timeout`, and at once when another
+        connection is queued for a worker: an idle keep-alive client then
+        yields its thread (it reconnects when it next needs one).
+        """
+        limits = self.server.limits
+        deadline = time.monotonic() + limits.idle_timeout
+        sock = self.connection
+        try:
+            sock.settimeout(0.0)  # bytes already buffered (a pipelined request), or on the socket now?
+            if self.rfile.peek(1):  # type: ignore[attr-defined]
+                return True
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0 or self.server.waiting():
+                    return False
+                readable, _, _ = select.select([sock], [], [], min(left, _IDLE_POLL))
+                if readable:
+                    sock.settimeout(limits.read_timeout)
+                    return bool(self.rfile.peek(1))  # type: ignore[attr-defined]  # b"": the client closed
+        except (OSError, ValueError):  # reset, or closed by server_close
+            return False
 
     def handle_one_request(self) -> None:
         self.raw_requestline = self.rfile.readline(65537)
@@ -307,6 +332,10 @@ class WsgiHttpServer(socketserver.TCPServer):
                 with self._open_lock:
                     self._open.discard(request)
                 self.shutdown_request(request)
+
+    def waiting(self) -> bool:
+        """Whether accepted connections wait for a worker (idle keep-alive connections should yield)."""
+        return not self._jobs.empty()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A broken connection is the client's business: no traceback on stderr unless logging."""
