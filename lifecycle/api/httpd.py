@@ -124,9 +124,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _wait_for_request(self) -> bool:
         """Wait for the next request on this connection: True when it starts, False to close.
 
-        Closes after :attr:`Limits.idle_timeout`, and at once when another
-        connection is queued for a worker: an idle keep-alive client then
-        yields its thread (it reconnects when it next needs one).
+        Closes after :attr:`Limits.idle_timeout`, and early when a new
+        connection has waited for a worker over two polls with none free: an
+        idle keep-alive client then yields its thread (it reconnects when it
+        next needs one). Under ordinary load no kept connection is cut.
         """
         limits = self.server.limits
         deadline = time.monotonic() + limits.idle_timeout
@@ -135,10 +136,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             sock.settimeout(0.0)  # bytes already buffered (a pipelined request), or on the socket now?
             if self.rfile.peek(1):  # type: ignore[attr-defined]
                 return True
+            pressed = False  # a connection waited for a worker at the last poll too: not a passing moment
             while True:
                 left = deadline - time.monotonic()
-                if left <= 0 or self.server.waiting():
+                if left <= 0:
                     return False
+                if self.server.waiting():
+                    if pressed:
+                        return False
+                    pressed = True
+                else:
+                    pressed = False
                 readable, _, _ = select.select([sock], [], [], min(left, _IDLE_POLL))
                 if readable:
                     sock.settimeout(limits.read_timeout)
@@ -297,6 +305,8 @@ class WsgiHttpServer(socketserver.TCPServer):
         self._jobs: queue.Queue[tuple[socket.socket, Any] | None] = queue.Queue(maxsize=self.limits.queue)
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
+        self._free = 0  # workers waiting for a connection
+        self._free_lock = threading.Lock()
         self.busy_refusals = 0
         """Connections answered 503 because every worker was busy and the queue full."""
         super().__init__(address, _Handler)
@@ -318,7 +328,11 @@ class WsgiHttpServer(socketserver.TCPServer):
 
     def _work(self) -> None:
         while True:
+            with self._free_lock:
+                self._free += 1
             job = self._jobs.get()
+            with self._free_lock:
+                self._free -= 1
             if job is None:
                 return
             request, client_address = job
@@ -334,8 +348,8 @@ class WsgiHttpServer(socketserver.TCPServer):
                 self.shutdown_request(request)
 
     def waiting(self) -> bool:
-        """Whether accepted connections wait for a worker (idle keep-alive connections should yield)."""
-        return not self._jobs.empty()
+        """Whether an accepted connection waits and no worker is free to take it (idle ones should yield)."""
+        return self._free == 0 and not self._jobs.empty()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A broken connection is the client's business: no traceback on stderr unless logging."""
