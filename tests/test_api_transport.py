@@ -116,6 +116,24 @@ def test_body_over_novas_cap_is_413_before_it_is_read(tight: FakeCompute) -> Non
     assert _get_ok(tight) == 200  # the one worker is free again
 
 
+def test_expect_100_continue_gets_413_not_continue_for_a_body_over_the_cap(tight: FakeCompute) -> None:
+    """curl sends ``Expect: 100-continue`` for big bodies: it must hear 413 instead of an invitation to send."""
+    sock = _connect(tight)
+    sock.sendall(f"POST /v2.1/servers HTTP/1.1\r\n{HEAD}Expect: 100-continue\r\n".encode())
+    sock.sendall(f"Content-Length: {MAX_BODY + 1}\r\n\r\n".encode())
+    status, _, _ = _reply(sock)
+    sock.close()
+    assert status == 413
+    small = _connect(tight)
+    small.sendall(f"POST /v2.1/servers HTTP/1.1\r\n{HEAD}Expect: 100-continue\r\nContent-Length: 2\r\n\r\n".encode())
+    status, _, _ = _reply(small)
+    assert status == 100  # go ahead
+    small.sendall(b"{}")
+    status, _, _ = _reply(small)
+    small.close()
+    assert status == 400  # an empty create body is Nova's 400, read as usual
+
+
 @pytest.mark.parametrize(("size", "expected"), [(MAX_BODY, 400), (MAX_BODY + 1, 413)])
 def test_the_cap_is_novas_112_kib(size: int, expected: int) -> None:
     """112 KiB of (malformed) JSON is read and refused as a bad body; one byte more is 413 (oslo sizelimit)."""

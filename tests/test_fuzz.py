@@ -190,7 +190,8 @@ def _entry_points() -> dict[str, Callable[[Any], object]]:
         "Fleet.create(name)": lambda v: Fleet().create(v),
         "Fleet.create(vm)": lambda v: Fleet().create("a", vm_state=v),
         "Fleet.create(power)": lambda v: Fleet().create("a", vm_state="active", power_state=v),
-        "Fleet.create_many": lambda v: Fleet().create_many(v),
+        # a huge count is honoured (it is a count): keep the fuzz to counts a test can afford
+        "Fleet.create_many": lambda v: Fleet().create_many(v if not isinstance(v, int) or v < 100 else 3),
         "Fleet.get": lambda v: Fleet().get(v),
         "Fleet.apply(op)": lambda v: Fleet().apply(v, []),
         "Fleet.apply(servers)": lambda v: Fleet().apply("reboot", v),

@@ -170,6 +170,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         self._run(body)
 
+    def handle_expect_100(self) -> bool:
+        """No ``100 Continue`` for a body over the cap: the client gets the 413 instead and sends nothing."""
+        text = str(self.headers.get("Content-Length") or "").strip()
+        if text.isascii() and text.isdigit() and int(text) > self.server.limits.max_body:
+            return True
+        return super().handle_expect_100()
+
     def _send_raw(self, data: bytes, *, close: bool) -> None:
         self.connection.sendall(data)
         if close:
