@@ -38,7 +38,8 @@ from lifecycle.api.views import addresses
 __all__ = ["REGEX_SECONDS", "filter_servers"]
 
 REGEX_SECONDS = 0.25
-"""How long one listing's regular-expression filters may run, over all servers together."""
+"""How long one listing's regular-expression filters may run, over all servers together (the ``regex``
+engine measures its timeout in CPU time; the deadline between matches is wall time)."""
 
 Query = Mapping[str, list[str]]
 
