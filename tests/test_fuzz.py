@@ -50,9 +50,11 @@ class Tally:
 
     def __init__(self, name: str) -> None:
         self.name, self.cases, self.server_errors, self.tracebacks = name, 0, 0, 0
+        self.notes: dict[str, int] = {}
 
     def report(self) -> None:
-        print(f"\nfuzz {self.name}: {self.cases} cases, {self.server_errors} 5xx, {self.tracebacks} tracebacks")
+        extra = "".join(f", {n} {what}" for what, n in sorted(self.notes.items()))
+        print(f"\nfuzz {self.name}: {self.cases} cases, {self.server_errors} 5xx, {self.tracebacks} tracebacks{extra}")
 
 
 # -- values of every kind --------------------------------------------------------------------------------
@@ -391,6 +393,11 @@ def test_raw_http_fuzz_finds_no_5xx_and_no_hang(fake: FakeCompute) -> None:
                 while chunk := sock.recv(65536):
                     reply += chunk
         statuses = [int(line.split()[1]) for line in reply.split(b"\r\n") if line.startswith(b"HTTP/1.")]
+        for status in statuses:
+            key = "505 (HTTP version not supported)" if status == 505 else f"{status // 100}xx"
+            tally.notes[key] = tally.notes.get(key, 0) + 1
+        if not statuses:
+            tally.notes["closed without a status"] = tally.notes.get("closed without a status", 0) + 1
         if any(s >= 500 and s != 505 for s in statuses):  # 505: HTTP Version Not Supported is a protocol answer
             tally.server_errors += 1
         assert all(s < 500 or s == 505 for s in statuses), (data[:200], reply[:300])
