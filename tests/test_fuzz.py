@@ -281,6 +281,10 @@ PATHS = st.sampled_from(
         *("/v2.1/servers/11111111-1111-4111-8111-111111111111/action", "/v2.1/servers/srv-%C3%BC/action"),
         *("/compute/v2.1/servers", "/v2.1/servers/../../etc", "/v2.1/servers?limit=%C2%B2", "/nope"),
         *("/v2.1/servers?name=(a%7Caa)%2B%24", "/v2.1/servers/detail?ip=((((", "/v2.1/servers?changes-since=x"),
+        # Huawei ECS native API (lifecycle.api.huawei), at the root as its SDK calls it
+        *("/v1/p1/cloudservers", "/v1/p1/cloudservers/detail", "/v1/p1/cloudservers/action", "/v1/p1/jobs/j1"),
+        *("/v1/p1/cloudservers/delete", "/v1.1/p1/cloudservers/s1/resize", "/v2/p1/cloudservers/s1/changeos"),
+        *("/v1/p1/cloudservers/s1/os-reset-password", "/v1/p1/cloudservers/%C3%BC"),
     ]
 )
 QUERY = st.dictionaries(
