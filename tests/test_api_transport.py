@@ -159,6 +159,27 @@ def test_a_content_length_larger_than_the_body_times_out_with_408(tight: FakeCom
     assert _get_ok(tight) == 200
 
 
+def test_headers_dripping_in_are_cut_off_at_header_timeout_and_not_run() -> None:
+    """Each byte within read_timeout, the whole head never: the worker is freed and the request never runs."""
+    limits = Limits(read_timeout=1.0, header_timeout=0.6, workers=1)
+    with serve_in_thread(limits=limits) as fake:
+        server_id = fake.cloud.seed("active", name="keep-me")
+        sock = _connect(fake)
+        sock.sendall(f"DELETE /v2.1/servers/{server_id} HTTP/1.1\r\n".encode())
+        closed = False
+        for _ in range(40):  # bounded: 40 x 0.1 s of dripping, far past header_timeout
+            try:
+                sock.sendall(b"X")
+            except OSError:
+                closed = True
+                break
+            time.sleep(0.1)
+        sock.close()
+        assert closed
+        assert _get_ok(fake) == 200  # the one worker is free
+        assert fake.cloud.server(server_id).vm_state.value == "active"  # the cut request was not run
+
+
 @pytest.mark.parametrize("length", ["-1", "abc", "١٢", "5, 6"])
 def test_a_malformed_content_length_is_400(tight: FakeCompute, length: str) -> None:
     sock = _connect(tight)

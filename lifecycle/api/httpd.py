@@ -13,7 +13,8 @@ What a hostile or broken client can hold is bounded:
   ``osapi_max_request_body_size``, 112 KiB, enforced by oslo.middleware's
   ``RequestBodySizeLimiter`` in Nova's ``api-paste.ini`` pipeline) is answered
   413 *before* a byte of it is read, and the connection closed;
-* time: every read waits at most :attr:`Limits.read_timeout`, a body must
+* time: every read waits at most :attr:`Limits.read_timeout`, a request line
+  and headers must arrive within :attr:`Limits.header_timeout`, a body must
   arrive within :attr:`Limits.body_timeout` (a ``Content-Length`` larger than
   the body sent is a 408, not a thread stuck forever), and an idle keep-alive
   connection is closed after :attr:`Limits.idle_timeout`;
@@ -45,6 +46,9 @@ from urllib.parse import unquote_to_bytes
 
 __all__ = ["MAX_BODY", "Limits", "WsgiHttpServer"]
 
+_REAP_EVERY = 0.1
+"""Seconds between the reaper's looks for request heads past their deadline."""
+
 _IDLE_POLL = 0.1
 """Seconds between an idle connection's checks for connections waiting for a worker."""
 
@@ -61,6 +65,7 @@ class Limits:
     Attributes:
         max_body: the largest request body accepted, in bytes (413 above).
         read_timeout: seconds any single read of a request may wait.
+        header_timeout: seconds the request line and headers may take to arrive, all together.
         body_timeout: seconds the whole body of one request may take to arrive.
         idle_timeout: seconds a keep-alive connection may sit between requests.
         workers: threads serving connections (the most served at once).
@@ -69,13 +74,14 @@ class Limits:
 
     max_body: int = MAX_BODY
     read_timeout: float = 30.0
+    header_timeout: float = 60.0
     body_timeout: float = 60.0
     idle_timeout: float = 30.0
     workers: int = 64
     queue: int = 256
 
     def __post_init__(self) -> None:
-        for field in ("read_timeout", "body_timeout", "idle_timeout"):
+        for field in ("read_timeout", "header_timeout", "body_timeout", "idle_timeout"):
             value = getattr(self, field)
             if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
                 raise ValueError(f"Limits.{field} must be a positive finite number of seconds, not {value!r}")
@@ -155,15 +161,26 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return False
 
     def handle_one_request(self) -> None:
-        self.raw_requestline = self.rfile.readline(65537)
-        if len(self.raw_requestline) > 65536:
-            self.requestline, self.request_version, self.command = "", "", ""
-            self.send_error(414)
-            return
-        if not self.raw_requestline:
+        # The request line and headers arrive line by line, each read bounded by read_timeout; a client
+        # dripping one byte per read would still hold the worker, so the reaper cuts the whole head off
+        # at header_timeout.
+        self.server.watch(self.connection, self.server.limits.header_timeout)
+        in_time = False
+        try:
+            self.raw_requestline = self.rfile.readline(65537)
+            if len(self.raw_requestline) > 65536:
+                self.requestline, self.request_version, self.command = "", "", ""
+                self.send_error(414)
+                return
+            if not self.raw_requestline:
+                self.close_connection = True
+                return
+            if not self.parse_request():  # sent its own 400/505, sets close_connection
+                return
+        finally:
+            in_time = self.server.unwatch(self.connection)
+        if not in_time:  # cut off mid-head: what was parsed is not the whole request, so do not run it
             self.close_connection = True
-            return
-        if not self.parse_request():  # sent its own 400/505, sets close_connection
             return
         body = self._read_body()
         if body is None:
@@ -312,6 +329,9 @@ class WsgiHttpServer(socketserver.TCPServer):
         self._jobs: queue.Queue[tuple[socket.socket, Any] | None] = queue.Queue(maxsize=self.limits.queue)
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
+        self._watched: dict[socket.socket, float] = {}  # connection -> when its request head must be in
+        self._watch_lock = threading.Lock()
+        self._closed = threading.Event()
         self._free = 0  # workers waiting for a connection
         self._free_lock = threading.Lock()
         self.busy_refusals = 0
@@ -322,6 +342,29 @@ class WsgiHttpServer(socketserver.TCPServer):
         ]
         for worker in self._workers:
             worker.start()
+        threading.Thread(target=self._reap, name="fake-http-reaper", daemon=True).start()
+
+    def watch(self, connection: socket.socket, seconds: float) -> None:
+        """Cut ``connection`` off unless :meth:`unwatch` comes within ``seconds``."""
+        with self._watch_lock:
+            self._watched[connection] = time.monotonic() + seconds
+
+    def unwatch(self, connection: socket.socket) -> bool:
+        """Stop watching ``connection``; False when the reaper had already cut it off."""
+        with self._watch_lock:
+            return self._watched.pop(connection, None) is not None
+
+    def _reap(self) -> None:
+        """Shut down connections past their deadline: the worker's blocked read then returns at once."""
+        while not self._closed.wait(_REAP_EVERY):
+            now = time.monotonic()
+            with self._watch_lock:
+                late = [conn for conn, deadline in self._watched.items() if deadline <= now]
+                for conn in late:
+                    del self._watched[conn]
+            for conn in late:
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RDWR)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         """Queue the connection for a worker; 503 at once when the queue is full."""
@@ -373,6 +416,7 @@ class WsgiHttpServer(socketserver.TCPServer):
 
     def server_close(self) -> None:
         """Stop listening, cut open connections and let the workers go."""
+        self._closed.set()
         super().server_close()
         with self._open_lock:
             for connection in list(self._open):
