@@ -96,9 +96,10 @@ def _fault(code: int, reason: str, message: str, *, close: bool = True) -> bytes
     from lifecycle.api.errors import fault_body
 
     body = json.dumps(fault_body(code, message)).encode()
+    connection = "Connection: close\r\n" if close else ""
     head = (
         f"HTTP/1.1 {code} {reason}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-        f"{'Connection: close' + chr(13) + chr(10) if close else ''}\r\n"
+        f"{connection}\r\n"
     )
     return head.encode("latin-1") + body
 
