@@ -20,6 +20,7 @@ from lifecycle.api.httpd import MAX_BODY, Limits
 from lifecycle.api.serve import FakeCompute
 
 HEAD = "OpenStack-API-Version: compute 2.100\r\nHost: 127.0.0.1\r\n"
+VERSION = {"OpenStack-API-Version": "compute 2.100"}
 
 
 @pytest.fixture
@@ -178,6 +179,28 @@ def test_headers_dripping_in_are_cut_off_at_header_timeout_and_not_run() -> None
         assert closed
         assert _get_ok(fake) == 200  # the one worker is free
         assert fake.cloud.server(server_id).vm_state.value == "active"  # the cut request was not run
+
+
+def test_chunked_bodies_are_read_and_capped() -> None:
+    body = json.dumps({"server": {"name": "vm", "imageRef": "cirros", "flavorRef": "1", "networks": "none"}})
+    with serve_in_thread() as fake:
+        conn = http.client.HTTPConnection("127.0.0.1", fake.port, timeout=5)
+        parts = iter([body[:10].encode(), body[10:].encode()])
+        conn.request("POST", "/v2.1/servers", body=parts, headers=VERSION, encode_chunked=True)
+        assert conn.getresponse().status == 202
+        conn.close()
+        sock = _connect(fake)
+        sock.sendall(f"POST /v2.1/servers HTTP/1.1\r\n{HEAD}Transfer-Encoding: chunked\r\n\r\n".encode())
+        sock.sendall(f"{MAX_BODY + 1:x}\r\n".encode())  # announced over the cap: refused before it is sent
+        status, headers, _ = _reply(sock)
+        sock.close()
+        assert (status, headers["connection"]) == (413, "close")
+        sock = _connect(fake)
+        sock.sendall(f"POST /v2.1/servers HTTP/1.1\r\n{HEAD}Transfer-Encoding: chunked\r\n\r\nzz\r\n".encode())
+        status, _, _ = _reply(sock)
+        sock.close()
+        assert status == 400
+        assert len(fake.cloud) == 1
 
 
 @pytest.mark.parametrize("length", ["-1", "abc", "١٢", "5, 6"])

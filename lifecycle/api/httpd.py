@@ -46,6 +46,8 @@ from urllib.parse import unquote_to_bytes
 
 __all__ = ["MAX_BODY", "Limits", "WsgiHttpServer"]
 
+_HEX = b"0123456789abcdefABCDEF"
+
 _REAP_EVERY = 0.1
 """Seconds between the reaper's looks for request heads past their deadline."""
 
@@ -98,8 +100,7 @@ def _fault(code: int, reason: str, message: str, *, close: bool = True) -> bytes
     body = json.dumps(fault_body(code, message)).encode()
     connection = "Connection: close\r\n" if close else ""
     head = (
-        f"HTTP/1.1 {code} {reason}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-        f"{connection}\r\n"
+        f"HTTP/1.1 {code} {reason}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n{connection}\r\n"
     )
     return head.encode("latin-1") + body
 
@@ -201,10 +202,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _read_body(self) -> bytes | None:
-        """The request body, or None after answering an error (413, 408, 411, 400) and closing."""
+        """The request body, or None after answering an error (413, 408, 400) and closing."""
         limits = self.server.limits
-        if self.headers.get("Transfer-Encoding", "identity").strip().lower() != "identity":
-            self._send_raw(_fault(411, "Length Required", "Chunked request bodies are not supported."), close=True)
+        coding = str(self.headers.get("Transfer-Encoding", "identity")).strip().lower()
+        if coding == "chunked" and "Content-Length" not in self.headers:
+            return self._read_chunked()
+        if coding != "identity":
+            self._send_raw(_fault(400, "Bad Request", f"Unsupported Transfer-Encoding: {coding}"), close=True)
             return None
         lengths = self.headers.get_all("Content-Length") or []
         if not lengths:
@@ -240,6 +244,49 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return None
         self.connection.settimeout(limits.read_timeout)
         return b"".join(chunks)
+
+    def _read_chunked(self) -> bytes | None:
+        """A ``Transfer-Encoding: chunked`` body: 413 as soon as the chunks announced pass the cap.
+
+        The whole body must arrive within :attr:`Limits.body_timeout`; past it
+        the reaper cuts the connection off and nobody is answered.
+        """
+        self.server.watch(self.connection, self.server.limits.body_timeout)
+        try:
+            body = self._chunks()
+        finally:
+            in_time = self.server.unwatch(self.connection)
+        if not in_time:
+            self.close_connection = True
+            return None
+        return body
+
+    def _chunks(self) -> bytes | None:
+        limits = self.server.limits
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            line = self.rfile.readline(1024)
+            size_text = line.split(b";", 1)[0].strip()
+            if not line.endswith(b"\n") or not size_text or len(size_text) > 16 or size_text.strip(_HEX):
+                self._send_raw(_fault(400, "Bad Request", "Malformed chunked request body."), close=True)
+                return None
+            size = int(size_text, 16)
+            if size == 0:
+                for _ in range(100):  # trailers, up to the blank line
+                    if self.rfile.readline(1024) in (b"\r\n", b"\n", b""):
+                        return b"".join(chunks)
+                self._send_raw(_fault(400, "Bad Request", "Too many trailers."), close=True)
+                return None
+            total += size
+            if total > limits.max_body:  # before reading the chunk that passes the cap
+                self._send_raw(_fault(413, "Request Entity Too Large", "Request is too large."), close=True)
+                return None
+            data = self.rfile.read(size + 2)
+            if len(data) != size + 2 or not data.endswith(b"\r\n"):
+                self.close_connection = True
+                return None  # cut off, or not chunked after all: nothing sensible to answer
+            chunks.append(data[:-2])
 
     def _environ(self, body: bytes) -> dict[str, Any]:
         path, _, query = self.path.partition("?")
