@@ -33,6 +33,7 @@ done under its record's lock.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime
 import secrets
@@ -55,6 +56,9 @@ PACES = ("instant", "manual", "wall")
 
 WALL_SCALE = 0.05
 """Default scale of the fleet's durations at ``wall`` pace: a boot takes ~2 s, a resize ~4 s."""
+
+DELETED_KEPT = 1000
+"""How many deleted servers a cloud remembers."""
 
 T = TypeVar("T")
 
@@ -85,6 +89,9 @@ class Record:
     availability_zone: str = "nova"
     config_drive: str = ""
     locked_reason: str | None = None
+    user_data: str | None = None
+    pinned_az: str | None = None
+    """The zone the request spec pins the server to (the one asked for at create; 2.96 shows it, 2.104 changes it)."""
     fault: dict[str, Any] | None = None
     index: int = 0
     operation: str | None = None
@@ -154,6 +161,8 @@ class Cloud:
         self._records: dict[str, Record] = {}
         self._lock = threading.Lock()
         self._counter = 0
+        self.deleted: collections.OrderedDict[str, Record] = collections.OrderedDict()
+        """Servers that reached DELETED, newest last (Nova keeps the rows; admins list them with ``deleted=true``)."""
         self._services: dict[str, Any] = {}
         self._services_lock = threading.RLock()
 
@@ -388,6 +397,7 @@ class Cloud:
         """Forget every server."""
         for record in list(self._records.values()):
             self._forget(record)
+        self.deleted.clear()
 
     # -- internals ----------------------------------------------------------
     def _register(self, server: FleetServer, flavor: Flavor, fields: dict[str, Any]) -> Record:
@@ -403,6 +413,10 @@ class Cloud:
             if self._records.get(record.id) is not record:
                 return
             del self._records[record.id]
+            if record.gone:
+                self.deleted[record.id] = record
+                while len(self.deleted) > DELETED_KEPT:
+                    self.deleted.popitem(last=False)
         fleet = record.server.fleet
         if record.server in fleet:
             fleet.remove(record.server)
