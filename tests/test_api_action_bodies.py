@@ -120,5 +120,8 @@ def test_every_action_has_a_body_rule() -> None:
     """No action reaches its handler unchecked: each has Nova's schema (``{}`` where Nova takes anything)."""
     from lifecycle.api.actions import ACTIONS
     from lifecycle.api.bodies import ACTION_BODIES
+    from lifecycle.api.server_extras import LEGACY_CONSOLES
 
-    assert sorted(ACTIONS) == sorted(ACTION_BODIES)
+    # read-only actions whose handlers check Nova's schema themselves (server_extras.py), before anything else
+    self_checked = {"os-getConsoleOutput", *LEGACY_CONSOLES}
+    assert sorted(set(ACTIONS) - self_checked) == sorted(ACTION_BODIES)
