@@ -107,6 +107,27 @@ def test_unicode_digits_in_limit_are_400_not_500(app: ComputeApp, limit: str) ->
         assert reply.code == 400, (limit, reply.json)
 
 
+LISTINGS = [
+    "/v2.1/flavors",
+    "/v2.1/flavors/detail",
+    "/v2.1/os-keypairs",
+    "/v2.1/os-server-groups",
+    "/v2.1/os-migrations",
+    "/v2.1/servers/{id}/os-instance-actions",
+    "/v2.1/servers/{id}/os-volume_attachments",
+]
+
+
+@pytest.mark.parametrize("path", LISTINGS)
+@pytest.mark.parametrize("key", ["limit", "offset"])
+def test_unicode_digits_in_every_listing_are_never_500(app: ComputeApp, path: str, key: str) -> None:
+    """The routes added later take ``limit``/``offset`` too: '²' passed ``isdigit`` and broke ``int()``."""
+    server_id = create(app)
+    for value in ("²", "\u0661\u0662"):
+        reply = call(app, "GET", f"{path.format(id=server_id)}?{key}={quote(value)}")
+        assert reply.code < 500, (path, value, reply.json)
+
+
 @pytest.mark.parametrize("field", ["min_count", "max_count"])
 @pytest.mark.parametrize("value", ["²", "\u0661", "\u0663", "1²"])
 def test_unicode_digits_in_counts_are_400_not_500(app: ComputeApp, field: str, value: str) -> None:

@@ -274,6 +274,10 @@ BODIES = st.one_of(
         ),
     ),
 )
+_SERVER_TAILS = (
+    *("metadata", "metadata/k", "tags", "tags/t", "ips", "os-server-password", "os-volume_attachments"),
+    *("os-instance-actions", "migrations", "migrations/1", "os-interface", "remote-consoles"),
+)
 PATHS = st.sampled_from(
     [
         *("/", "/v2.1", "/v2.1/servers", "/v2.1/servers/detail", "/v2.1/flavors", "/v2.1/flavors/1"),
@@ -281,6 +285,10 @@ PATHS = st.sampled_from(
         *("/v2.1/servers/11111111-1111-4111-8111-111111111111/action", "/v2.1/servers/srv-%C3%BC/action"),
         *("/compute/v2.1/servers", "/v2.1/servers/../../etc", "/v2.1/servers?limit=%C2%B2", "/nope"),
         *("/v2.1/servers?name=(a%7Caa)%2B%24", "/v2.1/servers/detail?ip=((((", "/v2.1/servers?changes-since=x"),
+        # the routes beside servers (metadata, tags, keypairs, groups, quotas, migrations, actions...)
+        *("/v2.1/os-keypairs", "/v2.1/os-server-groups", "/v2.1/os-migrations", "/v2.1/limits"),
+        *("/v2.1/flavors/1/os-extra_specs", "/v2.1/os-quota-sets/p1", "/v2.1/os-availability-zone/detail"),
+        *(f"/v2.1/servers/11111111-1111-4111-8111-111111111111/{tail}" for tail in _SERVER_TAILS),
         # Huawei ECS native API (lifecycle.api.huawei), at the root as its SDK calls it
         *("/v1/p1/cloudservers", "/v1/p1/cloudservers/detail", "/v1/p1/cloudservers/action", "/v1/p1/jobs/j1"),
         *("/v1/p1/cloudservers/delete", "/v1.1/p1/cloudservers/s1/resize", "/v2/p1/cloudservers/s1/changeos"),
@@ -288,7 +296,9 @@ PATHS = st.sampled_from(
     ]
 )
 QUERY = st.dictionaries(
-    st.sampled_from(["limit", "marker", "name", "status", "ip", "locked", "tags", "changes-since", "deleted"]),
+    st.sampled_from(
+        ["limit", "offset", "marker", "name", "status", "ip", "locked", "tags", "changes-since", "deleted", "minRam"]
+    ),
     st.text(max_size=12),
     max_size=3,
 )

@@ -32,7 +32,7 @@ from lifecycle.api.instance_actions import record_action, settle_running
 from lifecycle.api.keypairs import require_keypair
 from lifecycle.api.metadata import check_metadata_quota
 from lifecycle.api.routing import ROUTE_MODULES, no_query
-from lifecycle.api.schema import BOOLEAN_VALUES, validate
+from lifecycle.api.schema import BOOLEAN_VALUES, ascii_digits, validate
 from lifecycle.api.server_groups import add_member, group_ids, requested_group
 from lifecycle.api.shapes import shape
 from lifecycle.api.versions import MIN_VERSION, Version, negotiate, text, version_doc, versions_list
@@ -65,11 +65,6 @@ def decode_path(path: str) -> str:
         return path.encode("latin-1").decode("utf-8")
     except UnicodeError:
         return path
-
-
-def ascii_digits(text: str) -> bool:
-    """Nova's ``^[0-9]+$`` (``parameter_types.non_negative_integer``); ``str.isdigit`` alone takes ``'²'`` too."""
-    return text.isascii() and text.isdigit()
 
 
 def _too_deep(value: Any) -> bool:

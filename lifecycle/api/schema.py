@@ -30,6 +30,7 @@ __all__ = [
     "any_of",
     "anything",
     "array",
+    "ascii_digits",
     "boolean",
     "count",
     "enum",
@@ -85,6 +86,15 @@ class Invalid(ApiError):
         super().__init__(400, message)
         self.depth = len(path)
         self.why = why
+
+
+def ascii_digits(text: str) -> bool:
+    """Nova's ``^[0-9]+$`` (``parameter_types.non_negative_integer``, query ``limit``/``offset``).
+
+    ``str.isdigit`` alone also takes ``'²'`` (then ``int()`` raises: a 500) and
+    ``'١٢'`` (Arabic-Indic digits, which Nova's pattern refuses).
+    """
+    return text.isascii() and text.isdigit()
 
 
 def invalid(path: Path, value: Any, why: str) -> Invalid:

@@ -243,7 +243,7 @@ def _existing(out: Path) -> list[str]:
     return sorted(
         p.relative_to(out).as_posix()
         for p in out.rglob("*")
-        if p.is_file() and p.suffix in (*TEXT_SUFFIXES, *IMAGE_SUFFIXES)
+        if p.is_file() and p.suffix in (*TEXT_SUFFIXES, *IMAGE_SUFFIXES) and p != out / MANIFEST
     )
 
 
