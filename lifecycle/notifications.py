@@ -139,10 +139,11 @@ def _observations(message: Mapping[str, Any]) -> list[dict[str, Any]] | str:
         update = update.get("nova_object.data", update) if isinstance(update, Mapping) else data
         if isinstance(update, Mapping):
             old = (update.get("old_state"), update.get("old_task_state"))
-            state = update.get("state", state)
-            if "new_task_state" in update and "task_state" not in data:
-                task = update.get("new_task_state")
-            if old[0] is not None and old != (state, task):
+            new = (update.get("state", state), update.get("new_task_state"))
+            state = new[0]
+            if "task_state" not in data:
+                task = new[1]
+            if old[0] is not None and old != new:  # the update reports a change: the state before it too
                 before = {k: v for k, v in base.items() if k not in ("OS-EXT-STS:power_state", "updated")}
                 before["OS-EXT-STS:vm_state"], before["OS-EXT-STS:task_state"] = old
                 out.append(before)

@@ -210,6 +210,8 @@ class ServerTrace:
     skipped: int = 0
     last_good: str | None = None
     stuck: list[Stuck] = dataclasses.field(default_factory=list)
+    faults: list[Problem] = dataclasses.field(default_factory=list)
+    """Errors notifications reported (``instance.<action>.error``), with their lines."""
 
     @property
     def ok(self) -> bool:
@@ -233,6 +235,7 @@ class ServerTrace:
             "last": self.last,
             "changes": [c.as_dict() for c in self.changes],
             "stuck": [s.as_dict() for s in self.stuck],
+            "faults": [{"line": f.line, "message": f.message} for f in self.faults],
         }
 
 
@@ -826,6 +829,8 @@ class Audit:
         label = state.label if same else judge.label(key)
         change: Change | None = None
         fault = _fault(obj)
+        if fault is not None:
+            trace.faults.append(Problem(line, fault))
         if not candidates.all:
             known = candidates
             if not same or state.known.all:

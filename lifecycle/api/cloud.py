@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import os
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -37,6 +38,7 @@ from lifecycle.clock import Clock, VirtualClock, WallClock
 from lifecycle.durations import Durations, DurationSpec
 from lifecycle.faults import FaultRule
 from lifecycle.fleet import Fleet, FleetServer
+from lifecycle.notifications import NovaNotifier
 from lifecycle.states import PowerState, TaskState, VmState
 
 __all__ = ["PACES", "Cloud", "Record"]
@@ -107,6 +109,10 @@ class Cloud:
         speed: at ``wall`` pace, simulated seconds per real second.
         flavors: the flavors offered (DevStack's by default).
         seed: seeds the fleet (ids, fault chances), for reproducible runs.
+        notifications: where to send Nova's versioned notifications for every
+            change (:class:`~lifecycle.notifications.NovaNotifier`): a JSON Lines
+            file's path, or a callable taking each message (e.g. an
+            oslo.messaging notifier's adapter, or ``list.append``).
         **settings: cloud options (:class:`~lifecycle.settings.Settings`), e.g.
             ``reclaim_instance_interval=3600`` makes DELETE a soft delete.
 
@@ -123,6 +129,7 @@ class Cloud:
         speed: float = 1.0,
         flavors: Iterable[Flavor] = DEFAULT_FLAVORS,
         seed: int | str | None = None,
+        notifications: str | os.PathLike[str] | Callable[[dict[str, Any]], None] | None = None,
         **settings: Any,
     ) -> None:
         if pace not in PACES:
@@ -138,6 +145,14 @@ class Cloud:
         self._records: dict[str, Record] = {}
         self._lock = threading.Lock()
         self._counter = 0
+        self.notifier: NovaNotifier | None = None
+        if notifications is not None:
+            # The one place the fake emits Nova's notifications: a listener on every change of the fleet.
+            if callable(notifications):
+                self.notifier = NovaNotifier(sink=notifications)
+            else:
+                self.notifier = NovaNotifier(os.fspath(notifications))
+            self.fleet.listen(self.notifier)
 
     # -- lookup -------------------------------------------------------------
     def flavor(self, ref: str) -> Flavor:

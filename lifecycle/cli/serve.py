@@ -38,6 +38,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--shelved-offload-time", type=int, default=0, metavar="SECONDS", help="0 offloads at once (Nova default)"
     )
     parser.add_argument("--quiet", action="store_true", help="do not log requests")
+    parser.add_argument(
+        "--notifications",
+        metavar="FILE",
+        help="append Nova's versioned notifications for every change to FILE (JSON Lines)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         speed=args.speed,
         reclaim_instance_interval=args.reclaim_instance_interval,
         shelved_offload_time=args.shelved_offload_time,
+        notifications=args.notifications,
     )
     try:
         serve_forever(ComputeApp(cloud), port=args.port, quiet=args.quiet, announce=True)
