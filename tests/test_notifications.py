@@ -94,10 +94,10 @@ def test_instance_update_old_and_new_states() -> None:
     new["state_update"]["nova_object.data"].update(old_state="active", old_task_state=None, state="stopped")
     new.update(state="stopped", task_state=None, power_state="shutdown")
     active = copy.deepcopy(sample("instance-power_off-end"))
-    data(active).update(state="paused", task_state=None, power_state="paused", uuid=new["uuid"])
+    data(active).update(state="deleted", task_state=None, power_state="pending", uuid=new["uuid"])
     report = check_trace(lines(active, changed), format="nova-notifications")
     (bad,) = report.unexplained
-    assert "(paused)" in str(bad.before)
+    assert "(deleted)" in str(bad.before)
     assert "(active)" in bad.after
 
 
