@@ -493,23 +493,35 @@ def _read(obj: Any) -> tuple[str, Key, str | None] | str:
         if not isinstance(status, str):
             return f"'status' must be a string (got {json.dumps(status)})"
     raw_id = obj.get("id")
-    server_id = "" if raw_id is None else str(raw_id)
-    values: list[Any] = []
-    for name in ("vm_state", "task_state"):
-        _, value = _field(obj, name)
+    server_id = raw_id if type(raw_id) is str else "" if raw_id is None else str(raw_id)
+    # The API's names first (one lookup each on the common path), then the bare ones.
+    vm = obj.get("OS-EXT-STS:vm_state", _MISSING)
+    if vm is _MISSING:
+        vm = obj.get("vm_state")
+    task = obj.get("OS-EXT-STS:task_state", _MISSING)
+    if task is _MISSING:
+        task = obj.get("task_state")
+    power = obj.get("OS-EXT-STS:power_state", _MISSING)
+    if power is _MISSING:
+        power = obj.get("power_state")
+    for name, value in (("vm_state", vm), ("task_state", task)):
         if value is not None and not isinstance(value, str | int):
             return f"{_FIELDS[name][0]!r} must be a string or null (got {json.dumps(value)})"
-        values.append(value)
-    _, power = _field(obj, "power_state")
-    if isinstance(power, float) and power.is_integer():
-        power = int(power)
-    if power is not None and (isinstance(power, bool) or not isinstance(power, str | int)):
-        return f"{_FIELDS['power_state'][0]!r} must be an integer 0-9 or its name (got {json.dumps(power)})"
-    values.append(power)
-    has_launched, launched_at = _field(obj, "launched_at")
-    launched = None if not has_launched else bool(launched_at)
+    if type(power) is not int and power is not None:
+        if isinstance(power, float) and power.is_integer():
+            power = int(power)
+        if isinstance(power, bool) or not isinstance(power, str | int):
+            return f"{_FIELDS['power_state'][0]!r} must be an integer 0-9 or its name (got {json.dumps(power)})"
+    launched = None
+    if "OS-SRV-USG:launched_at" in obj or "launched_at" in obj:
+        launched = bool(_field(obj, "launched_at")[1])
     updated = obj.get("updated")
-    return server_id, (status, values[0], values[1], values[2], launched), None if updated is None else str(updated)
+    if updated is not None and type(updated) is not str:
+        updated = str(updated)
+    return server_id, (status, vm, task, power, launched), updated
+
+
+_MISSING: Any = object()
 
 
 NOTIFICATION_KEY = "lifecycle:notification"
@@ -742,8 +754,11 @@ class Audit:
         self.report = TraceReport(table.blueprint.dialect.name, table.blueprint.settings, max_operations)
         self.limits = StuckLimits.from_settings(table.blueprint.settings) if stuck is None else stuck
         self.keep_explained = keep_explained
-        self.now: float | None = None  # the latest time any observation carried
         self._timed = self.limits.active
+        self._latest = ""  # the latest timestamp text seen (ISO 8601 texts of one cloud sort as times)
+        self._now: float | None = None
+        self._now_text = ""
+        self._limits: dict[tuple[Any, Any], tuple[float, str] | None] = {}
         self._tracked: dict[str, _Tracked] = {}
 
     def feed_item(self, item: tuple[int, Any] | Problem) -> tuple[Finding, ...]:
@@ -791,10 +806,24 @@ class Audit:
             return (*found, problem)
         return found
 
+    @property
+    def now(self) -> float | None:
+        """The latest time an observation carried (``lifecycle:seen``, else ``updated``), in epoch seconds."""
+        if self._latest != self._now_text:
+            parsed = parse_time(self._latest)
+            self._now_text = self._latest
+            if parsed is not None and (self._now is None or parsed > self._now):
+                self._now = parsed
+        return self._now
+
     def check_stuck(self, now: float | None = None) -> tuple[Finding, ...]:
-        """Servers whose state has lasted longer than the limits allow at ``now`` (each reported once per state)."""
-        if now is not None:
-            self.now = now if self.now is None else max(self.now, now)
+        """Servers whose state has lasted longer than the limits allow at ``now`` (each reported once per state).
+
+        ``now`` (epoch seconds, e.g. the wall clock of a watcher) moves the audit's clock forward.
+        """
+        current = self.now
+        if now is not None and (current is None or now > current):
+            self._now = now
         if not self._timed or self.now is None:
             return _NOTHING
         found = []
@@ -899,37 +928,47 @@ class Audit:
         state.trace.last_line = line
 
     def _time(self, line: int, server_id: str, key: Key, obj: Any, updated: str | None) -> Stuck | None:
-        """Track since when the server is in its (vm_state, task_state); report it once overdue."""
+        """Track since when the server is in its (vm_state, task_state); report it once overdue.
+
+        Timestamps are only parsed for servers in a state with a limit, and for
+        the latest one when a limit is checked: most observations cost a string compare.
+        """
         seen = obj.get(SEEN_KEY) if isinstance(obj, dict) else None
-        when = parse_time(seen if seen is not None else updated)
-        if when is not None and (self.now is None or when > self.now):
-            self.now = when
+        when = seen if isinstance(seen, str) else updated
+        if when is not None and when > self._latest:
+            self._latest = when
         state = self._tracked[server_id]
         pair = (key[1], key[2])
         if state.since_line == 0 or state.stuck_pair != pair:
             state.stuck_pair = pair
-            state.since = when
             state.since_line = line
             state.stuck = False
-        elif state.since is None:
-            state.since = when
+            state.since = parse_time(when) if self._limit_of(pair) is not None else None
+            return None
+        if state.since is None:
+            return None
         return self._overdue(state, line)
 
+    def _limit_of(self, pair: tuple[Any, Any]) -> tuple[float, str] | None:
+        if pair not in self._limits:
+            try:
+                found = self.limits.limit(parse_vm_state(pair[0]), parse_task_state(pair[1]))
+            except UnknownStateError:
+                found = None
+            if len(self._limits) < 10_000:
+                self._limits[pair] = found
+            return found
+        return self._limits[pair]
+
     def _overdue(self, state: _Tracked, line: int) -> Stuck | None:
-        if state.stuck or state.since is None or self.now is None or state.key[1] is None:
+        if state.stuck or state.since is None or state.key[1] is None:
             return None
-        try:
-            vm = parse_vm_state(state.key[1])
-            task = parse_task_state(state.key[2])
-        except UnknownStateError:
-            return None
-        limit = self.limits.limit(vm, task)
-        if limit is None or self.now - state.since <= limit[0]:
+        limit = self._limit_of(state.stuck_pair)
+        now = self.now
+        if limit is None or now is None or now - state.since <= limit[0]:
             return None
         state.stuck = True
-        stuck = Stuck(
-            state.trace.server_id, line, state.since_line, state.label, self.now - state.since, limit[0], limit[1]
-        )
+        stuck = Stuck(state.trace.server_id, line, state.since_line, state.label, now - state.since, limit[0], limit[1])
         state.trace.stuck.append(stuck)
         return stuck
 
