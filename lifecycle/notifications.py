@@ -38,7 +38,7 @@ from lifecycle.events import EPOCH, Event, timestamp
 from lifecycle.states import PowerState
 from lifecycle.trace import NOTIFICATION_KEY, SEEN_KEY, Problem
 
-__all__ = ["ACTIONS", "NovaNotifier", "notification_of", "notifications_for", "observations_of"]
+__all__ = ["ACTIONS", "NovaNotifier", "notification_of", "notifications_for", "observations_of", "oslo_sink"]
 
 _POWER_CODES = {p.label: int(p) for p in PowerState}
 """``InstancePowerState`` names (``nova/objects/fields.py``) as the API's integer codes."""
@@ -251,6 +251,9 @@ class NovaNotifier:
         host: the compute host named in ``publisher_id``.
         epoch: wall-clock time of simulated time 0.
         sink: any callable taking each message (for tests and custom transports).
+        transport: an oslo.messaging transport, or its URL (``rabbit://...``,
+            ``fake://``), to send each message through as Nova does, on ``topic``
+            (needs the ``[watch]`` extra).
     """
 
     def __init__(
@@ -260,12 +263,16 @@ class NovaNotifier:
         host: str = "fake-host",
         epoch: datetime.datetime = EPOCH,
         sink: Callable[[dict[str, Any]], None] | None = None,
+        transport: Any = None,
+        topic: str = "versioned_notifications",
     ) -> None:
         self.host = host
         self.epoch = epoch
         self._lock = threading.Lock()
         self._file: IO[str] | None = None if path is None else open(path, "a", encoding="utf-8")  # noqa: SIM115
         self._sinks: list[Callable[[dict[str, Any]], None]] = [] if sink is None else [sink]
+        if transport is not None:
+            self._sinks.append(oslo_sink(transport, topic))
 
     def __call__(self, event: Event) -> None:
         messages = notifications_for(event, host=self.host, epoch=self.epoch)
@@ -284,3 +291,26 @@ class NovaNotifier:
             if self._file is not None:
                 self._file.close()
                 self._file = None
+
+
+def oslo_sink(transport: Any, topic: str = "versioned_notifications") -> Callable[[dict[str, Any]], None]:
+    """A sink sending each message through an oslo.messaging ``messagingv2`` notifier, as ``nova/rpc.py`` does.
+
+    ``transport`` is a transport or its URL.
+
+    Raises:
+        WatchError: oslo.messaging is missing, or the URL is unusable.
+    """
+    from lifecycle.watch import import_oslo, transport_for
+
+    messaging, _ = import_oslo()
+    if isinstance(transport, str):
+        transport = transport_for(transport)
+    notifier = messaging.Notifier(transport, driver="messagingv2", topics=[topic])
+
+    def send(message: dict[str, Any]) -> None:
+        prepared = notifier.prepare(publisher_id=message["publisher_id"])
+        level = "error" if message["priority"] == "ERROR" else "info"
+        getattr(prepared, level)({}, message["event_type"], message["payload"])
+
+    return send

@@ -38,6 +38,10 @@ SETTINGS = (
 def _validate(fleet: Fleet, messages: list[dict[str, object]], **options: object) -> None:
     report = check_trace(fleet.events.to_jsonl(), **options)
     assert report.ok, [str(c) for c in report.unexplained] + [str(p) for p in report.problems]
+    _validate_messages(messages, **options)
+
+
+def _validate_messages(messages: list[dict[str, object]], **options: object) -> None:
     text = "".join(json.dumps(m) + "\n" for m in messages)
     notified = check_trace(text, format="nova-notifications", **options)
     assert notified.ok, [str(c) for c in notified.unexplained] + [str(p) for p in notified.problems]
@@ -89,7 +93,7 @@ def test_every_operation_failing_at_every_step_validates(options: dict[str, obje
 OPERATIONS = sorted(table_for("nova").operations)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     options=st.sampled_from(SETTINGS),
     seed=st.integers(0, 2**16),
@@ -124,3 +128,55 @@ def test_random_runs_validate(options: dict[str, object], seed: int, steps: list
             fleet.advance(5)
     fleet.run_until_idle(periodic=True, limit=7200)
     _validate(fleet, messages, **options)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    options=st.sampled_from(SETTINGS),
+    seed=st.integers(0, 2**16),
+    steps=st.lists(
+        st.one_of(
+            st.sampled_from(OPERATIONS),
+            st.tuples(st.just("fail"), st.sampled_from(OPERATIONS), st.integers(0, 4)),
+        ),
+        max_size=15,
+    ),
+)
+def test_the_fake_apis_polled_bodies_and_notifications_validate(
+    options: dict[str, object], seed: int, steps: list[object]
+) -> None:
+    """The fake API as a client sees it: GET bodies after each request (instant pace moves one step per GET),
+    and the Nova notifications it emits, both validate."""
+    from lifecycle.api.cloud import Cloud
+    from lifecycle.api.errors import ApiError
+    from lifecycle.api.views import server_body
+
+    messages: list[dict[str, object]] = []
+    cloud = Cloud(notifications=messages.append, seed=seed, **options)
+    record = cloud.boot(name="s", flavor=cloud.flavor("1"))
+    bodies: list[dict[str, object]] = []
+
+    def poll() -> None:
+        for _ in range(20):
+            try:
+                bodies.append(cloud.read(record, lambda r: server_body(r, "http://x", (2, 1))))
+            except ApiError:
+                bodies.append({"itemNotFound": {"message": f"Instance {record.id} could not be found."}})
+                return
+            if not record.server.busy:
+                return
+
+    poll()
+    for step in steps:
+        if isinstance(step, tuple):
+            with contextlib.suppress(ValueError, LifecycleError):
+                cloud.fail_next(record.id, step[1], at_step=step[2])
+            continue
+        with contextlib.suppress(LifecycleError, ApiError):
+            cloud.perform(record, step)
+        poll()
+        if record.gone:
+            break
+    report = check_trace(bodies, **options)
+    assert report.ok, [str(c) for c in report.unexplained] + [str(p) for p in report.problems]
+    _validate_messages(messages, **options)

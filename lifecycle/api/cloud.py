@@ -110,9 +110,9 @@ class Cloud:
         flavors: the flavors offered (DevStack's by default).
         seed: seeds the fleet (ids, fault chances), for reproducible runs.
         notifications: where to send Nova's versioned notifications for every
-            change (:class:`~lifecycle.notifications.NovaNotifier`): a JSON Lines
-            file's path, or a callable taking each message (e.g. an
-            oslo.messaging notifier's adapter, or ``list.append``).
+            change: a :class:`~lifecycle.notifications.NovaNotifier` (e.g. one
+            sending through oslo.messaging), a JSON Lines file's path, or a
+            callable taking each message (``list.append``).
         **settings: cloud options (:class:`~lifecycle.settings.Settings`), e.g.
             ``reclaim_instance_interval=3600`` makes DELETE a soft delete.
 
@@ -129,7 +129,7 @@ class Cloud:
         speed: float = 1.0,
         flavors: Iterable[Flavor] = DEFAULT_FLAVORS,
         seed: int | str | None = None,
-        notifications: str | os.PathLike[str] | Callable[[dict[str, Any]], None] | None = None,
+        notifications: str | os.PathLike[str] | NovaNotifier | Callable[[dict[str, Any]], None] | None = None,
         **settings: Any,
     ) -> None:
         if pace not in PACES:
@@ -148,7 +148,9 @@ class Cloud:
         self.notifier: NovaNotifier | None = None
         if notifications is not None:
             # The one place the fake emits Nova's notifications: a listener on every change of the fleet.
-            if callable(notifications):
+            if isinstance(notifications, NovaNotifier):
+                self.notifier = notifications
+            elif callable(notifications):
                 self.notifier = NovaNotifier(sink=notifications)
             else:
                 self.notifier = NovaNotifier(os.fspath(notifications))
