@@ -759,6 +759,7 @@ class Audit:
         self._now: float | None = None
         self._now_text = ""
         self._limits: dict[tuple[Any, Any], tuple[float, str] | None] = {}
+        self._line = 0  # the last line fed: where stuck servers found between observations are reported
         self._tracked: dict[str, _Tracked] = {}
 
     def feed_item(self, item: tuple[int, Any] | Problem) -> tuple[Finding, ...]:
@@ -771,6 +772,7 @@ class Audit:
     def feed(self, line: int, obj: Any) -> tuple[Finding, ...]:
         """Judge one observation (``line`` names it in findings); returns what it revealed."""
         report = self.report
+        self._line = line
         read = _read(obj)
         if isinstance(read, str):
             problem = Problem(line, read)
@@ -828,7 +830,7 @@ class Audit:
             return _NOTHING
         found = []
         for state in self._tracked.values():
-            stuck = self._overdue(state, state.line)
+            stuck = self._overdue(state, self._line)
             if stuck is not None:
                 found.append(stuck)
         return tuple(found)
@@ -846,7 +848,9 @@ class Audit:
             trace = ServerTrace(server_id, line, line, label, observations=1)
             report.servers[server_id] = trace
             tracked[server_id] = _Tracked(trace, candidates, key, label, updated, line)
-            if not candidates.all:
+            if candidates.all:
+                trace.last_good = label
+            else:
                 first = Change(server_id, line, None, None, label, None, _absent(judge), None, updated)
                 trace.changes.append(first)
                 return first
