@@ -36,7 +36,7 @@ from typing import IO, Any
 
 from lifecycle.events import EPOCH, Event, timestamp
 from lifecycle.states import PowerState
-from lifecycle.trace import NOTIFICATION_KEY, SEEN_KEY, Problem
+from lifecycle.trace import FAULT_KEY, NOTIFICATION_KEY, SEEN_KEY, Problem
 
 __all__ = ["ACTIONS", "NovaNotifier", "notification_of", "notifications_for", "observations_of", "oslo_sink"]
 
@@ -155,7 +155,7 @@ def _observations(message: Mapping[str, Any]) -> list[dict[str, Any]] | str:
     if isinstance(fault, Mapping):
         fault = fault.get("nova_object.data", fault)
         if isinstance(fault, Mapping):
-            now["lifecycle:fault"] = f"{fault.get('exception')}: {fault.get('exception_message')}"
+            now[FAULT_KEY] = f"{fault.get('exception')}: {fault.get('exception_message')}"
     out.append(now)
     return out
 

@@ -528,9 +528,13 @@ NOTIFICATION_KEY = "lifecycle:notification"
 """Marks an observation made from a notification (:mod:`lifecycle.notifications`): its event_type."""
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True, slots=True, eq=False)
 class _Known:
-    """Model nodes consistent with what was seen, and the subset power_state and launched_at prefer."""
+    """Model nodes consistent with what was seen, and the subset power_state and launched_at prefer.
+
+    Interned by :meth:`_Judge.known` (equal sets are one object), so it hashes and
+    compares by identity: search-cache lookups cost no set hashing.
+    """
 
     all: frozenset[int]
     preferred: frozenset[int]
@@ -558,6 +562,7 @@ class _Judge:
         self._candidates: dict[Key, _Known | str] = {}
         self._searches: dict[tuple[_Known, _Known], _Found] = {}
         self._labels: dict[Key, str] = {}
+        self._known: dict[tuple[frozenset[int], frozenset[int]], _Known] = {}
         # Nova reschedules a build that failed on its host: the task goes back
         # to scheduling (manager.py:_do_build_and_run_instance, RescheduledException).
         create = table.blueprint.dialect.operation_map.get("create")
@@ -567,6 +572,16 @@ class _Judge:
         self._reschedule_to = frozenset(
             n for n in self.universe if table.nodes[n][0] is VmState.BUILDING and table.nodes[n][1] is first
         )
+
+    def known(self, all_: frozenset[int], preferred: frozenset[int]) -> _Known:
+        """The one :class:`_Known` of these sets."""
+        key = (all_, preferred)
+        found = self._known.get(key)
+        if found is None:
+            found = _Known(all_, preferred)
+            if len(self._known) < 100_000:
+                self._known[key] = found
+        return found
 
     def label(self, key: Key) -> str:
         found = self._labels.get(key)
@@ -627,8 +642,8 @@ class _Judge:
                 continue
             found = matching(self.table, everything, where, power_, launched_)
             if found:
-                return _Known(everything, found)
-        return _Known(everything, everything)
+                return self.known(everything, found)
+        return self.known(everything, everything)
 
     def search(self, known: _Known, candidates: _Known) -> _Found:
         """Where ``known`` can get among ``candidates``: the explanation, the task it finishes, what is known then.
@@ -647,7 +662,7 @@ class _Judge:
             if found.path is None and self._reschedule_to:
                 rescheduling = [n for n in known.all if self._reschedulable(n)]
                 if rescheduling:
-                    again = _Known(self._reschedule_to, self._reschedule_to)
+                    again = self.known(self._reschedule_to, self._reschedule_to)
                     found = self._search(again, candidates, ("reschedule",))
             if len(self._searches) < 100_000:
                 self._searches[key] = found
@@ -686,7 +701,7 @@ class _Judge:
                     best = calm
         running = self._running(best.source) if best.source is not None and self._busy(best.source) else None
         assert best.path is not None
-        return _Found((*prefix, *best.path), _Known(full.reached, best.reached or full.reached), running)
+        return _Found((*prefix, *best.path), self.known(full.reached, best.reached or full.reached), running)
 
     def _busy(self, node: int) -> bool:
         return ADVANCE in self.table.step_row(node)
@@ -735,6 +750,8 @@ class Audit:
         dialect / max_operations / settings / options: as for :func:`check_trace`.
         stuck: the limits after which a server that has not moved is reported
             (default: from the settings, see :class:`lifecycle.stuck.StuckLimits`).
+        explained: return explained changes from :meth:`feed` (default: ``keep_explained``);
+            without them a long trace makes no object per change.
     """
 
     def __init__(
@@ -745,6 +762,7 @@ class Audit:
         settings: Settings | None = None,
         stuck: StuckLimits | None = None,
         keep_explained: bool = True,
+        explained: bool | None = None,
         **options: Any,
     ) -> None:
         if max_operations is not None and (type(max_operations) is not int or max_operations < 0):
@@ -754,6 +772,7 @@ class Audit:
         self.report = TraceReport(table.blueprint.dialect.name, table.blueprint.settings, max_operations)
         self.limits = StuckLimits.from_settings(table.blueprint.settings) if stuck is None else stuck
         self.keep_explained = keep_explained
+        self.explained = keep_explained if explained is None else explained
         self._timed = self.limits.active
         self._latest = ""  # the latest timestamp text seen (ISO 8601 texts of one cloud sort as times)
         self._now: float | None = None
@@ -861,7 +880,7 @@ class Audit:
         same = key == state.key
         label = state.label if same else judge.label(key)
         change: Change | None = None
-        fault = _fault(obj)
+        fault = _fault(obj) if FAULT_KEY in obj else None
         if fault is not None:
             trace.faults.append(Problem(line, fault))
         if not candidates.all:
@@ -892,7 +911,7 @@ class Audit:
                 )
             else:
                 known = found.reached
-                if label != state.label:
+                if label != state.label and (self.explained or fault is not None):
                     change = Change(
                         server_id,
                         line,
@@ -925,7 +944,7 @@ class Audit:
             label = self.judge.label(key)
             trace = ServerTrace(server_id, line, line, label)
             self.report.servers[server_id] = trace
-            empty = _Known(frozenset(), frozenset())
+            empty = self.judge.known(frozenset(), frozenset())
             state = self._tracked[server_id] = _Tracked(trace, empty, key, label, None, line)
         state.trace.observations += 1
         state.trace.skipped += 1
@@ -981,8 +1000,12 @@ SEEN_KEY = "lifecycle:seen"
 """When a poller saw an observation (a timestamp); else its ``updated`` is the time."""
 
 
+FAULT_KEY = "lifecycle:fault"
+"""The fault (``exception: message``) an ``instance.<action>.error`` notification carried."""
+
+
 def _fault(obj: Any) -> str | None:
-    fault = obj.get("lifecycle:fault") if isinstance(obj, dict) else None
+    fault = obj.get(FAULT_KEY)
     return None if fault is None else str(fault)
 
 

@@ -60,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         max_operations=None if args.any_ops else args.max_ops,
         stuck=stuck_of(args, settings),
         keep_explained=not (args.quiet or args.json),
+        explained=not args.quiet,
         **settings,
     )
     handle: BinaryIO

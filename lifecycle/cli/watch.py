@@ -55,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
         max_operations=args.max_ops,
         stuck=stuck_of(args, settings),
         keep_explained=False,
+        explained=args.verbose,
         **settings,
     )
     reported = [0]
