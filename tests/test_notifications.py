@@ -163,3 +163,40 @@ def test_the_fake_api_emits_nova_notifications(tmp_path: pathlib.Path) -> None:
     (server,) = report.servers.values()
     assert [f.message for f in server.faults] == ["InstanceFault: reboot failed in the simulation"]
     assert main(["trace", "--format", "nova-notifications", "-q", str(path)]) == 0
+
+
+def test_lifecycle_serve_writes_notifications(tmp_path: pathlib.Path) -> None:
+    """``lifecycle serve --notifications FILE``: a boot through the HTTP API, then its notifications validate."""
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    path = tmp_path / "nova.jsonl"
+    command = [sys.executable, "-m", "lifecycle", "serve", "--port", "0", "--pace", "instant", "--quiet"]
+    command += ["--notifications", str(path)]
+    served = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert served.stdout is not None
+        url = served.stdout.readline().split(" at ")[1].split()[0]
+        body = json.dumps({"server": {"name": "vm", "imageRef": "cirros", "flavorRef": "1"}})
+        request = urllib.request.Request(
+            f"{url}/servers", data=body.encode(), headers={"Content-Type": "application/json"}, method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            server_id = json.load(answer)["server"]["id"]
+        for _ in range(20):  # instant pace: each GET shows the next step
+            with urllib.request.urlopen(f"{url}/servers/{server_id}", timeout=10) as answer:
+                if json.load(answer)["server"]["status"] == "ACTIVE":
+                    break
+    finally:
+        served.send_signal(signal.SIGINT)
+        served.wait(10)
+        if served.stdout is not None:
+            served.stdout.close()
+    kinds = [json.loads(line)["event_type"] for line in path.read_text().splitlines()]
+    assert kinds[0] == "instance.update"
+    assert "instance.create.end" in kinds
+    report = check_trace(path, format="nova-notifications")
+    assert report.ok
+    assert report.servers[server_id].last == "ACTIVE (active)"

@@ -151,9 +151,9 @@ class Cloud:
             if isinstance(notifications, NovaNotifier):
                 self.notifier = notifications
             elif callable(notifications):
-                self.notifier = NovaNotifier(sink=notifications)
+                self.notifier = NovaNotifier(sink=notifications, epoch=now())
             else:
-                self.notifier = NovaNotifier(os.fspath(notifications))
+                self.notifier = NovaNotifier(os.fspath(notifications), epoch=now())
             self.fleet.listen(self.notifier)
 
     # -- lookup -------------------------------------------------------------

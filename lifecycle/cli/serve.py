@@ -63,7 +63,10 @@ def run(args: argparse.Namespace) -> int:
     if args.notifications or args.notifications_url:
         from lifecycle.notifications import NovaNotifier
 
-        notifier = NovaNotifier(args.notifications, transport=args.notifications_url)
+        from lifecycle.api.cloud import now
+
+        # Stamped from the wall time the cloud starts at, like the API's own timestamps.
+        notifier = NovaNotifier(args.notifications, transport=args.notifications_url, epoch=now())
     cloud = Cloud(
         pace=args.pace,
         speed=args.speed,
