@@ -200,3 +200,20 @@ def test_lifecycle_serve_writes_notifications(tmp_path: pathlib.Path) -> None:
     report = check_trace(path, format="nova-notifications")
     assert report.ok
     assert report.servers[server_id].last == "ACTIVE (active)"
+
+
+def test_unversioned_compute_instance_update_is_read_too() -> None:
+    """Legacy ``compute.instance.update``: the states flat in the payload (nova/notifications/base.py,
+    ``_compute_states_payload``: old_state, state, old_task_state, new_task_state)."""
+
+    def legacy(old: tuple[str, str | None], new: tuple[str, str | None]) -> dict[str, Any]:
+        states = {"old_state": old[0], "old_task_state": old[1], "state": new[0], "new_task_state": new[1]}
+        return {"event_type": "compute.instance.update", "payload": {"instance_id": "i-1", **states}}
+
+    text = lines(
+        legacy(("active", None), ("active", "powering-off")), legacy(("active", "powering-off"), ("stopped", None))
+    )
+    report = check_trace(text, format="nova-notifications")
+    assert report.ok
+    assert [c.explanation for c in report.changes] == [("stop",), ()]
+    assert report.servers["i-1"].last == "SHUTOFF (stopped)"
