@@ -343,11 +343,24 @@ def _read_path(path: os.PathLike[str], notifications: bool) -> Iterator[tuple[in
         yield from _parse_lines(handle, notifications)
 
 
+_REPEATS = 4096
+"""How many distinct recent lines :func:`_parse_lines` remembers: a poller writes the same body again
+and again while a server rests, and a repeated line is not parsed twice."""
+
+
 def _parse_lines(lines: Iterable[str | bytes], notifications: bool) -> Iterator[tuple[int, Any] | Problem]:
-    """Lines read one at a time; a pretty-printed start (a lone ``{`` or ``[``) reads the rest whole."""
+    """Lines read one at a time; a pretty-printed start (a lone ``{`` or ``[``) reads the rest whole.
+
+    A line seen recently gives the same object again (so do not change what you get).
+    """
     number = 0
+    seen: dict[str | bytes, Any] = {}
     for raw in lines:
         number += 1
+        again = seen.get(raw)
+        if again is not None:
+            yield (number, again)
+            continue
         line = raw if isinstance(raw, str) else raw.decode("utf-8", errors="replace")
         if number == 1:
             line = line.removeprefix("\ufeff")
@@ -358,8 +371,12 @@ def _parse_lines(lines: Iterable[str | bytes], notifications: bool) -> Iterator[
             rest = "".join(r if isinstance(r, str) else r.decode("utf-8", errors="replace") for r in lines)
             yield from _parse_text("\n" * (number - 1) + line + rest, notifications)
             return
-        yield from _parse_line(number, _from_brace(line) if notifications else line)
-    return
+        found = list(_parse_line(number, _from_brace(line) if notifications else line))
+        if len(found) == 1 and not isinstance(found[0], Problem) and isinstance(found[0][1], dict):
+            if len(seen) >= _REPEATS:
+                seen.clear()
+            seen[raw] = found[0][1]
+        yield from found
 
 
 def _from_brace(line: str) -> str:
@@ -779,6 +796,7 @@ class Audit:
         self._now_text = ""
         self._limits: dict[tuple[Any, Any], tuple[float, str] | None] = {}
         self._line = 0  # the last line fed: where stuck servers found between observations are reported
+        self._memo: dict[int, tuple[Any, tuple[str, Key, str | None] | str]] = {}
         self._tracked: dict[str, _Tracked] = {}
 
     def feed_item(self, item: tuple[int, Any] | Problem) -> tuple[Finding, ...]:
@@ -792,7 +810,16 @@ class Audit:
         """Judge one observation (``line`` names it in findings); returns what it revealed."""
         report = self.report
         self._line = line
-        read = _read(obj)
+        memo = self._memo.get(id(obj))
+        if memo is not None and memo[0] is obj:  # a repeated line: the reader gave the same object
+            read = memo[1]
+        else:
+            read = _read(obj)
+            if type(obj) is dict:
+                if len(self._memo) >= _REPEATS:
+                    self._memo.clear()
+                self._memo[id(obj)] = (obj, read)  # holding obj keeps its id unique
+
         if isinstance(read, str):
             problem = Problem(line, read)
             report.problems.append(problem)
