@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import math
 from typing import Any
 
 from lifecycle.errors import ArgumentValueError
@@ -53,10 +54,18 @@ class StuckLimits:
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            if value is None and field.name in ("task_timeout", "grace"):
+            optional = field.name in ("task_timeout", "grace")
+            if value is None and optional:
                 continue
-            if isinstance(value, bool) or not isinstance(value, int | float) or value != value or value < -1:
-                raise ArgumentValueError(field.name, value, "a number of seconds (0 or -1 switch it off)")
+            lowest = 0 if optional else -1
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or value < lowest
+            ):
+                expected = "None or seconds >= 0" if optional else "a number of seconds (0 or -1 switch it off)"
+                raise ArgumentValueError(field.name, value, expected)
 
     @classmethod
     def from_settings(cls, settings: Any, **overrides: Any) -> StuckLimits:

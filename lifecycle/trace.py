@@ -787,6 +787,8 @@ class Audit:
         table = table_for(dialect, Settings.from_kwargs(settings, **options))
         self.judge = _Judge(table, max_operations)
         self.report = TraceReport(table.blueprint.dialect.name, table.blueprint.settings, max_operations)
+        if stuck is not None and not isinstance(stuck, StuckLimits):
+            raise ArgumentTypeError("stuck", stuck, "None or a lifecycle.stuck.StuckLimits")
         self.limits = StuckLimits.from_settings(table.blueprint.settings) if stuck is None else stuck
         self.keep_explained = keep_explained
         self.explained = keep_explained if explained is None else explained

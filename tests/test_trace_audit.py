@@ -77,6 +77,38 @@ def test_bad_limits_are_refused(bad: object) -> None:
         StuckLimits(rescue_timeout=bad)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("bad", [-1, float("inf"), "5"])
+def test_bad_grace_or_task_timeout_is_refused(bad: object) -> None:
+    for name in ("grace", "task_timeout"):
+        with pytest.raises(ArgumentValueError, match=name):
+            StuckLimits(**{name: bad})  # type: ignore[arg-type]
+
+
+def test_stuck_must_be_limits() -> None:
+    with pytest.raises(TypeError, match="StuckLimits"):
+        check_trace([], stuck={"task_timeout": 5})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["watch"],
+        ["watch", "--cloud", "x", "--interval", "0"],
+        ["watch", "--cloud", "x", "--polls", "0"],
+        ["watch", "--cloud", "x", "--duration", "nan"],
+        ["watch", "--cloud", "x", "--transport-url", "fake://"],
+        ["trace", "-", "--format", "nova"],
+    ],
+)
+def test_bad_watch_and_trace_options_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's own usage errors
+        code = exc.code  # type: ignore[assignment]
+    assert code == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
 def test_files_are_read_line_by_line() -> None:
     """The reader takes one line at a time: after the first observation, the rest is unread."""
     lines = [json.dumps(srv("a", "ACTIVE", "active")) + "\n" for _ in range(1000)]

@@ -61,9 +61,8 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--speed must be a finite number > 0 (got {args.speed})")
     notifier = None
     if args.notifications or args.notifications_url:
-        from lifecycle.notifications import NovaNotifier
-
         from lifecycle.api.cloud import now
+        from lifecycle.notifications import NovaNotifier
 
         # Stamped from the wall time the cloud starts at, like the API's own timestamps.
         notifier = NovaNotifier(args.notifications, transport=args.notifications_url, epoch=now())
