@@ -751,6 +751,8 @@ class _Tracked:
     since_line: int = 0
     stuck: bool = False  # reported for the current state
     stuck_pair: tuple[Any, Any] = (None, None)
+    obj: Any = None  # the last observation object (the reader hands out repeated lines as the same one)
+    stable: bool = False  # seeing the last observation again leaves what is known as it is
 
 
 _NOTHING: tuple[Finding, ...] = ()
@@ -815,6 +817,15 @@ class Audit:
         memo = self._memo.get(id(obj))
         if memo is not None and memo[0] is obj:  # a repeated line: the reader gave the same object
             read = memo[1]
+            state = self._tracked.get(read[0]) if type(read) is tuple else None
+            if state is not None and state.obj is obj and state.stable:  # exactly as last time, and known
+                report.observations += 1
+                state.trace.observations += 1
+                state.trace.last_line = state.line = line
+                if self._timed:
+                    stuck = self._overdue(state, line)
+                    return _NOTHING if stuck is None else (stuck,)
+                return _NOTHING
         else:
             read = _read(obj)
             if type(obj) is dict:
@@ -958,11 +969,13 @@ class Audit:
             trace.changes.append(change)
         if change is None or change.explanation is not None:
             trace.last_good = label
+        state.stable = same and known is state.known
         state.known = known
         state.key = key
         state.label = label
         state.updated = updated
         state.line = line
+        state.obj = obj
         trace.last = label
         return change
 

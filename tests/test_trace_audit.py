@@ -168,3 +168,27 @@ def test_stuck_findings_are_typed() -> None:
     (found,) = audit.check_stuck(now=audit.now + 5)  # type: ignore[operator]
     assert isinstance(found, Stuck)
     assert str(found).startswith("line 1: STUCK in REBOOT (active/rebooting)")
+
+
+def test_repeated_lines_read_from_a_file_give_the_same_report(tmp_path: pathlib.Path) -> None:
+    """A file's repeated lines are parsed once and skip the search; the verdicts are those of fresh objects."""
+    from lifecycle import Fleet
+
+    fleet = Fleet(seed=9)
+    servers = [fleet.create(f"s{n}") for n in range(3)]
+    fleet.run_until_idle()
+    for operation in ("stop", "start", "reboot", "pause", "unpause", "suspend", "resume", "shelve", "unshelve"):
+        for server in servers:
+            server.perform(operation)
+            fleet.advance(1)
+        fleet.run_until_idle()
+    lines = fleet.events.to_jsonl().splitlines()
+    lines = [line for line in lines for _ in range(3)]  # a poller that saw each state three times
+    lines.insert(10, json.dumps(srv("x", "RESIZE", "active", "resize_prep")))
+    lines.insert(20, json.dumps(srv("x", "SHELVED_OFFLOADED", "shelved_offloaded")))
+    path = tmp_path / "t.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    from_file = check_trace(path)
+    fresh = check_trace([json.loads(line) for line in lines])
+    assert from_file.as_dict() == fresh.as_dict()
+    assert len(from_file.unexplained) == 1
