@@ -555,6 +555,7 @@ class _Known:
 
     all: frozenset[int]
     preferred: frozenset[int]
+    power: PowerState | None = None  # the power_state observed, which the server is in whatever the model says
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -579,7 +580,8 @@ class _Judge:
         self._candidates: dict[Key, _Known | str] = {}
         self._searches: dict[tuple[_Known, _Known], _Found] = {}
         self._labels: dict[Key, str] = {}
-        self._known: dict[tuple[frozenset[int], frozenset[int]], _Known] = {}
+        self._known: dict[tuple[frozenset[int], frozenset[int], PowerState | None], _Known] = {}
+        self._variants: dict[tuple[int, PowerState], int] = {}
         # Nova reschedules a build that failed on its host: the task goes back
         # to scheduling (manager.py:_do_build_and_run_instance, RescheduledException).
         create = table.blueprint.dialect.operation_map.get("create")
@@ -590,12 +592,12 @@ class _Judge:
             n for n in self.universe if table.nodes[n][0] is VmState.BUILDING and table.nodes[n][1] is first
         )
 
-    def known(self, all_: frozenset[int], preferred: frozenset[int]) -> _Known:
+    def known(self, all_: frozenset[int], preferred: frozenset[int], power: PowerState | None = None) -> _Known:
         """The one :class:`_Known` of these sets."""
-        key = (all_, preferred)
+        key = (all_, preferred, power)
         found = self._known.get(key)
         if found is None:
-            found = _Known(all_, preferred)
+            found = _Known(all_, preferred, power)
             if len(self._known) < 100_000:
                 self._known[key] = found
         return found
@@ -653,14 +655,27 @@ class _Judge:
         # power_state and launched_at are what the driver and database say, and
         # power_state moves on its own (the guest, the power-state sync): they
         # break ties between explanations, never rule a state out.
+        # The observed power_state is where the server is, even where no request
+        # of the model leads (a guest that shut itself down): each candidate has
+        # that power too.
         everything = matching(self.table, self.universe, where)
+        if power is not None:
+            everything |= frozenset(self.variant(n, power) for n in everything)
         for power_, launched_ in ((power, launched), (power, None), (None, launched)):
             if power_ is None and launched_ is None:
                 continue
             found = matching(self.table, everything, where, power_, launched_)
             if found:
-                return self.known(everything, found)
-        return self.known(everything, everything)
+                return self.known(everything, found, power)
+        return self.known(everything, everything, power)
+
+    def variant(self, node: int, power: PowerState) -> int:
+        """``node`` with another power_state (interned in the table, as the simulator does for a guest shutdown)."""
+        found = self._variants.get((node, power))
+        if found is None:
+            vm, task, _, launched = self.table.nodes[node]
+            found = self._variants[(node, power)] = self.table.node_id((vm, task, power, launched))
+        return found
 
     def search(self, known: _Known, candidates: _Known) -> _Found:
         """Where ``known`` can get among ``candidates``: the explanation, the task it finishes, what is known then.
@@ -718,7 +733,11 @@ class _Judge:
                     best = calm
         running = self._running(best.source) if best.source is not None and self._busy(best.source) else None
         assert best.path is not None
-        return _Found((*prefix, *best.path), self.known(full.reached, best.reached or full.reached), running)
+        reached, preferred = full.reached, best.reached or full.reached
+        if candidates.power is not None:  # power moved on its own: the server is at the power seen
+            jumped = frozenset(self.variant(n, candidates.power) for n in reached)
+            reached, preferred = reached | jumped, jumped
+        return _Found((*prefix, *best.path), self.known(reached, preferred), running)
 
     def _busy(self, node: int) -> bool:
         return ADVANCE in self.table.step_row(node)

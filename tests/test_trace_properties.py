@@ -5,11 +5,13 @@ states out). The exhaustive part runs every operation, failing at each of its
 steps, from a state that accepts it, under each setting; the hypothesis part
 mixes requests, failures, guest shutdowns and Nova's periodic jobs at random.
 Both also check the same runs as Nova notifications (lifecycle.notifications).
+``LIFECYCLE_EXAMPLES=3000`` runs more random examples (the default keeps CI under a few seconds).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import json
 
 import pytest
@@ -93,7 +95,11 @@ def test_every_operation_failing_at_every_step_validates(options: dict[str, obje
 OPERATIONS = sorted(table_for("nova").operations)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("LIFECYCLE_EXAMPLES", "200")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(
     options=st.sampled_from(SETTINGS),
     seed=st.integers(0, 2**16),
@@ -130,7 +136,11 @@ def test_random_runs_validate(options: dict[str, object], seed: int, steps: list
     _validate(fleet, messages, **options)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("LIFECYCLE_EXAMPLES", "100")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(
     options=st.sampled_from(SETTINGS),
     seed=st.integers(0, 2**16),
