@@ -11,8 +11,8 @@ Both also check the same runs as Nova notifications (lifecycle.notifications).
 from __future__ import annotations
 
 import contextlib
-import os
 import json
+import os
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -25,6 +25,8 @@ from lifecycle.notifications import NovaNotifier
 from lifecycle.paths import search
 from lifecycle.states import PowerState
 from lifecycle.table import table_for
+
+EXAMPLES = int(os.environ.get("LIFECYCLE_EXAMPLES", "100"))
 
 SETTINGS = (
     {},
