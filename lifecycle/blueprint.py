@@ -48,12 +48,12 @@ EdgeKind = Literal["operation", "step", "failure"]
 
 def is_failure(trigger: str) -> bool:
     """Whether ``trigger`` makes the running task fail: ``fail`` or a named kind ``fail:<kind>``."""
-    return trigger == FAIL or trigger.startswith(FAIL_PREFIX)
+    return trigger == FAIL or (isinstance(trigger, str) and trigger.startswith(FAIL_PREFIX))
 
 
 def failure_kind(trigger: str) -> str | None:
     """The kind a failure trigger names (``fail:no_valid_host`` -> ``no_valid_host``); None for plain ``fail``."""
-    return trigger[len(FAIL_PREFIX) :] if trigger.startswith(FAIL_PREFIX) else None
+    return trigger[len(FAIL_PREFIX) :] if isinstance(trigger, str) and trigger.startswith(FAIL_PREFIX) else None
 
 
 def pair_name(pair: Pair) -> str:

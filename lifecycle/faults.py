@@ -37,6 +37,10 @@ class FaultRule:
         fired: how many runs it has made fail so far.
         fault: the failure kind (``no_valid_host``...) the run fails with;
             None: the operation's generic failure.
+        passed: how many matching runs ran no task (a local delete of a
+            SHELVED_OFFLOADED server completes at once), so had nothing to fail.
+            Such a run still was "the next run": it uses the rule up, rather
+            than leaving it to strike an unrelated later run.
     """
 
     operation: str
@@ -46,11 +50,12 @@ class FaultRule:
     probability: float | None = None
     fired: int = 0
     fault: str | None = None
+    passed: int = 0
 
     @property
     def exhausted(self) -> bool:
-        """The rule has failed as many runs as it was asked to."""
-        return self.times is not None and self.fired >= self.times
+        """The rule has applied to as many runs as it was asked to (failed, or passed with no task)."""
+        return self.times is not None and self.fired + self.passed >= self.times
 
     def matches(self, operation: str, server_id: str) -> bool:
         """Whether a run of ``operation`` on ``server_id`` is this rule's business."""
@@ -82,8 +87,12 @@ class Faults:
         with self._lock:
             self.rules.clear()
 
-    def plan(self, operation: str, server_id: str) -> tuple[Plan, str | None] | None:
-        """Where a run starting now fails and with which kind, or None; consumes the first rule that fires."""
+    def plan(self, operation: str, server_id: str, *, has_task: bool = True) -> tuple[Plan, str | None] | None:
+        """Where a run starting now fails and with which kind, or None; consumes the first rule that fires.
+
+        ``has_task=False``: the run completes at once; a rule that fires for it
+        is used up (counted in :attr:`FaultRule.passed`) and None is returned.
+        """
         if not self.rules:
             return None
         with self._lock:
@@ -92,6 +101,9 @@ class Faults:
                     continue
                 if rule.probability is not None and self.rng.random() >= rule.probability:
                     continue
+                if not has_task:
+                    rule.passed += 1
+                    return None
                 rule.fired += 1
                 return (0 if rule.at_step is None else rule.at_step), rule.fault
         return None

@@ -58,9 +58,9 @@ def test_plan_uses_reset_state_only_when_asked(capsys: pytest.CaptureFixture[str
 
 
 def test_trace_resets(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """A powered-off VERIFY_RESIZE seen ACTIVE next: unexplained, unless os-resetState may explain it."""
+    """A build being deleted seen ACTIVE next: unexplained, unless os-resetState may explain it."""
     lines = [
-        {"id": "a", "status": "VERIFY_RESIZE", "OS-EXT-STS:vm_state": "resized", "OS-EXT-STS:power_state": 4},
+        {"id": "a", "status": "BUILD", "OS-EXT-STS:vm_state": "building", "OS-EXT-STS:task_state": "deleting"},
         {"id": "a", "status": "ACTIVE", "OS-EXT-STS:vm_state": "active", "OS-EXT-STS:task_state": None},
     ]
     path = tmp_path / "trace.jsonl"
