@@ -23,6 +23,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
+from lifecycle import dialects
 from lifecycle.blueprint import ADVANCE, FAIL, Blueprint, Edge, blueprint, pair_name
 from lifecycle.settings import Settings
 from lifecycle.spec import Dialect, Pair
@@ -206,7 +207,23 @@ def _table(dialect: Dialect, settings: Settings) -> Table:
     return Table(blueprint(dialect, settings))
 
 
+_SHARED: dict[tuple[Dialect, Settings | None], Table] = {}
+_SHARED_MAX = 256
+
+
 def table_for(dialect: str | Dialect = "nova", settings: Settings | None = None) -> Table:
-    """The shared compiled table of a dialect and settings."""
-    bp = blueprint(dialect, settings)
-    return _table(bp.dialect, bp.settings)
+    """The shared compiled table of a dialect and settings.
+
+    Every server calls this, so a table already built is one dict lookup away
+    (no blueprint lookup); the name is resolved each time, since a dialect
+    registered later under the same name must win.
+    """
+    key = (dialects.get(dialect), settings)
+    found = _SHARED.get(key)
+    if found is None:
+        bp = blueprint(dialect, settings)
+        found = _table(bp.dialect, bp.settings)
+        if len(_SHARED) >= _SHARED_MAX:
+            _SHARED.clear()
+        _SHARED[key] = found
+    return found
