@@ -159,9 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000", help="fleet sizes, comma-separated (10000,100000)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per size; medians are shown (3)")
-    parser.add_argument("--quick", action="store_true", help="one round of 2,000 servers: a smoke run")
+    parser.add_argument("--quick", action="store_true", help="one round of 1,000 servers: a smoke run")
     args = parser.parse_args(argv)
-    sizes = [2000] if args.quick else [int(s) for s in args.sizes.split(",")]
+    sizes = [1000] if args.quick else [int(s) for s in args.sizes.split(",")]
     rounds = 1 if args.quick else args.rounds
     fleet_of(10)  # blueprint and table built outside every measurement
 
