@@ -131,9 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         samples["map"].append(timed(op_map) / n)
         samples["machine"].append(timed(machine) / m)
     per = {k: statistics.median(v) for k, v in samples.items()}
-    ratio = {
-        k: statistics.median(a / b for a, b in zip(v, samples["check"], strict=True)) for k, v in samples.items()
-    }
+    ratio = {k: statistics.median(a / b for a, b in zip(v, samples["check"], strict=True)) for k, v in samples.items()}
     print(f"check() of {n:,} settled legal steps (nova defaults), median of {rounds}; ratio = peer time / check time")
     print(f"{'':44s} {'M steps/s':>10s} {'ns/step':>8s} {'ratio':>8s}")
     rows = [
