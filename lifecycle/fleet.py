@@ -72,6 +72,7 @@ Engine = Literal["table", "machine"]
 _Entry: TypeAlias = tuple[float, int, int, str, int, Any]
 
 _STRIPES = 64
+_heappush = heapq.heappush
 _GUEST_RUNNING = PowerState.RUNNING
 
 
@@ -715,25 +716,29 @@ class Fleet:
         that same time, so the composite runs on the clock like any task.
         """
         follow = False
-        with self._lock_of(server):
+        with self._stripes[(id(server) >> 4) % _STRIPES]:  # self._lock_of(server), inlined: the hot path
             if expect is not None and server._due is not expect:
                 return None
             table = server.table
-            before = server.node
+            before = table.index.get((server.vm_state, server.task_state, server.power_state, server.launched))
+            if before is None:
+                before = server.node  # a node not interned yet
             if self.engine == "machine":
                 if not Server._fire(server, trigger):
                     return None
                 after = server.node
                 self._log(server, operation, kind, before, after, now)
             else:
-                after_or_none = table.step_row(before).get(trigger)
+                row = table.step_rows[before]
+                after_or_none = (row if row is not None else table.step_row(before)).get(trigger)
                 if after_or_none is None:
                     return None
                 after = after_or_none
                 self._write(server, trigger, before, after, now, kind, operation)
             if then is not None:
                 server.pending = then  # with the check-and-set, so a refused rival cannot undo it
-            if ADVANCE in table.step_row(after):
+            row = table.step_rows[after]
+            if ADVANCE in (row if row is not None else table.step_row(after)):
                 if kind in ("request", "periodic"):
                     plan = self.faults.plan(operation, server.id)
                 elif kind == "failure":
@@ -746,7 +751,7 @@ class Fleet:
                 follow = bool(server.pending)
                 if not follow:
                     self._arm_periodic(server, now)
-        if _pending.changes:
+        if self._listeners and _pending.changes:
             self._notify()
         if follow:
             self._request_next(server, now)
@@ -785,7 +790,9 @@ class Fleet:
                 b_vm, b_task, _, _ = table.nodes[before]
                 change = self._changes[key] = Change(trigger, (b_vm, b_task), server.pair, server.power_state)
             server.history.append(change)
-        self._log(server, operation, kind, before, after, now)
+        self.events.record_index(now, server._ix, operation, kind, before, after)  # self._log, inlined
+        if self._listeners:
+            _pending.changes.append((now, server, operation, kind, before, after))
 
     def _log(self, server: FleetServer, operation: str, kind: str, before: int, after: int, now: float) -> None:
         self.events.record_index(now, server._ix, operation, kind, before, after)
@@ -805,7 +812,7 @@ class Fleet:
         self, server: FleetServer, node: int, now: float, operation: str, step: int, plan: Plan | None
     ) -> None:
         """Put the end of the task the server is in now on the timetable (lock held)."""
-        durations = self._durations_of(server)
+        durations = self._own_durations.get(server.id, self.durations) if self._own_durations else self.durations
         seconds = durations.step(operation, server.table.nodes[node][1])  # a TaskState is its str value
         if durations.jitter:
             seconds *= 1.0 + durations.jitter * (2.0 * self._jitter_rng.random() - 1.0)
@@ -829,13 +836,15 @@ class Fleet:
         """Make ``entry`` the server's one live timetable entry (lock of the server held)."""
         with self._heap_lock:
             old = server._due
-            if old is not None and old[4] >= 0:
-                self._tasks_pending -= 1
             server._due = entry
+            pending = self._tasks_pending
+            if old is not None and old[4] >= 0:
+                pending -= 1
             if entry is not None:
-                heapq.heappush(self._heap, entry)
+                _heappush(self._heap, entry)
                 if entry[4] >= 0:
-                    self._tasks_pending += 1
+                    pending += 1
+            self._tasks_pending = pending
 
     def _drop_stale(self) -> None:
         heap, servers = self._heap, self._all
@@ -879,17 +888,14 @@ class Fleet:
             job: PeriodicJob = JOBS[extra]
             taken_now = self._transition(server, job.operation, due, "periodic", operation, step=0, expect=entry)
         else:
-            fail = extra is not None and self._fails_now(server, step, extra)
-            taken_now = self._transition(
-                server,
-                FAIL if fail else ADVANCE,
-                due,
-                "failure" if fail else "step",
-                operation,
-                step=step + 1,
-                expect=entry,
-                plan=extra,
-            )
+            if extra is not None and self._fails_now(server, step, extra):
+                taken_now = self._transition(
+                    server, FAIL, due, "failure", operation, step=step + 1, expect=entry, plan=extra
+                )
+            else:
+                taken_now = self._transition(
+                    server, ADVANCE, due, "step", operation, step=step + 1, expect=entry, plan=extra
+                )
         if taken_now is None:  # the machine refused what was due: forget it rather than keep a dead token
             with self._lock_of(server):
                 if server._due is entry:
