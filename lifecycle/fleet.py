@@ -834,6 +834,8 @@ class Fleet:
 
     def _set_due(self, server: FleetServer, entry: _Entry | None) -> None:
         """Make ``entry`` the server's one live timetable entry (lock of the server held)."""
+        if entry is None and server._due is None:
+            return  # nothing scheduled, nothing to drop: no timetable round trip
         with self._heap_lock:
             old = server._due
             server._due = entry
