@@ -102,7 +102,7 @@ def _reboot(call: Call) -> Reply:
 def _resize(call: Call) -> Reply:
     ref = call.required("flavorRef")
     with call.record.lock:
-        if call.server.may("resize"):
+        if call.server.may(call.server.dialect.compute_operation("resize")):
             try:
                 flavor = call.cloud.flavor(str(ref))
             except ApiError:

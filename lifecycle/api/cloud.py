@@ -16,6 +16,15 @@ how the clock moves:
 * ``manual``: a virtual clock that moves only on :meth:`Cloud.advance`.
 * ``wall``: real time, with Nova-shaped but short durations (a boot ~2 s).
 
+**One store, a fleet per dialect.** Each server is a server of one dialect:
+the Compute API creates ``nova`` servers (the Cloud's ``dialect``), the Huawei
+ECS API (:mod:`lifecycle.api.ecs`) creates ``huawei-ecs`` servers. Each dialect
+has its own :class:`~lifecycle.fleet.Fleet` (a fleet runs one dialect's
+machine), all on the Cloud's one clock, and every server has a
+:class:`Record` in the one store, so every API lists and shows every server,
+with the status its own dialect derives. :meth:`Cloud.fleet_for` gives a
+dialect's fleet.
+
 Concurrent requests on one server serialise in the fleet's check-and-set, as
 Nova's ``instance.save(expected_task_state=...)`` does: of two concurrent
 reboots one wins and the other gets 409. API-side bookkeeping of a server is
@@ -107,12 +116,14 @@ class Cloud:
         speed: at ``wall`` pace, simulated seconds per real second.
         flavors: the flavors offered (DevStack's by default).
         seed: seeds the fleet (ids, fault chances), for reproducible runs.
+        dialect: the dialect of the servers the Compute API creates (``nova``).
         **settings: cloud options (:class:`~lifecycle.settings.Settings`), e.g.
             ``reclaim_instance_interval=3600`` makes DELETE a soft delete.
 
     Attributes:
-        fleet: the :class:`~lifecycle.fleet.Fleet` holding the servers.
-        clock: its clock (``cloud.clock.advance(30)`` at manual pace).
+        fleet: the :class:`~lifecycle.fleet.Fleet` of the Compute API's servers.
+        fleets: every dialect's fleet by dialect name, ``fleet`` among them (see :meth:`fleet_for`).
+        clock: the clock they share (``cloud.clock.advance(30)`` at manual pace).
     """
 
     def __init__(
@@ -123,6 +134,7 @@ class Cloud:
         speed: float = 1.0,
         flavors: Iterable[Flavor] = DEFAULT_FLAVORS,
         seed: int | str | None = None,
+        dialect: str = "nova",
         **settings: Any,
     ) -> None:
         if pace not in PACES:
@@ -131,13 +143,62 @@ class Cloud:
         clock: Clock = WallClock(speed) if pace == "wall" else VirtualClock()
         if pace == "wall" and not isinstance(durations, Durations):
             durations = Durations(durations, scale=WALL_SCALE)
-        self.fleet = Fleet(clock=clock, durations=durations, seed=seed, history=False, events=False, **settings)
+        self.fleet = Fleet(
+            dialect, clock=clock, durations=durations, seed=seed, history=False, events=False, **settings
+        )
+        self.fleets: dict[str, Fleet] = {self.fleet.dialect.name: self.fleet}
         self.clock = clock
+        self._seed = seed
         self.settings = self.fleet.settings
         self.flavors: dict[str, Flavor] = {f.id: f for f in flavors}
         self._records: dict[str, Record] = {}
         self._lock = threading.Lock()
         self._counter = 0
+        self._services: dict[str, Any] = {}
+        self._services_lock = threading.RLock()
+
+    def fleet_for(self, dialect: str) -> Fleet:
+        """The fleet of ``dialect``'s servers, made on first use on the shared clock, durations and settings.
+
+        Raises:
+            UnknownDialectError: no such dialect.
+        """
+        from lifecycle import dialects
+
+        name = dialects.get(dialect).name
+        with self._lock:
+            found = self.fleets.get(name)
+            if found is None:
+                seed = None if self._seed is None else f"{self._seed}/{name}"
+                settings: dict[str, Any] = dict(self.settings.as_dict())
+                found = Fleet(
+                    name,
+                    clock=self.clock,
+                    durations=self.fleet.durations,
+                    seed=seed,
+                    history=False,
+                    events=False,
+                    **settings,
+                )
+                self.fleets[name] = found
+            return found
+
+    def service_state(self, key: str, make: Callable[[], T]) -> T:
+        """State a service keeps on the Cloud, one per cloud however many apps serve it (made on first use).
+
+        The ECS API keeps its :class:`~lifecycle.jobs.Jobs` service here, so two
+        gateways over one cloud see the same jobs.
+        """
+        with self._services_lock:
+            if key not in self._services:
+                self._services[key] = make()
+            found: T = self._services[key]
+            return found
+
+    def tick(self) -> None:
+        """Let every fleet take what its clock says is due."""
+        for fleet in list(self.fleets.values()):
+            fleet.tick()
 
     # -- lookup -------------------------------------------------------------
     def flavor(self, ref: str) -> Flavor:
@@ -158,7 +219,7 @@ class Cloud:
         Raises:
             ApiError: 404 itemNotFound, worded as Nova's ``InstanceNotFound``.
         """
-        self.fleet.tick()
+        self.tick()
         found = self._records.get(server_id)
         if found is None or found.gone:
             if found is not None:
@@ -168,7 +229,7 @@ class Cloud:
 
     def records(self) -> list[Record]:
         """Every live server, newest first (Nova's default sort: created_at desc)."""
-        self.fleet.tick()
+        self.tick()
         with self._lock:
             found = list(self._records.values())
         live = []
@@ -196,11 +257,18 @@ class Cloud:
         record.operation = "create"
         return record
 
+    def register(self, server: FleetServer, flavor: Flavor, **fields: Any) -> Record:
+        """Put a server another service created in one of :attr:`fleets` into the store (every API shows it)."""
+        return self._register(server, flavor, fields)
+
     def perform(self, record: Record, operation: str, *, new_flavor: Flavor | None = None) -> None:
         """Request ``operation`` on a server; raises the model's errors (409 material).
 
         ``new_flavor`` is the flavor a resize switches to once it reaches VERIFY_RESIZE.
+        The server's dialect names the operation a Compute API request runs
+        (``Dialect.compute_operation``: a ``resize`` of an ECS is ``nova_resize``).
         """
+        operation = record.server.dialect.compute_operation(operation)
         with record.lock:
             self._sync(record)
             record.server.perform(operation)
@@ -237,7 +305,7 @@ class Cloud:
     def reset_state(self, record: Record, vm_state: VmState | str) -> None:
         """Nova's ``os-resetState``: force ``vm_state``, clear the task, keep the power state."""
         with record.lock:
-            self.fleet.set_state(record.server, vm_state, None, record.server.power_state)
+            record.server.fleet.set_state(record.server, vm_state, None, record.server.power_state)
             record.operation = None  # creates no fault (an earlier one stays, as Nova keeps its fault rows)
             self._sync(record)
 
@@ -245,11 +313,17 @@ class Cloud:
     def advance(self, seconds: float) -> None:
         """Let ``seconds`` of cloud time pass (``manual`` pace; a ``wall`` clock sleeps)."""
         self.fleet.advance(seconds)
+        self.tick()
 
     def settle(self, server_id: str | None = None) -> None:
         """Let time pass until no task runs (or until one server's task ends)."""
         if server_id is None:
-            self.fleet.run_until_idle()
+            for _ in range(1_000):  # the fleets share the clock: run each until all are idle
+                busy = [f for f in self.fleets.values() if not f.idle]
+                if not busy:
+                    return
+                for fleet in busy:
+                    fleet.run_until_idle()
             return
         server = self.record(server_id).server
         for _ in range(1_000):
@@ -264,7 +338,8 @@ class Cloud:
         ``at_step`` is the step index (0: the first task) or the task_state it
         fails in (default: the first); see :meth:`lifecycle.fleet.Fleet.inject_failure`.
         """
-        return self.fleet.inject_failure(operation, server=self.record(server_id).server, at_step=at_step, times=1)
+        server = self.record(server_id).server
+        return server.fleet.inject_failure(operation, server=server, at_step=at_step, times=1)
 
     def seed(
         self,
@@ -278,14 +353,18 @@ class Cloud:
         image: str = "cirros",
         locked: bool = False,
         launched: bool | None = None,
+        dialect: str | None = None,
         **fields: Any,
     ) -> str:
         """Put a server straight into any state the model has; returns its id.
 
         A server seeded inside a task carries on with that task's remaining steps.
+        ``dialect`` (default: the Compute API's) picks its fleet: ``"huawei-ecs"``
+        seeds an ECS the ECS API acts on.
         ``fields`` set :class:`Record` fields (``metadata``, ``networks``, ``key_name``...).
         """
-        server = self.fleet.create(
+        fleet = self.fleet if dialect is None else self.fleet_for(dialect)
+        server = fleet.create(
             name,
             vm_state=vm_state,
             task_state=task_state,
@@ -324,8 +403,9 @@ class Cloud:
             if self._records.get(record.id) is not record:
                 return
             del self._records[record.id]
-        if record.server in self.fleet:
-            self.fleet.remove(record.server)
+        fleet = record.server.fleet
+        if record.server in fleet:
+            fleet.remove(record.server)
 
     def _advance_to(self, when: float) -> None:
         clock = self.clock
@@ -333,7 +413,12 @@ class Cloud:
             clock.advance_to(when)
         else:
             clock.sleep(max(0.0, when - clock.now()))
-            self.fleet.tick()
+            self.tick()
+
+    def step_soon(self, server: FleetServer) -> None:
+        """At ``instant`` pace, what a read does: move the clock to the server's next task step, if a task runs."""
+        if self.pace == "instant":
+            self._step_soon(server)
 
     def _step_soon(self, server: FleetServer) -> None:
         """Move the virtual clock to the server's next task step, if a task runs."""

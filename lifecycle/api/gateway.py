@@ -9,11 +9,16 @@ valid.
 
 A service is a WSGI app class taking the shared :class:`Cloud`, named in
 :data:`SERVICES` as ``"module:Class"`` and imported only when a gateway mounts it.
+A service whose clients cannot be given a path prefix may also claim root paths
+with a ``ROOT_PATHS`` regular expression: Huawei's SDK keeps only the scheme and
+host of its endpoint (``huaweicloudsdkcore/client.py``, ``_url_parse``), so the
+ECS API answers ``/v1/{project_id}/cloudservers...`` at the root as well.
 """
 
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -28,6 +33,7 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 #: prefix (first path segment) -> ``"module:Class"`` of its WSGI app, built as ``Class(cloud)``.
 SERVICES: dict[str, str] = {
     "compute": "lifecycle.api.app:ComputeApp",
+    "ecs": "lifecycle.api.huawei.app:EcsApp",
 }
 
 
@@ -61,12 +67,18 @@ class Gateway:
         for name in names:
             if name != "compute":
                 self.mounts[name] = service_app(name, self.cloud)
+        self.roots: list[tuple[re.Pattern[str], WsgiApp]] = [
+            (pattern, app) for app in self.mounts.values() if (pattern := getattr(app, "ROOT_PATHS", None)) is not None
+        ]
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path: str = environ.get("PATH_INFO", "") or "/"
         head, _, rest = path.lstrip("/").partition("/")
         app = self.mounts.get(head)
-        if app is None:  # Nova's own root paths (/, /v2.1/...)
+        if app is None:  # a root path a service claims, else Nova's own (/, /v2.1/...)
+            for pattern, claimant in self.roots:
+                if pattern.match(path):
+                    return claimant(environ, start_response)
             return self.compute(environ, start_response)
         shifted = dict(environ)
         shifted["SCRIPT_NAME"] = f"{environ.get('SCRIPT_NAME', '').rstrip('/')}/{head}"
