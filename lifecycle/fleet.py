@@ -879,30 +879,32 @@ class Fleet:
                     while heap and heap[0][0] == when:
                         batch.append(pop(heap))
             for entry in batch:
-                taken += self._take(servers[entry[2]], entry)
-
-    def _take(self, server: FleetServer | None, entry: _Entry) -> int:
-        """Take one timetable entry popped from the heap; 1 if it was live, 0 if stale."""
-        if server is None or server._due is not entry:
-            return 0
-        due, _, _, operation, step, extra = entry
-        if step < 0:
-            job: PeriodicJob = JOBS[extra]
-            taken_now = self._transition(server, job.operation, due, "periodic", operation, step=0, expect=entry)
-        else:
-            if extra is not None and self._fails_now(server, step, extra):
-                taken_now = self._transition(
-                    server, FAIL, due, "failure", operation, step=step + 1, expect=entry, plan=extra
-                )
-            else:
-                taken_now = self._transition(
-                    server, ADVANCE, due, "step", operation, step=step + 1, expect=entry, plan=extra
-                )
-        if taken_now is None:  # the machine refused what was due: forget it rather than keep a dead token
-            with self._lock_of(server):
-                if server._due is entry:
-                    self._set_due(server, None)
-        return 1
+                server = servers[entry[2]]
+                if server is None or server._due is not entry:
+                    continue
+                taken += 1
+                due, _, _, operation, step, extra = entry
+                if step < 0:
+                    job: PeriodicJob = JOBS[extra]
+                    taken_now = self._transition(
+                        server, job.operation, due, "periodic", operation, step=0, expect=entry
+                    )
+                else:
+                    fail = extra is not None and self._fails_now(server, step, extra)
+                    taken_now = self._transition(
+                        server,
+                        FAIL if fail else ADVANCE,
+                        due,
+                        "failure" if fail else "step",
+                        operation,
+                        step=step + 1,
+                        expect=entry,
+                        plan=extra,
+                    )
+                if taken_now is None:  # the machine refused what was due: forget it rather than keep a dead token
+                    with self._lock_of(server):
+                        if server._due is entry:
+                            self._set_due(server, None)
 
     @staticmethod
     def _fails_now(server: FleetServer, step: int, plan: Plan) -> bool:
