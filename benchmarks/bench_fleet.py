@@ -159,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000", help="fleet sizes, comma-separated (10000,100000)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per size; medians are shown (3)")
+    parser.add_argument(
+        "--memory", type=int, default=None, help="fleet size for the memory figure (default: the last size; 0: skip)"
+    )
     parser.add_argument("--quick", action="store_true", help="one round of 1,000 servers: a smoke run")
     args = parser.parse_args(argv)
     sizes = [1000] if args.quick else [int(s) for s in args.sizes.split(",")]
@@ -181,7 +184,9 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"us/server {sizes[0]:,} -> {sizes[-1]:,}, {key}: fleet x{growth:.2f}, SimPy x{peer:.2f} (goal: flat)"
             )
-    count = sizes[-1]
+    count = sizes[-1] if args.memory is None else args.memory
+    if not count:
+        return 0
     fleet_bytes, simpy_bytes = memory(count)
     print(
         f"memory after both campaigns, {count:,} servers: fleet {fleet_bytes:.0f} B/server "
