@@ -33,8 +33,10 @@ done under its record's lock.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime
+import os
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -46,6 +48,7 @@ from lifecycle.clock import Clock, VirtualClock, WallClock
 from lifecycle.durations import Durations, DurationSpec
 from lifecycle.faults import FaultRule
 from lifecycle.fleet import Fleet, FleetServer
+from lifecycle.notifications import NovaNotifier
 from lifecycle.states import PowerState, TaskState, VmState
 
 __all__ = ["PACES", "Cloud", "Record"]
@@ -55,6 +58,9 @@ PACES = ("instant", "manual", "wall")
 
 WALL_SCALE = 0.05
 """Default scale of the fleet's durations at ``wall`` pace: a boot takes ~2 s, a resize ~4 s."""
+
+DELETED_KEPT = 1000
+"""How many deleted servers a cloud remembers."""
 
 T = TypeVar("T")
 
@@ -85,6 +91,9 @@ class Record:
     availability_zone: str = "nova"
     config_drive: str = ""
     locked_reason: str | None = None
+    user_data: str | None = None
+    pinned_az: str | None = None
+    """The zone the request spec pins the server to (the one asked for at create; 2.96 shows it, 2.104 changes it)."""
     fault: dict[str, Any] | None = None
     index: int = 0
     operation: str | None = None
@@ -117,6 +126,11 @@ class Cloud:
         flavors: the flavors offered (DevStack's by default).
         seed: seeds the fleet (ids, fault chances), for reproducible runs.
         dialect: the dialect of the servers the Compute API creates (``nova``).
+        notifications: where to send Nova's versioned notifications for every
+            change of the Compute API's servers: a
+            :class:`~lifecycle.notifications.NovaNotifier` (e.g. one sending
+            through oslo.messaging), a JSON Lines file's path, or a callable
+            taking each message (``list.append``).
         **settings: cloud options (:class:`~lifecycle.settings.Settings`), e.g.
             ``reclaim_instance_interval=3600`` makes DELETE a soft delete.
 
@@ -135,6 +149,7 @@ class Cloud:
         flavors: Iterable[Flavor] = DEFAULT_FLAVORS,
         seed: int | str | None = None,
         dialect: str = "nova",
+        notifications: str | os.PathLike[str] | NovaNotifier | Callable[[dict[str, Any]], None] | None = None,
         **settings: Any,
     ) -> None:
         if pace not in PACES:
@@ -154,8 +169,20 @@ class Cloud:
         self._records: dict[str, Record] = {}
         self._lock = threading.Lock()
         self._counter = 0
+        self.deleted: collections.OrderedDict[str, Record] = collections.OrderedDict()
+        """Servers that reached DELETED, newest last (Nova keeps the rows; admins list them with ``deleted=true``)."""
         self._services: dict[str, Any] = {}
         self._services_lock = threading.RLock()
+        self.notifier: NovaNotifier | None = None
+        if notifications is not None:
+            # The one place the fake emits Nova's notifications: a listener on the Compute API's fleet.
+            if isinstance(notifications, NovaNotifier):
+                self.notifier = notifications
+            elif callable(notifications):
+                self.notifier = NovaNotifier(sink=notifications, epoch=now())
+            else:
+                self.notifier = NovaNotifier(os.fspath(notifications), epoch=now())
+            self.fleet.listen(self.notifier)
 
     def fleet_for(self, dialect: str) -> Fleet:
         """The fleet of ``dialect``'s servers, made on first use on the shared clock, durations and settings.
@@ -388,6 +415,7 @@ class Cloud:
         """Forget every server."""
         for record in list(self._records.values()):
             self._forget(record)
+        self.deleted.clear()
 
     # -- internals ----------------------------------------------------------
     def _register(self, server: FleetServer, flavor: Flavor, fields: dict[str, Any]) -> Record:
@@ -403,6 +431,10 @@ class Cloud:
             if self._records.get(record.id) is not record:
                 return
             del self._records[record.id]
+            if record.gone:
+                self.deleted[record.id] = record
+                while len(self.deleted) > DELETED_KEPT:
+                    self.deleted.popitem(last=False)
         fleet = record.server.fleet
         if record.server in fleet:
             fleet.remove(record.server)

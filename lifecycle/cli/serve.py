@@ -38,6 +38,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--shelved-offload-time", type=int, default=0, metavar="SECONDS", help="0 offloads at once (Nova default)"
     )
     parser.add_argument("--quiet", action="store_true", help="do not log requests")
+    parser.add_argument(
+        "--notifications",
+        metavar="FILE",
+        help="append Nova's versioned notifications for every change to FILE (JSON Lines)",
+    )
+    parser.add_argument(
+        "--notifications-url",
+        metavar="URL",
+        help="also send them through oslo.messaging to URL (rabbit://...; needs the [watch] extra)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,11 +59,19 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--port must be 0-65535 (got {args.port})")
     if not math.isfinite(args.speed) or args.speed <= 0:
         raise CliError(f"--speed must be a finite number > 0 (got {args.speed})")
+    notifier = None
+    if args.notifications or args.notifications_url:
+        from lifecycle.api.cloud import now
+        from lifecycle.notifications import NovaNotifier
+
+        # Stamped from the wall time the cloud starts at, like the API's own timestamps.
+        notifier = NovaNotifier(args.notifications, transport=args.notifications_url, epoch=now())
     cloud = Cloud(
         pace=args.pace,
         speed=args.speed,
         reclaim_instance_interval=args.reclaim_instance_interval,
         shelved_offload_time=args.shelved_offload_time,
+        notifications=notifier,
     )
     try:
         serve_forever(ComputeApp(cloud), port=args.port, quiet=args.quiet, announce=True)
