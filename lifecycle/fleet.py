@@ -46,14 +46,21 @@ from typing import Any, Literal, TypeAlias
 from lifecycle.blueprint import ADVANCE, FAIL, pair_name
 from lifecycle.clock import Clock, VirtualClock, finite
 from lifecycle.durations import Durations, DurationSpec
-from lifecycle.errors import InvalidStateError, LifecycleError, ServerNotFoundError, UnknownStateError
+from lifecycle.errors import (
+    ArgumentTypeError,
+    ArgumentValueError,
+    InvalidStateError,
+    LifecycleError,
+    ServerNotFoundError,
+    UnknownStateError,
+)
 from lifecycle.events import Event, EventKind, EventLog
 from lifecycle.faults import FaultRule, Faults, Plan
 from lifecycle.nodes import name_list
 from lifecycle.periodic import JOBS, PeriodicJob, due_job
 from lifecycle.server import Change, Server
 from lifecycle.settings import Settings
-from lifecycle.spec import Dialect, Operation
+from lifecycle.spec import Dialect, Operation, Pair
 from lifecycle.states import PowerState, Status, TaskState, VmState
 from lifecycle.status import parse_power_state, parse_status, parse_task_state, parse_vm_state
 from lifecycle.table import Table, table_for
@@ -73,6 +80,21 @@ _Entry: TypeAlias = tuple[float, int, int, str, int, Any]
 
 _STRIPES = 64
 _heappush = heapq.heappush
+
+
+def _interval(value: object) -> float:
+    """``sync_power_state_interval`` as a positive, finite number of seconds.
+
+    Nova reads ``-1`` as "never" and ``0`` as "the default rate"
+    (``nova/conf/compute.py``); the simulator needs an actual period, so it
+    refuses both rather than scheduling a job at every instant or never saying so.
+    """
+    seconds = finite(value, "sync_power_state_interval")  # type: ignore[arg-type]
+    if seconds <= 0:
+        raise ArgumentValueError("sync_power_state_interval", value, "a finite number of seconds > 0 (Nova: 600)")
+    return seconds
+
+
 _GUEST_RUNNING = PowerState.RUNNING
 
 
@@ -181,10 +203,10 @@ class Fleet:
         self.durations: Durations = durations if isinstance(durations, Durations) else Durations(durations)
         self.durations.check_operations(tuple(self.dialect.operation_map))
         if engine not in ("table", "machine"):
-            raise ValueError(f"engine must be 'table' or 'machine' (got {engine!r})")
+            raise ArgumentValueError("engine", engine, "'table' or 'machine'")
         self.engine: Engine = engine
         self.seed = seed
-        self.sync_power_state_interval = float(sync_power_state_interval)
+        self.sync_power_state_interval = _interval(sync_power_state_interval)
         self.history = history
         self._all: list[FleetServer | None] = []  # every server created, by index (None: removed, log off)
         self.events = EventLog(enabled=events, servers=self._all)
@@ -201,6 +223,7 @@ class Fleet:
         self._seq = itertools.count()
         self._tasks_pending = 0
         self._own_durations: dict[str, Durations] = {}
+        self._seedable_pairs: dict[Table, frozenset[Pair]] = {}
         self._changes: dict[tuple[Table, str, int, int], Change] = {}
         self._step_ops: dict[Table, dict[tuple[VmState | None, TaskState | None], str]] = {}
         self._listeners: tuple[Callable[[Event], None], ...] = ()
@@ -238,6 +261,9 @@ class Fleet:
             UnknownStateError: a state name or pair the dialect does not have.
             ValueError: the id is already in the fleet.
         """
+        for argument, value in (("name", name), ("id", id)):
+            if value is not None and not isinstance(value, str):
+                raise ArgumentTypeError(argument, value, "a str or None")
         if id is None:
             id = str(uuid.UUID(int=self._id_rng.getrandbits(128), version=4)) if self._id_rng else str(uuid.uuid4())  # noqa: A001
         if id in self._servers:
@@ -255,6 +281,14 @@ class Fleet:
             **own_settings,
             **server_options,
         )
+        if vm_state is not None and server.pair not in self._seedable(server.table):
+            raise ArgumentValueError(
+                "vm_state/task_state",
+                f"{pair_name(server.pair)}",
+                f"a state the {self.dialect.name} model reaches under {server.settings}, so that check_trace "
+                "accepts it; at rest: "
+                + ", ".join(sorted(pair_name(p) for p in self._seedable(server.table) if p[1] is None and p[0])),
+            )
         server._fleet = self
         server._due = None
         if durations is not None:
@@ -284,6 +318,8 @@ class Fleet:
 
     def create_many(self, count: int, *, prefix: str | None = None, **options: Any) -> list[FleetServer]:
         """``count`` servers made by :meth:`create` with the same options (named ``prefix-0``... if given)."""
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ArgumentTypeError("count", count, "an int >= 0")
         return [self.create(None if prefix is None else f"{prefix}-{i}", **options) for i in range(count)]
 
     # -- reading ----------------------------------------------------------
@@ -393,7 +429,7 @@ class Fleet:
                 server = self._resolve(item)
                 server.perform(operation)
             except (InvalidStateError, ServerNotFoundError) as exc:
-                rejected[item if isinstance(item, str) else item.id] = exc
+                rejected[item.id if isinstance(item, FleetServer) else str(item)] = exc
             else:
                 accepted.append(server)
         return ApplyResult(accepted, rejected)
@@ -512,20 +548,22 @@ class Fleet:
             for step in route.steps[:-1]
         ]
         if not tasks:
-            raise ValueError(
-                f"operation {operation!r} runs no task under {self.settings} (it completes at once), so it cannot fail"
+            raise ArgumentValueError(
+                "operation",
+                operation,
+                f"an operation that runs a task under {self.settings} (this one completes at once)",
             )
         if isinstance(at_step, str):
             if at_step not in tasks:
                 raise UnknownStateError(f"task of {operation!r}", at_step, [t for t in tasks if t is not None])
         elif at_step is not None and (type(at_step) is not int or at_step < 0):
-            raise ValueError(f"at_step must be a step index >= 0 or a task_state name (got {at_step!r})")
+            raise ArgumentValueError("at_step", at_step, "a step index >= 0 or a task_state name")
         if times is not None and (type(times) is not int or times < 1):
-            raise ValueError(f"times must be an int >= 1, or None for every run (got {times!r})")
+            raise ArgumentValueError("times", times, "an int >= 1, or None for every run")
         if probability is not None and (
             isinstance(probability, bool) or not isinstance(probability, int | float) or not 0.0 <= probability <= 1.0
         ):
-            raise ValueError(f"probability must be a number between 0 and 1 (got {probability!r})")
+            raise ArgumentValueError("probability", probability, "a number between 0 and 1")
         server_id = None if server is None else self._resolve(server).id
         return self.faults.add(FaultRule(operation, server_id, at_step, times, probability))
 
@@ -601,6 +639,8 @@ class Fleet:
         """
         if limit is not None:
             finite(limit, "limit")
+        if not callable(predicate):
+            raise ArgumentTypeError("predicate", predicate, "a function of no arguments returning a bool")
         start = self.clock.now()
         self.tick()
         while not predicate():
@@ -650,6 +690,20 @@ class Fleet:
                 raise self._not_found(server.id)
             return server
         return self.get(server)
+
+    def _seedable(self, table: Table) -> frozenset[Pair]:
+        """The (vm_state, task_state) pairs a server reaches from ``create`` under the table's settings.
+
+        The same universe :func:`~lifecycle.trace.check_trace` judges against:
+        seeding outside it (SOFT_DELETED with ``reclaim_instance_interval=0``,
+        SHELVED for a volume-backed server, Huawei's SHELVED) would start a
+        server in a state the fleet's own checker then rejects.
+        """
+        found = self._seedable_pairs.get(table)
+        if found is None:
+            nodes = table.explore([table.node_for((None, None))])
+            found = self._seedable_pairs[table] = frozenset(table.nodes[n][:2] for n in nodes)
+        return found
 
     def _check_operation(self, operation: str) -> Operation:
         return self._probe.operation(operation)
@@ -745,6 +799,8 @@ class Fleet:
                     plan = None
                 self._schedule_step(server, after, now, operation, step, plan)
             else:
+                if kind in ("request", "periodic"):  # a run with no task still was the next run
+                    self.faults.plan(operation, server.id, has_task=False)
                 self._set_due(server, None)
                 if kind in ("failure", "reset", "periodic"):
                     server.pending = ()  # a failed or interrupted composite ends here

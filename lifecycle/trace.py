@@ -401,11 +401,17 @@ def _parse_items(items: Iterable[Any]) -> Iterator[tuple[int, Any] | Problem]:
             yield (number, item)
 
 
+_TOO_DEEP = "malformed JSON: nested too deeply to read"
+
+
 def _parse_line(number: int, line: str) -> Iterator[tuple[int, Any] | Problem]:
     if not line or line.isspace():
         return
     try:
         value = json.loads(line)
+    except RecursionError:  # [[[[... past the parser's recursion limit: bad input, not a crash
+        yield Problem(number, _TOO_DEEP)
+        return
     except ValueError as exc:
         msg = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
         column = f" (column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
@@ -452,8 +458,11 @@ def _parse_stream(text: str) -> Iterator[tuple[int, Any] | Problem]:
                 break
             try:
                 value, stop = decoder.raw_decode(text, pos)
-            except json.JSONDecodeError as exc:
-                yield Problem(line, f"malformed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
+            except (json.JSONDecodeError, RecursionError) as exc:
+                if isinstance(exc, RecursionError):
+                    yield Problem(line, _TOO_DEEP)
+                else:
+                    yield Problem(line, f"malformed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
                 found = _RESYNC.search(text, text.find("\n", pos) + 1 if "\n" in text[pos:] else end)
                 if found is None:
                     return
@@ -508,7 +517,7 @@ def _read(obj: Any) -> tuple[str, Key, str | None] | str:
     else:
         status = obj["status"]
         if not isinstance(status, str):
-            return f"'status' must be a string (got {json.dumps(status)})"
+            return f"'status' must be a string (got {json.dumps(status, default=repr)})"
     raw_id = obj.get("id")
     server_id = raw_id if type(raw_id) is str else "" if raw_id is None else str(raw_id)
     # The API's names first (one lookup each on the common path), then the bare ones.
@@ -523,12 +532,13 @@ def _read(obj: Any) -> tuple[str, Key, str | None] | str:
         power = obj.get("power_state")
     for name, value in (("vm_state", vm), ("task_state", task)):
         if value is not None and not isinstance(value, str | int):
-            return f"{_FIELDS[name][0]!r} must be a string or null (got {json.dumps(value)})"
+            return f"{_FIELDS[name][0]!r} must be a string or null (got {json.dumps(value, default=repr)})"
     if type(power) is not int and power is not None:
         if isinstance(power, float) and power.is_integer():
             power = int(power)
         if isinstance(power, bool) or not isinstance(power, str | int):
-            return f"{_FIELDS['power_state'][0]!r} must be an integer 0-9 or its name (got {json.dumps(power)})"
+            shown = json.dumps(power, default=repr)
+            return f"{_FIELDS['power_state'][0]!r} must be an integer 0-9 or its name (got {shown})"
     launched = None
     if "OS-SRV-USG:launched_at" in obj or "launched_at" in obj:
         launched = bool(_field(obj, "launched_at")[1])

@@ -75,7 +75,7 @@ def get(dialect: str | Dialect) -> Dialect:
     """
     if isinstance(dialect, Dialect):
         return dialect
-    found = _REGISTRY.get(dialect)
+    found = _REGISTRY.get(dialect) if isinstance(dialect, str) else None  # a list is unhashable: no TypeError
     if found is None and isinstance(dialect, str) and dialect.replace("-", "_").isidentifier():
         _load(dialect.replace("-", "_"))
         found = _REGISTRY.get(dialect)
