@@ -57,7 +57,7 @@ from lifecycle.errors import (
 from lifecycle.events import Event, EventKind, EventLog
 from lifecycle.faults import FaultRule, Faults, Plan
 from lifecycle.nodes import name_list
-from lifecycle.periodic import PeriodicJob, due_job
+from lifecycle.periodic import JOBS, PeriodicJob, due_job
 from lifecycle.server import Change, Server, find_fault
 from lifecycle.settings import Settings
 from lifecycle.spec import Dialect, Operation, Pair
@@ -69,13 +69,17 @@ __all__ = ["ApplyResult", "Fleet", "FleetServer"]
 
 Engine = Literal["table", "machine"]
 
-# A timetable entry: (due, seq, server, operation, step, extra). ``step`` >= 0 is
-# a task step (``extra`` is the planned failure or None); -1 is a periodic job
-# (``extra`` is the PeriodicJob). The tuple itself is the token of the run: a
-# server's ``_due`` points at its one live entry and anything else is stale.
-_Entry: TypeAlias = tuple[float, int, "FleetServer", str, int, Any]
+# A timetable entry: (due, seq, server index, operation, step, extra). ``step``
+# >= 0 is a task step (``extra`` is the planned failure or None); -1 is a periodic
+# job (``extra`` is its index in JOBS). The tuple itself is the token of the run:
+# a server's ``_due`` points at its one live entry and anything else is stale.
+# Entries hold the server's index in ``Fleet._all``, not the server, and only
+# atomic values, so the garbage collector stops tracking them (with 100,000
+# servers, tracking them was a quarter of a campaign's time).
+_Entry: TypeAlias = tuple[float, int, int, str, int, Any]
 
 _STRIPES = 64
+_heappush = heapq.heappush
 
 
 def _interval(value: object) -> float:
@@ -114,10 +118,11 @@ class FleetServer(Server):
     Made by :meth:`Fleet.create`, never directly.
     """
 
-    __slots__ = ("_due", "_fleet")
+    __slots__ = ("_due", "_fleet", "_ix")
 
     _fleet: Fleet
     _due: _Entry | None
+    _ix: int  # index in the fleet's ``_all`` (timetable entries and event records name servers by it)
 
     @property
     def fleet(self) -> Fleet:
@@ -203,7 +208,8 @@ class Fleet:
         self.seed = seed
         self.sync_power_state_interval = _interval(sync_power_state_interval)
         self.history = history
-        self.events = EventLog(enabled=events)
+        self._all: list[FleetServer | None] = []  # every server created, by index (None: removed, log off)
+        self.events = EventLog(enabled=events, servers=self._all)
         self.faults = Faults(random.Random(f"{seed}/faults") if seed is not None else random.Random())
         self._jitter_rng = random.Random(f"{seed}/jitter") if seed is not None else random.Random()
         self._id_rng = random.Random(f"{seed}/ids") if seed is not None else None
@@ -291,6 +297,8 @@ class Fleet:
             if id in self._servers:
                 raise ValueError(f"server id {id!r} is already in this fleet")
             self._servers[id] = server
+            server._ix = len(self._all)
+            self._all.append(server)
             if name is not None and name != id:
                 self._by_name[name] = None if name in self._by_name else server
         now = self.clock.now()
@@ -603,6 +611,8 @@ class Fleet:
             if self._by_name.get(target.name) is target:
                 del self._by_name[target.name]
             self._own_durations.pop(target.id, None)
+            if not self.events.enabled and not len(self.events):  # the log names it by index; if none, let go
+                self._all[target._ix] = None
         return target
 
     def purge_deleted(self) -> list[FleetServer]:
@@ -746,7 +756,8 @@ class Fleet:
     def _fire_from_server(self, server: FleetServer, trigger: str, then: tuple[str, ...] | None = None) -> bool:
         """A trigger fired by the server's own methods (perform, advance, settle, fail)."""
         now = self.clock.now()
-        self._run_due(now)
+        if self._due_by(now):
+            self._run_due(now)
         if trigger == ADVANCE or is_failure(trigger):
             entry = server._due
             plan: tuple[Plan, str | None] | None = None
@@ -757,9 +768,17 @@ class Fleet:
             kind: EventKind = "step" if trigger == ADVANCE else "failure"
             return self._transition(server, trigger, now, kind, operation, step=step, plan=plan) is not None
         accepted = self._transition(server, trigger, now, "request", trigger, step=0, then=then) is not None
-        if accepted:
+        if accepted and self._due_by(now):
             self._run_due(now)  # steps that last 0 s happen now
         return accepted
+
+    def _due_by(self, now: float) -> bool:
+        """Whether the timetable's first entry is due by ``now``: a read without the lock, so a request
+        whose clock moved nothing costs no timetable round trip (heapq's C calls keep ``heap[0]`` whole)."""
+        try:
+            return self._heap[0][0] <= now
+        except IndexError:
+            return False
 
     def _transition(
         self,
@@ -781,18 +800,21 @@ class Fleet:
         that same time, so the composite runs on the clock like any task.
         """
         follow = False
-        with self._lock_of(server):
+        with self._stripes[(id(server) >> 4) % _STRIPES]:  # self._lock_of(server), inlined: the hot path
             if expect is not None and server._due is not expect:
                 return None
             table = server.table
-            before = server.node
+            before = table.index.get((server.vm_state, server.task_state, server.power_state, server.launched))
+            if before is None:
+                before = server.node  # a node not interned yet
             if self.engine == "machine":
                 if not Server._fire(server, trigger):
                     return None
                 after = server.node
                 self._log(server, operation, kind, before, after, now)
             else:
-                after_or_none = table.step_row(before).get(trigger)
+                row = table.step_rows[before]
+                after_or_none = (row if row is not None else table.step_row(before)).get(trigger)
                 if after_or_none is None:
                     return None
                 after = after_or_none
@@ -803,9 +825,10 @@ class Fleet:
             if then is not None:
                 server.pending = then  # with the check-and-set, so a refused rival cannot undo it
             due = server._due
+            row = table.step_rows[after]
             if kind == "request" and after == before and due is not None and due[4] >= 0:
                 pass  # a repeated request Nova ignores (delete while deleting): the run goes on as planned
-            elif ADVANCE in table.step_row(after):
+            elif ADVANCE in (row if row is not None else table.step_row(after)):
                 if kind in ("request", "periodic", "failure"):
                     # a failure that leaves a task running is a retry (a reschedule): a new run
                     plan = self.faults.plan(operation, server.id)
@@ -819,7 +842,7 @@ class Fleet:
                 follow = bool(server.pending)
                 if not follow:
                     self._arm_periodic(server, now)
-        if _pending.changes:
+        if self._listeners and _pending.changes:
             self._notify()
         if follow:
             self._request_next(server, now)
@@ -858,10 +881,12 @@ class Fleet:
                 b_vm, b_task, _, _ = table.nodes[before]
                 change = self._changes[key] = Change(trigger, (b_vm, b_task), server.pair, server.power_state)
             server.history.append(change)
-        self._log(server, operation, kind, before, after, now)
+        self.events.record_index(now, server._ix, operation, kind, before, after)  # self._log, inlined
+        if self._listeners:
+            _pending.changes.append((now, server, operation, kind, before, after))
 
     def _log(self, server: FleetServer, operation: str, kind: str, before: int, after: int, now: float) -> None:
-        self.events.record(now, server, operation, kind, before, after)
+        self.events.record_index(now, server._ix, operation, kind, before, after)
         if self._listeners:
             _pending.changes.append((now, server, operation, kind, before, after))
 
@@ -884,12 +909,11 @@ class Fleet:
         plan: tuple[Plan, str | None] | None,
     ) -> None:
         """Put the end of the task the server is in now on the timetable (lock held)."""
-        durations = self._durations_of(server)
-        task = server.table.nodes[node][1]
-        seconds = durations.step(operation, None if task is None else task.value)
+        durations = self._own_durations.get(server.id, self.durations) if self._own_durations else self.durations
+        seconds = durations.step(operation, server.table.nodes[node][1])  # a TaskState is its str value
         if durations.jitter:
             seconds *= 1.0 + durations.jitter * (2.0 * self._jitter_rng.random() - 1.0)
-        self._set_due(server, (now + seconds, next(self._seq), server, operation, step, plan))
+        self._set_due(server, (now + seconds, next(self._seq), server._ix, operation, step, plan))
 
     def _arm_periodic(self, server: FleetServer, now: float) -> None:
         """Schedule the periodic job that will act on a server at rest, if any (lock held)."""
@@ -903,23 +927,31 @@ class Fleet:
         )
         if found is not None:
             job, due = found
-            self._set_due(server, (due, next(self._seq), server, job.operation, -1, job))
+            self._set_due(server, (due, next(self._seq), server._ix, job.operation, -1, _JOB_INDEX[job]))
 
     def _set_due(self, server: FleetServer, entry: _Entry | None) -> None:
         """Make ``entry`` the server's one live timetable entry (lock of the server held)."""
+        if entry is None and server._due is None:
+            return  # nothing scheduled, nothing to drop: no timetable round trip
         with self._heap_lock:
             old = server._due
-            if old is not None and old[4] >= 0:
-                self._tasks_pending -= 1
             server._due = entry
+            pending = self._tasks_pending
+            if old is not None and old[4] >= 0:
+                pending -= 1
             if entry is not None:
-                heapq.heappush(self._heap, entry)
+                _heappush(self._heap, entry)
                 if entry[4] >= 0:
-                    self._tasks_pending += 1
+                    pending += 1
+            self._tasks_pending = pending
 
     def _drop_stale(self) -> None:
-        heap = self._heap
-        while heap and heap[0][2]._due is not heap[0]:
+        heap, servers = self._heap, self._all
+        while heap:
+            entry = heap[0]
+            server = servers[entry[2]]
+            if server is not None and server._due is entry:
+                return
             heapq.heappop(heap)
 
     def _on_clock(self, now: float) -> None:
@@ -928,41 +960,53 @@ class Fleet:
     def _run_due(self, until: float) -> int:
         """Take every live entry due at or before ``until``, in time order."""
         taken = 0
-        heap = self._heap
+        heap, servers, pop = self._heap, self._all, heapq.heappop
         while True:
             with self._heap_lock:
                 if not heap or heap[0][0] > until:
                     return taken
-                entry = heapq.heappop(heap)
-            server = entry[2]
-            if server._due is not entry:
-                continue
-            taken += 1
-            due, _, _, operation, step, extra = entry
-            if step < 0:
-                job: PeriodicJob = extra
-                taken_now = self._transition(server, job.operation, due, "periodic", operation, step=0, expect=entry)
-            else:
-                fail = extra is not None and self._fails_now(server, step, extra[0])
-                trigger = ADVANCE
-                if fail:
-                    trigger = FAIL if extra[1] is None else server.fault_trigger(extra[1])
-                    if trigger not in server.table.step_row(server.node):
-                        trigger = FAIL  # the kind cannot strike here (the run took another route)
-                taken_now = self._transition(
-                    server,
-                    trigger,
-                    due,
-                    "failure" if fail else "step",
-                    operation,
-                    step=step + 1,
-                    expect=entry,
-                    plan=extra,
-                )
-            if taken_now is None:  # the machine refused what was due: forget it rather than keep a dead token
-                with self._lock_of(server):
-                    if server._due is entry:
-                        self._set_due(server, None)
+                first = pop(heap)
+                batch = [first]
+                if not self._listeners:
+                    # Every entry due at the same instant, in one lock round trip. Entries
+                    # scheduled while these run are due at this instant or later and have a
+                    # later seq, so the order is the heap's. A listener may act on the fleet
+                    # in between (and take entries itself): then one at a time, as it sees them.
+                    when = first[0]
+                    while heap and heap[0][0] == when:
+                        batch.append(pop(heap))
+            for entry in batch:
+                server = servers[entry[2]]
+                if server is None or server._due is not entry:
+                    continue
+                taken += 1
+                due, _, _, operation, step, extra = entry
+                if step < 0:
+                    job: PeriodicJob = JOBS[extra]
+                    taken_now = self._transition(
+                        server, job.operation, due, "periodic", operation, step=0, expect=entry
+                    )
+                else:
+                    fail = extra is not None and self._fails_now(server, step, extra[0])
+                    trigger = ADVANCE
+                    if fail:
+                        trigger = FAIL if extra[1] is None else server.fault_trigger(extra[1])
+                        if trigger not in server.table.step_row(server.node):
+                            trigger = FAIL  # the kind cannot strike here (the run took another route)
+                    taken_now = self._transition(
+                        server,
+                        trigger,
+                        due,
+                        "failure" if fail else "step",
+                        operation,
+                        step=step + 1,
+                        expect=entry,
+                        plan=extra,
+                    )
+                if taken_now is None:  # the machine refused what was due: forget it rather than keep a dead token
+                    with self._lock_of(server):
+                        if server._due is entry:
+                            self._set_due(server, None)
 
     @staticmethod
     def _fails_now(server: FleetServer, step: int, plan: Plan) -> bool:
@@ -981,3 +1025,4 @@ class Fleet:
 
 
 _SETTING_NAMES = frozenset(f.name for f in dataclasses.fields(Settings))
+_JOB_INDEX = {job: index for index, job in enumerate(JOBS)}

@@ -208,21 +208,33 @@ def check(
     names = _reject_unknown(table, ops)
     first = node = start_node(table, start)
     rows = table.settle_rows if settle else table.step_rows
-    table.explore([node], settled=settle)  # fill every row the loop can reach
+    fill = table.settle_row if settle else table.step_row
 
+    # Rows are filled on first use: the loop stays a bare dict walk, and a row
+    # not filled yet (None has no .get) is filled once, then the walk resumes.
     nodes: list[int] = []
     append = nodes.append
     retry = _retry_triggers(table.blueprint.dialect)
     if retry and not retry.keys().isdisjoint(names):
-        nodes = _walk_counting(table, rows, ops, node, retry)
+        nodes = _walk_counting(table, ops, node, retry, settle)
         node = nodes[-1] if nodes else node
     else:
-        for op in ops:
-            nxt = rows[node].get(op)  # type: ignore[union-attr]  # rows from start are filled
-            if nxt is None:
+        steps = iter(ops)
+        while True:
+            try:
+                for op in steps:
+                    nxt = rows[node].get(op)  # type: ignore[union-attr]
+                    if nxt is None:
+                        break
+                    append(nxt)
+                    node = nxt
                 break
-            append(nxt)
-            node = nxt
+            except AttributeError:
+                nxt = fill(node).get(op)
+                if nxt is None:
+                    break
+                append(nxt)
+                node = nxt
     violation = None if len(nodes) == len(ops) else _violation(table, ops, nodes, node, settle, server_id)
     return CheckResult(table, ops, first, nodes, settle, violation)
 
@@ -235,24 +247,20 @@ def _retry_triggers(dialect: Dialect) -> dict[str, str]:
     }
 
 
-def _walk_counting(
-    table: Table, rows: list[dict[str, int] | None], ops: Sequence[str], node: int, retry: dict[str, str]
-) -> list[int]:
-    """The hot loop, counting reschedules: the one that reaches ``max_attempts`` is its limit kind (ERROR)."""
+def _walk_counting(table: Table, ops: Sequence[str], node: int, retry: dict[str, str], settle: bool) -> list[int]:
+    """The walk, counting reschedules: the one that reaches ``max_attempts`` is its limit kind (ERROR)."""
+    fill = table.settle_row if settle else table.step_row
     nodes: list[int] = []
     attempts = 0
     limit = table.blueprint.settings.max_attempts
     for op in ops:
-        row = rows[node]
-        if row is None:
-            row = table.settle_row(node) if rows is table.settle_rows else table.step_row(node)
         if op == "create":
             attempts = 0
         if op in retry:
             attempts += 1
             if attempts >= limit:
                 op = retry[op]
-        nxt = row.get(op)
+        nxt = fill(node).get(op)
         if nxt is None:
             break
         nodes.append(nxt)

@@ -25,7 +25,6 @@ from lifecycle.errors import (
     UnknownStateError,
     UnsupportedOperationError,
 )
-from lifecycle.machine import MachineError
 from lifecycle.settings import Settings, SettingTypeError
 from lifecycle.spec import Dialect, Fault, Operation, Pair
 from lifecycle.states import PowerState, Status, TaskState, VmState
@@ -418,6 +417,8 @@ class Server:
         A request replaces what was pending (a new request cancels the rest of a
         composite); the cloud's own follow-ups and task events pass None.
         """
+        from lifecycle.machine import MachineError  # transitions loads on the first fire, not on import
+
         event = self.table.machine.events.get(trigger)
         if event is None:
             return False

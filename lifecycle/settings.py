@@ -83,6 +83,8 @@ class Settings:
     @classmethod
     def from_kwargs(cls, base: Settings | None = None, /, **kwargs: Any) -> Settings:
         """Build settings from keyword arguments, naming any unknown or mistyped one."""
+        if not kwargs:  # every Server and FleetServer comes here: no copy when nothing changes (frozen)
+            return base if base is not None else _DEFAULT
         names = [f.name for f in dataclasses.fields(cls)]
         for key, value in kwargs.items():
             if key not in names:
@@ -118,3 +120,6 @@ class MicroversionError(LifecycleError, ValueError):
         super().__init__(
             f"unknown compute API microversion {value!r}; valid choices: 2.1 to {LATEST_MICROVERSION}, or 'latest'"
         )
+
+
+_DEFAULT = Settings()
