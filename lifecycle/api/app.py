@@ -16,12 +16,14 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from lifecycle.api import bodies, views
+from lifecycle.api import bodies, policy, server_networks, views
 from lifecycle.api.actions import Reply, run_action
 from lifecycle.api.cloud import Cloud, Record
+from lifecycle.api.context import context_of
 from lifecycle.api.errors import ApiError, bad_request, fault_body, not_found
 from lifecycle.api.filters import filter_servers
 from lifecycle.api.flavors import flavor_body
+from lifecycle.api.images import require_image
 from lifecycle.api.schema import BOOLEAN_VALUES, validate
 from lifecycle.api.versions import MIN_VERSION, Version, negotiate, text, version_doc, versions_list
 from lifecycle.errors import InvalidStateError, LifecycleError
@@ -32,6 +34,9 @@ StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 _REASONS = {200: "OK", 202: "Accepted", 204: "No Content", 300: "Multiple Choices"}
 _MAX_LIMIT = 1000
+_SERVER_PATH = re.compile(r"^/v2\.1/servers/([^/]+)")
+_TRUE = ("1", "t", "true", "on", "y", "yes")
+_FALSE = ("0", "f", "false", "off", "n", "no")
 
 
 class Request:
@@ -46,6 +51,7 @@ class Request:
         )
         self.base = f"{environ.get('wsgi.url_scheme', 'http')}://{host}{environ.get('SCRIPT_NAME', '').rstrip('/')}"
         self.version = version
+        self.context = context_of(environ)
         self._environ = environ
 
     def json(self) -> Any:
@@ -90,6 +96,7 @@ class ComputeApp:
             (re.compile(r"^/v2\.1/servers/?$"), {"GET": self._list, "POST": self._create}),
             (re.compile(r"^/v2\.1/servers/detail/?$"), {"GET": self._detail}),
             (re.compile(r"^/v2\.1/servers/([^/]+)/action/?$"), {"POST": self._action}),
+            (re.compile(r"^/v2\.1/servers/([^/]+)/os-security-groups/?$"), {"GET": self._security_groups}),
             (
                 re.compile(r"^/v2\.1/servers/([^/]+)/?$"),
                 {"GET": self._show, "PUT": self._update, "DELETE": self._delete},
@@ -138,6 +145,9 @@ class ComputeApp:
             handler = methods.get(request.method)
             if handler is None:
                 raise ApiError(405, "The method specified is not allowed for this resource.")
+            owned = _SERVER_PATH.match(request.path)
+            if owned is not None and owned.group(1) != "detail":
+                self._owned(request, owned.group(1))  # another project's server is not found (Nova's project_only)
             return handler(request, *match.groups())
         raise not_found("The resource could not be found.")
 
@@ -149,8 +159,37 @@ class ComputeApp:
         return 200, version_doc(request.base), {}
 
     # -- servers --------------------------------------------------------------
+    def _owned(self, request: Request, server_id: str) -> Record:
+        """The server, if the caller's project owns it or the caller is an admin; else Nova's 404."""
+        record = self.cloud.record(server_id)
+        context = request.context
+        if not context.is_admin and record.project_id != context.project_id:
+            raise not_found(f"Instance {server_id} could not be found.")
+        return record
+
+    def _projects(self, request: Request, detail: bool) -> Callable[[Record], bool]:
+        """Nova's ``_get_servers``: one's own project, or (admins, ``all_tenants``) every or the named one."""
+        context = request.context
+        policy.authorize_route(context, "detail" if detail else "index", context.project_id)
+        flag = request.first("all_tenants")
+        every = False
+        if flag is not None:  # present and empty means yes (common.is_all_tenants)
+            if flag.strip().lower() not in (*_TRUE, *_FALSE, ""):
+                raise bad_request(
+                    f"Unrecognized value '{flag}', acceptable values are: "
+                    "'0', '1', 'f', 'false', 'n', 'no', 'off', 'on', 't', 'true', 'y', 'yes'"
+                )
+            every = flag.strip().lower() in (*_TRUE, "")
+        if every:
+            policy.authorize_route(context, "all_tenants:detail" if detail else "all_tenants:index", context.project_id)
+            named = request.first("project_id") or request.first("tenant_id")
+            return (lambda r: True) if not named else (lambda r: r.project_id == named)
+        own = context.project_id
+        return lambda r: r.project_id == own
+
     def _select(self, request: Request, detail: bool) -> Reply:
-        records = filter_servers(self.cloud.records(), request.query, request.version)
+        mine = self._projects(request, detail)
+        records = filter_servers([r for r in self.cloud.records() if mine(r)], request.query, request.version)
         limit_text, marker = request.first("limit"), request.first("marker")
         if marker is not None:
             ids = [r.id for r in records]
@@ -164,7 +203,8 @@ class ComputeApp:
             limit = min(int(limit_text), _MAX_LIMIT)
         page = records[:limit]
         if detail:
-            items = self.cloud.read_many(page, lambda r: views.server_body(r, request.base, request.version))
+            render = policy.redact(request.context, lambda r: views.server_body(r, request.base, request.version))
+            items = self.cloud.read_many(page, render)
         else:
             items = self.cloud.read_many(page, lambda r: views.server_summary(r, request.base))
         body: dict[str, Any] = {"servers": items}
@@ -182,12 +222,14 @@ class ComputeApp:
         return self._select(request, detail=True)
 
     def _show(self, request: Request, server_id: str) -> Reply:
-        body = self.cloud.read(
-            self.cloud.record(server_id), lambda r: views.server_body(r, request.base, request.version)
-        )
-        return 200, {"server": body}, {}
+        record = self._owned(request, server_id)
+        policy.authorize_route(request.context, "show", record.project_id)
+        render = policy.redact(request.context, lambda r: views.server_body(r, request.base, request.version))
+        return 200, {"server": self.cloud.read(record, render)}, {}
 
     def _create(self, request: Request) -> Reply:
+        context = request.context
+        policy.authorize_route(context, "create", context.project_id)
         spec = _create_spec(request.json(), request.version)
         flavor_ref = str(spec["flavorRef"])
         try:
@@ -201,6 +243,10 @@ class ComputeApp:
                 "Block Device Mapping is Invalid: Boot sequence for the instance and image/block device "
                 "mapping combination is not valid."
             )
+        if image:
+            require_image(self.cloud.images, context, image)
+        plan = self.cloud.networks.requested(spec.get("networks", "auto"), context)
+        groups = server_networks.requested_groups(self.cloud, context, spec.get("security_groups"))
         count = int(spec.get("max_count", 1))
         first: Record | None = None
         for n in range(1, count + 1):
@@ -218,8 +264,11 @@ class ComputeApp:
                 access_ipv6=spec.get("accessIPv6", ""),
                 availability_zone=spec.get("availability_zone") or "nova",
                 config_drive="True" if BOOLEAN_VALUES.get(spec.get("config_drive", False)) else "",
+                project_id=context.project_id,
+                user_id=context.user_id,
                 **({"admin_pass": spec["adminPass"]} if spec.get("adminPass") else {}),
             )
+            self.cloud.networks.plug(record, plan if n == 1 else _fresh(plan), context.project_id, groups)
             first = first or record
         assert first is not None
         if BOOLEAN_VALUES.get(spec.get("return_reservation_id", False)):
@@ -229,7 +278,7 @@ class ComputeApp:
                 "id": first.id,
                 "links": views.server_links(request.base, first.id),
                 "OS-DCF:diskConfig": spec.get("OS-DCF:diskConfig", "MANUAL"),
-                "security_groups": [{"name": "default"}],
+                "security_groups": [{"name": name} for name in groups],
                 "adminPass": first.admin_pass,
             }
         }
@@ -239,7 +288,8 @@ class ComputeApp:
         body = request.json()
         validate(body, bodies.UPDATE, request.version)
         spec = body["server"]
-        record = self.cloud.record(server_id)
+        record = self._owned(request, server_id)
+        policy.authorize_route(request.context, "update", record.project_id)
         with record.lock:
             if "name" in spec:
                 record.server.name = spec["name"]
@@ -247,17 +297,29 @@ class ComputeApp:
                 record.description = spec["description"]
             record.access_ipv4 = spec.get("accessIPv4", record.access_ipv4)
             record.access_ipv6 = spec.get("accessIPv6", record.access_ipv6)
-            return 200, {"server": views.server_body(record, request.base, request.version)}, {}
+            render = policy.redact(request.context, lambda r: views.server_body(r, request.base, request.version))
+            return 200, {"server": render(record)}, {}
 
     def _delete(self, request: Request, server_id: str) -> Reply:
-        record = self.cloud.record(server_id)
-        self.cloud.perform(record, "delete")
+        record = self._owned(request, server_id)
+        policy.authorize_route(request.context, "delete", record.project_id)
+        self.cloud.perform(record, "delete", bypass_lock=request.context.is_admin)
         return 204, None, {}
 
     def _action(self, request: Request, server_id: str) -> Reply:
         body = request.json()
-        record = self.cloud.record(server_id)
-        return run_action(self.cloud, record, body, request.version, request.base)
+        record = self._owned(request, server_id)
+        if isinstance(body, dict) and len(body) == 1:
+            key = next(iter(body))
+            policy.authorize_action(request.context, key, body[key], record.project_id)
+            if key in server_networks.ACTIONS:
+                return server_networks.ACTIONS[key](self.cloud, record, request.context, body[key])
+        return run_action(self.cloud, record, body, request.version, request.base, request.context)
+
+    def _security_groups(self, request: Request, server_id: str) -> Reply:
+        record = self._owned(request, server_id)
+        policy.authorize_route(request.context, "list_security_groups", record.project_id)
+        return 200, server_networks.groups_body(self.cloud, record), {}
 
     # -- flavors --------------------------------------------------------------
     def _flavors(self, request: Request) -> Reply:
@@ -280,6 +342,13 @@ def _reason(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Unknown"
+
+
+def _fresh(plan: list[Any]) -> list[Any]:
+    """A multi-create's later servers get new ports on the same networks (a given port serves only the first)."""
+    from lifecycle.api.networks import Port
+
+    return [(target, None) for target, _ in plan if not isinstance(target, Port)]
 
 
 def _create_spec(body: Any, version: Version) -> dict[str, Any]:

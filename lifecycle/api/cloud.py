@@ -31,8 +31,12 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
+from lifecycle.api.accounts import Accounts
+from lifecycle.api.context import DEFAULT_PROJECT, DEFAULT_USER
 from lifecycle.api.errors import ApiError, not_found
 from lifecycle.api.flavors import DEFAULT_FLAVORS, Flavor
+from lifecycle.api.images import CIRROS_ID, Images
+from lifecycle.api.networks import Networks, Port
 from lifecycle.clock import Clock, VirtualClock, WallClock
 from lifecycle.durations import Durations, DurationSpec
 from lifecycle.faults import FaultRule
@@ -76,6 +80,8 @@ class Record:
     availability_zone: str = "nova"
     config_drive: str = ""
     locked_reason: str | None = None
+    locked_by: str | None = None
+    """``owner`` or ``admin``: who locked it (an owner cannot lift an admin's lock)."""
     fault: dict[str, Any] | None = None
     index: int = 0
     operation: str | None = None
@@ -84,6 +90,11 @@ class Record:
     old_flavor: Flavor | None = None
     seen: int = -1
     """The fleet node last synced into this record (a change of node bumps ``updated``)."""
+    project_id: str = DEFAULT_PROJECT
+    """The project that owns the server (the creator's); other projects get 404."""
+    user_id: str = DEFAULT_USER
+    ports: list[Port] = dataclasses.field(default_factory=list)
+    """The server's ports (the Network service plugs them), in plug order."""
     lock: threading.RLock = dataclasses.field(default_factory=threading.RLock, repr=False)
 
     @property
@@ -107,12 +118,18 @@ class Cloud:
         speed: at ``wall`` pace, simulated seconds per real second.
         flavors: the flavors offered (DevStack's by default).
         seed: seeds the fleet (ids, fault chances), for reproducible runs.
+        accounts: who may log in (:class:`~lifecycle.api.accounts.Accounts`; DevStack's by default).
+        images: the Image service's images (a CirrOS by default).
+        networks: the Network service's networks (``private`` and ``public`` by default).
         **settings: cloud options (:class:`~lifecycle.settings.Settings`), e.g.
             ``reclaim_instance_interval=3600`` makes DELETE a soft delete.
 
     Attributes:
         fleet: the :class:`~lifecycle.fleet.Fleet` holding the servers.
         clock: its clock (``cloud.clock.advance(30)`` at manual pace).
+        accounts: projects, users and tokens (the Identity service).
+        images: images (the Image service).
+        networks: networks, ports and security groups (the Network service).
     """
 
     def __init__(
@@ -123,6 +140,9 @@ class Cloud:
         speed: float = 1.0,
         flavors: Iterable[Flavor] = DEFAULT_FLAVORS,
         seed: int | str | None = None,
+        accounts: Accounts | None = None,
+        images: Images | None = None,
+        networks: Networks | None = None,
         **settings: Any,
     ) -> None:
         if pace not in PACES:
@@ -135,6 +155,9 @@ class Cloud:
         self.clock = clock
         self.settings = self.fleet.settings
         self.flavors: dict[str, Flavor] = {f.id: f for f in flavors}
+        self.accounts = accounts if accounts is not None else Accounts()
+        self.images = images if images is not None else Images()
+        self.networks = networks if networks is not None else Networks()
         self._records: dict[str, Record] = {}
         self._lock = threading.Lock()
         self._counter = 0
@@ -196,14 +219,24 @@ class Cloud:
         record.operation = "create"
         return record
 
-    def perform(self, record: Record, operation: str, *, new_flavor: Flavor | None = None) -> None:
+    def perform(
+        self, record: Record, operation: str, *, new_flavor: Flavor | None = None, bypass_lock: bool = False
+    ) -> None:
         """Request ``operation`` on a server; raises the model's errors (409 material).
 
-        ``new_flavor`` is the flavor a resize switches to once it reaches VERIFY_RESIZE.
+        ``new_flavor`` is the flavor a resize switches to once it reaches VERIFY_RESIZE;
+        ``bypass_lock`` lets an admin act on a locked server (Nova's ``check_instance_lock``).
         """
         with record.lock:
             self._sync(record)
-            record.server.perform(operation)
+            server = record.server
+            locked = server.locked
+            try:
+                if bypass_lock:
+                    server.locked = False
+                server.perform(operation)
+            finally:
+                server.locked = locked
             record.operation, record.new_flavor = operation, new_flavor
             record.fault = None
             self._sync(record)
@@ -275,7 +308,7 @@ class Cloud:
         name: str | None = None,
         server_id: str | None = None,
         flavor: str = "1",
-        image: str = "cirros",
+        image: str = CIRROS_ID,
         locked: bool = False,
         launched: bool | None = None,
         **fields: Any,
@@ -283,7 +316,8 @@ class Cloud:
         """Put a server straight into any state the model has; returns its id.
 
         A server seeded inside a task carries on with that task's remaining steps.
-        ``fields`` set :class:`Record` fields (``metadata``, ``networks``, ``key_name``...).
+        ``fields`` set :class:`Record` fields (``metadata``, ``key_name``, ``project_id``...);
+        ``networks`` (``"auto"`` or network names or ids) plugs it into those networks.
         """
         server = self.fleet.create(
             name,
@@ -295,6 +329,11 @@ class Cloud:
             launched=launched,
         )
         record = self._register(server, self.flavor(flavor), {"image_id": image, **fields})
+        nets = fields.get("networks", "none")
+        names = (
+            ["private"] if nets == "auto" else [n for n in nets if isinstance(n, str)] if isinstance(nets, list) else []
+        )
+        self.networks.plug_names(record, names, record.project_id)
         if server.launched:
             record.launched_at = record.created
         return server.id

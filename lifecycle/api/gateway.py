@@ -9,16 +9,27 @@ valid.
 
 A service is a WSGI app class taking the shared :class:`Cloud`, named in
 :data:`SERVICES` as ``"module:Class"`` and imported only when a gateway mounts it.
+
+The gateway also authenticates, as keystonemiddleware does in front of each
+real service: a request's ``X-Auth-Token`` becomes the
+:class:`~lifecycle.api.context.RequestContext` every service reads, an unknown
+or expired token is a 401, and no token (``auth_type none``) is the default
+project's admin. The identity service checks its own requests.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from lifecycle.api.app import ComputeApp
 from lifecycle.api.cloud import Cloud
+from lifecycle.api.context import ENVIRON_KEY
+from lifecycle.api.errors import ApiError
+from lifecycle.api.identity import authenticate
+from lifecycle.api.service import SERVICES_KEY
 
 __all__ = ["SERVICES", "Gateway", "WsgiApp", "service_app"]
 
@@ -28,6 +39,9 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 #: prefix (first path segment) -> ``"module:Class"`` of its WSGI app, built as ``Class(cloud)``.
 SERVICES: dict[str, str] = {
     "compute": "lifecycle.api.app:ComputeApp",
+    "identity": "lifecycle.api.identity:Identity",
+    "image": "lifecycle.api.images:ImageService",
+    "network": "lifecycle.api.networks:NetworkService",
 }
 
 
@@ -66,6 +80,14 @@ class Gateway:
         path: str = environ.get("PATH_INFO", "") or "/"
         head, _, rest = path.lstrip("/").partition("/")
         app = self.mounts.get(head)
+        environ[SERVICES_KEY] = tuple(self.mounts)
+        if head != "identity":
+            try:
+                context = authenticate(self.cloud.accounts, environ)
+            except ApiError as exc:
+                return _refuse(exc, start_response)
+            if context is not None:
+                environ[ENVIRON_KEY] = context
         if app is None:  # Nova's own root paths (/, /v2.1/...)
             return self.compute(environ, start_response)
         shifted = dict(environ)
@@ -76,3 +98,11 @@ class Gateway:
     def endpoints(self, root: str) -> Mapping[str, str]:
         """Each mounted service's base URL under ``root`` (``http://127.0.0.1:PORT``)."""
         return {name: f"{root.rstrip('/')}/{name}" for name in self.mounts}
+
+
+def _refuse(exc: ApiError, start_response: StartResponse) -> Iterable[bytes]:
+    """keystonemiddleware's 401: ``{"error": {"code": 401, "title": "Unauthorized", "message": ...}}``."""
+    payload = json.dumps({"error": {"code": exc.code, "title": "Unauthorized", "message": exc.message}}).encode()
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(payload))), *exc.headers.items()]
+    start_response(f"{exc.code} Unauthorized", headers)
+    return [payload]
