@@ -90,7 +90,8 @@ def test_create_rejects_unknown_top_level_key(app: ComputeApp) -> None:
 def test_create_accepts_a_full_valid_body(app: ComputeApp) -> None:
     """Every field the fake reads, well typed, is accepted and shown back (tags as a list, an int flavorRef)."""
     private, public = (app.cloud.networks.by_name(name) for name in ("private", "public"))
-    assert private is not None and public is not None
+    assert private is not None
+    assert public is not None
     spec = {
         **GOOD,
         "flavorRef": 2,
