@@ -157,6 +157,7 @@ class Cloud:
         self.flavors: dict[str, Flavor] = {f.id: f for f in flavors}
         self.accounts = accounts if accounts is not None else Accounts()
         self.images = images if images is not None else Images()
+        self.fleet.listen(self.images.on_event)
         self.networks = networks if networks is not None else Networks()
         self._records: dict[str, Record] = {}
         self._lock = threading.Lock()

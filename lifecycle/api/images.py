@@ -33,6 +33,7 @@ from lifecycle.api.service import Call, JsonService, Reply, reason
 
 if TYPE_CHECKING:
     from lifecycle.api.cloud import Cloud, Record
+    from lifecycle.events import Event
 
 __all__ = ["CIRROS_ALT_ID", "CIRROS_ID", "Image", "ImageService", "Images", "default_images", "require_image"]
 
@@ -194,6 +195,15 @@ class Images:
             rotation=rotation,
         )
         return self.add(image)
+
+    def on_event(self, event: Event) -> None:
+        """A fleet listener: a snapshot, backup or shelve whose task failed loses its image, as in Nova."""
+        if event.kind != "failure":
+            return
+        with self._lock:
+            for image in list(self._images.values()):
+                if image.source is not None and image.source.id == event.server_id:
+                    del self._images[image.id]
 
     def _walk(self, image: Image) -> None:
         """Bring a server-made image's status in line with its server's task (lock held)."""
