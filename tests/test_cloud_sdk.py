@@ -280,6 +280,9 @@ def test_tokens_validate_revoke_and_bad_tokens_are_401(fake: FakeCompute) -> Non
         },
     )
     assert raw(fake, "GET", "/compute/v2.1/servers", token="notused")[0] == 200  # auth_type none
+    for discovery in ("/compute/v2.1", "/v2.1/", "/image", "/network/"):  # version documents need no token
+        assert raw(fake, "GET", discovery, token=token)[0] in (200, 300), discovery
+    assert raw(fake, "POST", "/network/", b"{}", token=token)[0] == 401
 
 
 @pytest.mark.parametrize(

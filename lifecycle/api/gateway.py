@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -35,6 +36,9 @@ __all__ = ["SERVICES", "Gateway", "WsgiApp", "service_app"]
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+_DISCOVERY = re.compile(r"^(v2(\.[01])?/?|versions/?)?$")
+"""Paths under a prefix that only answer version documents."""
 
 #: prefix (first path segment) -> ``"module:Class"`` of its WSGI app, built as ``Class(cloud)``.
 SERVICES: dict[str, str] = {
@@ -85,7 +89,11 @@ class Gateway:
             try:
                 context = authenticate(self.cloud.accounts, environ)
             except ApiError as exc:
-                return _refuse(exc, start_response)
+                discovery = _DISCOVERY.match(rest if app is not None else path.lstrip("/"))
+                if discovery and environ.get("REQUEST_METHOD", "GET") in ("GET", "HEAD"):
+                    context = None  # version documents need no token, as behind keystonemiddleware
+                else:
+                    return _refuse(exc, start_response)
             if context is not None:
                 environ[ENVIRON_KEY] = context
         if app is None:  # Nova's own root paths (/, /v2.1/...)
