@@ -1,0 +1,204 @@
+"""The Identity, Image and Network services and the new Compute routes, in-process: never a 500.
+
+Every request goes through the :class:`~lifecycle.api.gateway.Gateway` as WSGI
+calls (no socket), so a sweep of malformed requests is quick. Each service must
+answer bad input with its own status and envelope (Keystone ``error``, Glance
+``title``, Neutron ``NeutronError``, Nova's fault names).
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+from typing import Any
+from wsgiref.util import setup_testing_defaults
+
+import pytest
+
+from lifecycle.api import Cloud, ComputeApp
+from lifecycle.api.accounts import Accounts, parse_user
+from lifecycle.api.gateway import Gateway
+
+ENVELOPES = {"identity": "error", "image": "title", "network": "NeutronError"}
+
+
+def call(
+    gateway: Gateway, method: str, path: str, body: bytes = b"", token: str = ""
+) -> tuple[int, Any, dict[str, str]]:
+    path, _, query = path.partition("?")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+    }
+    if token:
+        environ["HTTP_X_AUTH_TOKEN"] = token
+    setup_testing_defaults(environ)
+    seen: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+        seen["status"], seen["headers"] = status, dict(headers)
+
+    raw = b"".join(gateway(environ, start_response))
+    return int(seen["status"].split()[0]), json.loads(raw) if raw else None, seen["headers"]
+
+
+@pytest.fixture
+def gateway() -> Gateway:
+    return Gateway(ComputeApp(Cloud()))
+
+
+def login(gateway: Gateway, user: str, project: str, password: str = "secret") -> str:
+    body = {
+        "auth": {
+            "identity": {
+                "methods": ["password"],
+                "password": {"user": {"name": user, "domain": {"name": "Default"}, "password": password}},
+            },
+            "scope": {"project": {"name": project, "domain": {"id": "default"}}},
+        }
+    }
+    code, reply, headers = call(gateway, "POST", "/identity/v3/auth/tokens", json.dumps(body).encode())
+    assert code == 201, reply
+    return headers["X-Subject-Token"]
+
+
+BODIES = [b"", b"{", b"[]", b"5", b'"x"', b"null", b'{"a": {}}', b"\xff\xfe", json.dumps({"x": [1] * 3}).encode()]
+PATHS = {
+    "identity": [
+        "/identity/v3/auth/tokens",
+        "/identity/v3/projects",
+        "/identity/v3/projects/nope",
+        "/identity/v3/users/nope/projects",
+        "/identity/v3/domains/nope",
+        "/identity/v3/roles",
+    ],
+    "image": ["/image/v2/images", "/image/v2/images/nope", "/image/v2/images?limit=-1", "/image/v2/images?marker=x"],
+    "network": [
+        "/network/v2.0/networks",
+        "/network/v2.0/ports/nope",
+        "/network/v2.0/security-groups",
+        "/network/v2.0/security-groups/nope",
+        "/network/v2.0/subnets?zzz=1",
+    ],
+}
+
+
+@pytest.mark.parametrize("service", sorted(PATHS))
+def test_malformed_requests_get_the_services_envelope_never_500(gateway: Gateway, service: str) -> None:
+    """Every method x path x malformed body answers 2xx/4xx, errors in the service's own envelope."""
+    for method, path, body in itertools.product(("GET", "POST", "PUT", "DELETE", "PATCH"), PATHS[service], BODIES):
+        code, reply, _ = call(gateway, method, path, body)
+        assert code < 500, (method, path, body, reply)
+        if code >= 400:
+            assert ENVELOPES[service] in reply, (method, path, body, reply)
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "message"),
+    [
+        ({"addSecurityGroup": 5}, 400, "Missing parameter dict"),
+        ({"addSecurityGroup": {}}, 400, "Security group not specified"),
+        ({"addSecurityGroup": {"name": 5}}, 400, "Invalid input for field/attribute name"),
+        ({"removeSecurityGroup": {"name": ""}}, 400, "Security group name cannot be empty"),
+        ({"addSecurityGroup": {"name": "nope"}}, 404, "Security group nope is not found for project"),
+    ],
+)
+def test_bad_security_group_actions_are_novas_errors(gateway: Gateway, body: Any, code: int, message: str) -> None:
+    """Nova's SecurityGroupActionController._parse and security_group_api messages."""
+    sid = gateway.cloud.seed("active", networks="auto")
+    got, reply, _ = call(gateway, "POST", f"/v2.1/servers/{sid}/action", json.dumps(body).encode())
+    assert got == code
+    (fault,) = reply.values()
+    assert message in fault["message"]
+
+
+def test_a_server_without_ports_has_no_groups_to_change(gateway: Gateway) -> None:
+    """Nova finds no port with the server as device: 404, and the list is empty."""
+    sid = gateway.cloud.seed("active")
+    code, reply, _ = call(gateway, "POST", f"/v2.1/servers/{sid}/action", b'{"addSecurityGroup": {"name": "default"}}')
+    assert (code, reply["itemNotFound"]["message"]) == (
+        404,
+        f"instance_id {sid} could not be found as device id on any ports",
+    )
+    assert call(gateway, "GET", f"/v2.1/servers/{sid}/os-security-groups")[1] == {"security_groups": []}
+
+
+@pytest.mark.parametrize(
+    ("networks", "code", "message"),
+    [
+        ([{"uuid": "nope"}], 400, "Network nope could not be found."),
+        ([{"port": "nope"}], 400, "Port id nope could not be found."),
+    ],
+)
+def test_create_checks_networks_and_groups(gateway: Gateway, networks: Any, code: int, message: str) -> None:
+    """servers.py:create maps NetworkNotFound and PortNotFound to 400."""
+    from lifecycle.api.images import CIRROS_ID
+
+    body = {"server": {"name": "a", "imageRef": CIRROS_ID, "flavorRef": "1", "networks": networks}}
+    got, reply, _ = call(gateway, "POST", "/v2.1/servers", json.dumps(body).encode())
+    assert (got, reply) == (code, {"badRequest": {"code": code, "message": message}})
+    del body["server"]["networks"]  # 2.1: no networks means "auto"
+    body["server"]["security_groups"] = [{"name": "web"}]
+    got, reply, _ = call(gateway, "POST", "/v2.1/servers", json.dumps(body).encode())
+    assert (got, reply) == (
+        400,
+        {"badRequest": {"code": 400, "message": "Unable to find security_group with name or id 'web'"}},
+    )
+    assert len(gateway.cloud) == 0
+
+
+def test_a_reader_may_look_but_not_act(gateway: Gateway) -> None:
+    """project_reader_or_admin lets a reader list and show; project_member_or_admin refuses its reboot."""
+    gateway.cloud.accounts.add_user("watcher", "pw", "demo", ["reader"])
+    demo = gateway.cloud.accounts.project("demo").id
+    sid = gateway.cloud.seed("active", project_id=demo)
+    token = login(gateway, "watcher", "demo", "pw")
+    assert call(gateway, "GET", f"/v2.1/servers/{sid}", token=token)[0] == 200
+    code, reply, _ = call(gateway, "POST", f"/v2.1/servers/{sid}/action", b'{"reboot": {"type": "SOFT"}}', token)
+    assert (code, reply["forbidden"]["message"]) == (
+        403,
+        "Policy doesn't allow os_compute_api:servers:reboot to be performed.",
+    )
+
+
+def test_a_manager_may_migrate_but_not_name_a_host(gateway: Gateway) -> None:
+    """migrate is project_manager_or_admin; migrate with a host is admin-only (migrate_server.py)."""
+    gateway.cloud.accounts.add_user("boss", "pw", "demo", ["manager"])
+    demo = gateway.cloud.accounts.project("demo").id
+    sid = gateway.cloud.seed("active", project_id=demo)
+    token = login(gateway, "boss", "demo", "pw")
+    code, reply, _ = call(gateway, "POST", f"/v2.1/servers/{sid}/action", b'{"migrate": {"host": "h2"}}', token)
+    assert (code, reply["forbidden"]["message"]) == (
+        403,
+        "Policy doesn't allow os_compute_api:os-migrate-server:migrate:host to be performed.",
+    )
+    assert call(gateway, "POST", f"/v2.1/servers/{sid}/action", b'{"migrate": null}', token)[0] == 202
+
+
+def test_all_tenants_values(gateway: Gateway) -> None:
+    """common.is_all_tenants: empty means yes, a non-boolean is 400."""
+    demo = gateway.cloud.accounts.project("demo").id
+    gateway.cloud.seed("active", project_id=demo, name="theirs")
+    assert [s["name"] for s in call(gateway, "GET", "/v2.1/servers?all_tenants")[1]["servers"]] == ["theirs"]
+    assert call(gateway, "GET", "/v2.1/servers?all_tenants=0")[1]["servers"] == []
+    code, reply, _ = call(gateway, "GET", "/v2.1/servers?all_tenants=maybe")
+    assert code == 400
+    assert reply["badRequest"]["message"].startswith("Unrecognized value 'maybe', acceptable values are:")
+
+
+def test_users_from_options() -> None:
+    """Accounts take NAME:PASSWORD@PROJECT[/ROLES]; a malformed one or an unknown role is refused by name."""
+    accounts = Accounts(["ops:pw@infra/admin", "dev:pw@app"])
+    ops, dev = accounts.user_by_name("ops"), accounts.user_by_name("dev")
+    assert ops is not None
+    assert dev is not None
+    assert ops.roles == ("admin", "manager", "member", "reader")
+    assert (dev.roles, dev.project.name) == (("member", "reader"), "app")
+    with pytest.raises(ValueError, match="is not NAME:PASSWORD@PROJECT"):
+        parse_user("nopassword@p")
+    with pytest.raises(ValueError, match="unknown role 'root'; choose from admin, manager, member, reader, service"):
+        parse_user("a:b@c/root")
