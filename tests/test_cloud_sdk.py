@@ -340,3 +340,23 @@ def test_wrong_password_and_foreign_project_scope_are_401(fake: FakeCompute) -> 
     code, reply = raw(fake, "POST", "/identity/v3/auth/tokens", json.dumps(body).encode())
     assert code == 401
     assert "has no access to project" in reply["error"]["message"]
+
+
+def test_snapshot_finishes_at_wall_pace_while_only_the_image_is_read() -> None:
+    """At wall pace, reading only the image lets the server's due steps happen (as Tempest's image waiter does)."""
+    import time
+
+    with warnings.catch_warnings():
+        for category in (DeprecationWarning, PendingDeprecationWarning):
+            warnings.filterwarnings("ignore", category=category, module=r"openstack(\.|$)")
+        with serve_in_thread(pace="wall", speed=1000.0) as fake:
+            demo = connect_as(fake, "demo")
+            server = boot(demo)
+            image_id = demo.compute.create_server_image(server, "snap", wait=False).id
+            status = "queued"
+            for _ in range(200):
+                status = demo.image.get_image(image_id).status
+                if status == "active":
+                    break
+                time.sleep(0.01)
+            assert status == "active"

@@ -315,12 +315,14 @@ class ImageService(JsonService):
 
     def _walked(self, image: Image) -> None:
         """A client reading a server-made image also watches its server: at instant pace its task steps on."""
+        self.cloud.fleet.tick()  # let due steps happen (wall pace), as a read of the server would
         record = image.source
         if record is not None and not record.gone and self.cloud.pace == "instant":
             with contextlib.suppress(ApiError):
                 self.cloud.read(record, lambda r: None)
 
     def _list(self, call: Call) -> Reply:
+        self.cloud.fleet.tick()
         images = self.images.all()
         for image in images:
             self._walked(image)
