@@ -24,7 +24,7 @@ ENVELOPES = {"identity": "error", "image": "title", "network": "NeutronError"}
 
 
 def call(
-    gateway: Gateway, method: str, path: str, body: bytes = b"", token: str = ""
+    gateway: Gateway, method: str, path: str, body: bytes = b"", token: str = "", version: str = ""
 ) -> tuple[int, Any, dict[str, str]]:
     path, _, query = path.partition("?")
     environ: dict[str, Any] = {
@@ -36,6 +36,8 @@ def call(
     }
     if token:
         environ["HTTP_X_AUTH_TOKEN"] = token
+    if version:
+        environ["HTTP_OPENSTACK_API_VERSION"] = f"compute {version}"
     setup_testing_defaults(environ)
     seen: dict[str, Any] = {}
 
@@ -202,3 +204,28 @@ def test_users_from_options() -> None:
         parse_user("nopassword@p")
     with pytest.raises(ValueError, match="unknown role 'root'; choose from admin, manager, member, reader, service"):
         parse_user("a:b@c/root")
+
+
+def test_the_os_security_groups_proxy_until_2_35(gateway: Gateway) -> None:
+    """Nova's deprecated proxy: create (200), show, update, delete (202, 400 while in use); 404 from 2.36."""
+    sid = gateway.cloud.seed("active", networks="auto")
+    body = json.dumps({"security_group": {"name": "web", "description": "http"}}).encode()
+    code, reply, _ = call(gateway, "POST", "/v2.1/os-security-groups", body)
+    assert code == 200
+    group = reply["security_group"]
+    assert (group["name"], group["description"], group["rules"]) == ("web", "http", [])
+    listed = call(gateway, "GET", "/v2.1/os-security-groups")[1]["security_groups"]
+    assert sorted(g["name"] for g in listed) == ["default", "web"]
+    renamed = json.dumps({"security_group": {"name": "www", "description": "http"}}).encode()
+    assert (
+        call(gateway, "PUT", f"/v2.1/os-security-groups/{group['id']}", renamed)[1]["security_group"]["name"] == "www"
+    )
+    assert call(gateway, "POST", f"/v2.1/servers/{sid}/action", b'{"addSecurityGroup": {"name": "www"}}')[0] == 202
+    code, reply, _ = call(gateway, "DELETE", f"/v2.1/os-security-groups/{group['id']}")
+    assert (code, reply) == (400, {"badRequest": {"code": 400, "message": f"Security Group {group['id']} in use."}})
+    assert call(gateway, "POST", f"/v2.1/servers/{sid}/action", b'{"removeSecurityGroup": {"name": "www"}}')[0] == 202
+    assert call(gateway, "DELETE", f"/v2.1/os-security-groups/{group['id']}")[0] == 202
+    code, reply, _ = call(gateway, "GET", f"/v2.1/os-security-groups/{group['id']}")
+    assert (code, reply["itemNotFound"]["message"]) == (404, f"Security group {group['id']} not found.")
+    assert call(gateway, "POST", "/v2.1/os-security-groups", b'{"security_group": {"name": 5}}')[0] == 400
+    assert call(gateway, "GET", "/v2.1/os-security-groups", version="2.36")[0] == 404

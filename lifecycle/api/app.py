@@ -101,6 +101,11 @@ class ComputeApp:
                 re.compile(r"^/v2\.1/servers/([^/]+)/?$"),
                 {"GET": self._show, "PUT": self._update, "DELETE": self._delete},
             ),
+            (re.compile(r"^/v2\.1/os-security-groups/?$"), {"GET": self._proxy_groups, "POST": self._proxy_create}),
+            (
+                re.compile(r"^/v2\.1/os-security-groups/([^/]+)/?$"),
+                {"GET": self._proxy_group, "PUT": self._proxy_group, "DELETE": self._proxy_group},
+            ),
             (re.compile(r"^/v2\.1/flavors/?$"), {"GET": self._flavors}),
             (re.compile(r"^/v2\.1/flavors/detail/?$"), {"GET": self._flavors_detail}),
             (re.compile(r"^/v2\.1/flavors/([^/]+)/?$"), {"GET": self._flavor}),
@@ -320,6 +325,17 @@ class ComputeApp:
         record = self._owned(request, server_id)
         policy.authorize_route(request.context, "list_security_groups", record.project_id)
         return 200, server_networks.groups_body(self.cloud, record), {}
+
+    def _proxy_groups(self, request: Request) -> Reply:
+        return server_networks.proxy_groups(self.cloud, request.context, request.version)
+
+    def _proxy_create(self, request: Request) -> Reply:
+        body = request.json()
+        return server_networks.proxy_create(self.cloud, request.context, request.version, body)
+
+    def _proxy_group(self, request: Request, group_id: str) -> Reply:
+        body = request.json() if request.method == "PUT" else None
+        return server_networks.proxy_group(self.cloud, request.context, request.version, group_id, request.method, body)
 
     # -- flavors --------------------------------------------------------------
     def _flavors(self, request: Request) -> Reply:

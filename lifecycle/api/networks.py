@@ -265,6 +265,18 @@ class Networks:
             self.groups[group.id] = group
             return group
 
+    def create_group(self, name: str, project_id: str, description: str = "") -> SecurityGroup:
+        """A new security group of ``project_id``."""
+        group = SecurityGroup(str(uuid.uuid4()), name, project_id, description)
+        with self._lock:
+            self.groups[group.id] = group
+        return group
+
+    def delete_group(self, group: SecurityGroup) -> None:
+        """Forget a security group."""
+        with self._lock:
+            self.groups.pop(group.id, None)
+
     def find_group(self, ref: str, project_id: str) -> SecurityGroup | None:
         """A group by id, or by name among the project's (``neutronv20.find_resourceid_by_name_or_id``)."""
         self.default_group(project_id)
@@ -548,9 +560,7 @@ class NetworkService(JsonService):
             raise NetworkError(
                 400, "HTTPBadRequest", f"Invalid input for description. Reason: '{description}' is not a valid string."
             )
-        group = SecurityGroup(str(uuid.uuid4()), name, call.context.project_id, description)
-        with self.store._lock:
-            self.store.groups[group.id] = group
+        group = self.store.create_group(name, call.context.project_id, description)
         return 201, {"security_group": group.body()}, {}
 
     def _delete_group(self, call: Call, group_id: str) -> Reply:
@@ -561,8 +571,7 @@ class NetworkService(JsonService):
             )
         if any(group in p.groups for p in self.store.live_ports()):
             raise NetworkError(409, "SecurityGroupInUse", f"Security Group {group_id} in use.")
-        with self.store._lock:
-            self.store.groups.pop(group.id, None)
+        self.store.delete_group(group)
         return 204, None, {}
 
     def _rules(self, call: Call) -> Reply:

@@ -3,7 +3,9 @@
 ``POST /servers`` with ``security_groups``, ``GET /servers/{id}/os-security-groups``
 and the ``addSecurityGroup``/``removeSecurityGroup`` actions
 (``nova/api/openstack/compute/security_groups.py``), over the cloud's
-:class:`~lifecycle.api.networks.Networks`. Ansible's ``openstack.cloud.server``
+:class:`~lifecycle.api.networks.Networks`; also Nova's deprecated
+``/os-security-groups`` proxy (microversions up to 2.35), which Tempest's
+compute security-group tests use. Ansible's ``openstack.cloud.server``
 reads the list on every run to decide whether anything must change.
 """
 
@@ -15,10 +17,11 @@ from typing import Any
 from lifecycle.api.actions import Reply
 from lifecycle.api.cloud import Cloud, Record
 from lifecycle.api.context import RequestContext
-from lifecycle.api.errors import ApiError, bad_request
+from lifecycle.api.errors import ApiError, bad_request, not_found
 from lifecycle.api.networks import SecurityGroup
+from lifecycle.api.versions import Version
 
-__all__ = ["ACTIONS", "groups_body", "requested_groups"]
+__all__ = ["ACTIONS", "groups_body", "proxy_create", "proxy_group", "proxy_groups", "requested_groups"]
 
 
 def requested_groups(cloud: Cloud, context: RequestContext, spec: Any) -> list[str]:
@@ -106,3 +109,75 @@ def groups_body(cloud: Cloud, record: Record) -> dict[str, Any]:
     except ApiError:
         groups = []
     return {"security_groups": [_nova_group(g) for g in groups]}
+
+
+# -- the os-security-groups proxy (nova/api/openstack/compute/security_groups.py, microversions 2.1-2.35) --
+MAX_PROXY_VERSION: Version = (2, 35)
+"""Nova's ``MAX_PROXY_API_SUPPORT_VERSION``: from 2.36 the proxy routes are gone (404)."""
+
+
+def _proxy(version: Version) -> None:
+    if version > MAX_PROXY_VERSION:
+        raise not_found("The resource could not be found.")
+
+
+def _visible_group(cloud: Cloud, context: RequestContext, group_id: str) -> SecurityGroup:
+    group = cloud.networks.groups.get(group_id)
+    if group is None or not (context.is_admin or group.owner == context.project_id):
+        raise not_found(f"Security group {group_id} not found.")
+    return group
+
+
+def _group_spec(body: Any) -> dict[str, str]:
+    """The ``security_group`` object of a create/update body (Nova's ``security_groups`` schema)."""
+    spec = body.get("security_group") if isinstance(body, dict) else None
+    if not isinstance(spec, dict):
+        raise bad_request("Invalid input for field/attribute security_group. Value: None. None is not of type 'object'")
+    out: dict[str, str] = {}
+    for field in ("name", "description"):
+        value = spec.get(field)
+        if not isinstance(value, str) or len(value) > 255:
+            raise bad_request(
+                f"Invalid input for field/attribute {field}. Value: {value!r}. "
+                f"{value!r} is not a string of at most 255 characters"
+            )
+        out[field] = value
+    return out
+
+
+def proxy_groups(cloud: Cloud, context: RequestContext, version: Version) -> Reply:
+    """``GET /os-security-groups``: the caller's project's groups."""
+    _proxy(version)
+    cloud.networks.default_group(context.project_id)
+    groups = [g for g in list(cloud.networks.groups.values()) if g.owner == context.project_id]
+    return 200, {"security_groups": [_nova_group(g) for g in groups]}, {}
+
+
+def proxy_create(cloud: Cloud, context: RequestContext, version: Version, body: Any) -> Reply:
+    """``POST /os-security-groups``: a new group of the caller's project (200, as Nova)."""
+    _proxy(version)
+    spec = _group_spec(body)
+    if spec["name"] == "default":
+        raise bad_request("Default security group already exists.")  # Neutron's 409, a 400 through Nova
+    group = cloud.networks.create_group(spec["name"], context.project_id, spec["description"])
+    return 200, {"security_group": _nova_group(group)}, {}
+
+
+def proxy_group(
+    cloud: Cloud, context: RequestContext, version: Version, group_id: str, method: str, body: Any
+) -> Reply:
+    """``GET``/``PUT``/``DELETE /os-security-groups/{id}``."""
+    _proxy(version)
+    group = _visible_group(cloud, context, group_id)
+    if method == "GET":
+        return 200, {"security_group": _nova_group(group)}, {}
+    if method == "PUT":
+        spec = _group_spec(body)
+        group.name, group.description = spec["name"], spec["description"]
+        return 200, {"security_group": _nova_group(group)}, {}
+    if any(group in port.groups for port in cloud.networks.live_ports()):
+        raise bad_request(f"Security Group {group_id} in use.")
+    if group.name == "default":
+        raise bad_request("Insufficient rights for removing default security group.")
+    cloud.networks.delete_group(group)
+    return 202, None, {}
