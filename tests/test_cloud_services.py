@@ -229,3 +229,45 @@ def test_the_os_security_groups_proxy_until_2_35(gateway: Gateway) -> None:
     assert (code, reply["itemNotFound"]["message"]) == (404, f"Security group {group['id']} not found.")
     assert call(gateway, "POST", "/v2.1/os-security-groups", b'{"security_group": {"name": 5}}')[0] == 400
     assert call(gateway, "GET", "/v2.1/os-security-groups", version="2.36")[0] == 404
+
+
+def test_networks_and_subnets_a_project_makes(gateway: Gateway) -> None:
+    """A member creates a network and subnet, boots with two NICs in order, and cleans up; Neutron's 409s between."""
+    from lifecycle.api.images import CIRROS_ID
+
+    token = login(gateway, "demo", "demo")
+    code, net, _ = call(gateway, "POST", "/network/v2.0/networks", b'{"network": {"name": "mine"}}', token)
+    assert code == 201
+    net_id = net["network"]["id"]
+    server = {"server": {"name": "a", "imageRef": CIRROS_ID, "flavorRef": "1", "networks": [{"uuid": net_id}]}}
+    code, reply, _ = call(gateway, "POST", "/v2.1/servers", json.dumps(server).encode(), token, "2.37")
+    assert (code, reply["badRequest"]["message"]) == (
+        400,
+        f"Network {net_id} requires a subnet in order to boot instances on.",
+    )
+    subnet = {"subnet": {"network_id": net_id, "cidr": "192.168.7.0/24", "ip_version": 4}}
+    code, sub, _ = call(gateway, "POST", "/network/v2.0/subnets", json.dumps(subnet).encode(), token)
+    assert code == 201
+    private = gateway.cloud.networks.by_name("private")
+    assert private is not None
+    server["server"]["networks"] = [{"uuid": net_id}, {"uuid": private.id}]
+    code, reply, _ = call(gateway, "POST", "/v2.1/servers", json.dumps(server).encode(), token, "2.37")
+    assert code == 202
+    sid = reply["server"]["id"]
+    ports = call(gateway, "GET", f"/network/v2.0/ports?device_id={sid}", token=token)[1]["ports"]
+    assert [p["network_id"] for p in ports] == [net_id, private.id]
+    assert ports[0]["fixed_ips"][0]["ip_address"].startswith("192.168.7.")
+    code, reply, _ = call(gateway, "DELETE", f"/network/v2.0/subnets/{sub['subnet']['id']}", token=token)
+    assert (code, reply["NeutronError"]["type"]) == (409, "SubnetInUse")
+    assert call(gateway, "DELETE", f"/network/v2.0/networks/{net_id}", token=token)[0] == 409
+    assert (
+        call(gateway, "GET", f"/network/v2.0/networks/{net_id}", token=login(gateway, "alt_demo", "alt_demo"))[0] == 404
+    )
+    assert call(gateway, "DELETE", f"/v2.1/servers/{sid}", token=token)[0] == 204
+    gateway.cloud.settle()  # deleted: Nova deletes the ports it made
+    assert call(gateway, "DELETE", f"/network/v2.0/subnets/{sub['subnet']['id']}", token=token)[0] == 204
+    assert call(gateway, "DELETE", f"/network/v2.0/networks/{net_id}", token=token)[0] == 204
+    shared = b'{"network": {"name": "x", "shared": true}}'
+    assert call(gateway, "POST", "/network/v2.0/networks", shared, token)[0] == 403
+    bad = json.dumps({"subnet": {"network_id": private.id, "cidr": "10.0.0.0/33"}}).encode()
+    assert call(gateway, "POST", "/network/v2.0/subnets", bad)[0] == 400

@@ -364,6 +364,7 @@ class Cloud:
             if self._records.get(record.id) is not record:
                 return
             del self._records[record.id]
+        self.networks.unplug(record)
         if record.server in self.fleet:
             self.fleet.remove(record.server)
 

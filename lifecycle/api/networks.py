@@ -99,12 +99,12 @@ class Subnet:
 
 @dataclasses.dataclass(eq=False)
 class Network:
-    """A network with one IPv4 subnet."""
+    """A network with (at most) one IPv4 subnet."""
 
     id: str
     name: str
     owner: str
-    subnet: Subnet
+    subnet: Subnet | None
     shared: bool = True
     external: bool = False
 
@@ -114,7 +114,7 @@ class Network:
             "name": self.name,
             "status": "ACTIVE",
             "admin_state_up": True,
-            "subnets": [self.subnet.id],
+            "subnets": [] if self.subnet is None else [self.subnet.id],
             "shared": self.shared,
             "router:external": self.external,
             "is_default": False,
@@ -205,7 +205,7 @@ class Port:
             "name": "",
             "network_id": self.network.id,
             "mac_address": self.mac,
-            "fixed_ips": [{"subnet_id": self.network.subnet.id, "ip_address": self.ip}],
+            "fixed_ips": [{"subnet_id": self.network.subnet.id, "ip_address": self.ip}] if self.network.subnet else [],
             "device_id": self.device_id,
             "device_owner": "compute:nova" if bound else "",
             "status": "ACTIVE" if bound else "DOWN",
@@ -334,6 +334,8 @@ class Networks:
             network = self.networks.get(net_id)
             if network is None or not self.visible(network, context):
                 raise ApiError(400, f"Network {net_id} could not be found.")
+            if network.subnet is None:
+                raise ApiError(400, f"Network {net_id} requires a subnet in order to boot instances on.")
             plan.append((network, None if fixed is None else str(fixed)))
         return plan
 
@@ -356,6 +358,8 @@ class Networks:
                     target.record = record
                     record.ports.append(target)
                     continue
+                if target.subnet is None:
+                    continue
                 mac = "fa:16:3e:" + ":".join(f"{b:02x}" for b in secrets.token_bytes(3))
                 ip = fixed or target.subnet.allocate()
                 port = Port(str(uuid.uuid4()), target, ip, mac, project_id, list(groups), record)
@@ -370,6 +374,12 @@ class Networks:
             if network is not None:
                 plan.append((network, None))
         self.plug(record, plan, project_id)
+
+    def unplug(self, record: Record) -> None:
+        """Delete a server's ports (Nova deletes the ports it made when the server goes)."""
+        with self._lock:
+            for port in record.ports:
+                self.ports.pop(port.id, None)
 
     def addresses(self, record: Record) -> dict[str, list[dict[str, Any]]]:
         """The server's ``addresses``: fixed IPs keyed by network name."""
@@ -444,10 +454,10 @@ class NetworkService(JsonService):
         self.routes = [
             (re.compile(r"^/?$"), {"GET": self._versions}),
             (re.compile(r"^/v2\.0/?$"), {"GET": self._resources}),
-            (re.compile(r"^/v2\.0/networks/?$"), {"GET": self._networks}),
-            (re.compile(r"^/v2\.0/networks/([^/]+)/?$"), {"GET": self._network}),
-            (re.compile(r"^/v2\.0/subnets/?$"), {"GET": self._subnets}),
-            (re.compile(r"^/v2\.0/subnets/([^/]+)/?$"), {"GET": self._subnet}),
+            (re.compile(r"^/v2\.0/networks/?$"), {"GET": self._networks, "POST": self._create_network}),
+            (re.compile(r"^/v2\.0/networks/([^/]+)/?$"), {"GET": self._network, "DELETE": self._delete_network}),
+            (re.compile(r"^/v2\.0/subnets/?$"), {"GET": self._subnets, "POST": self._create_subnet}),
+            (re.compile(r"^/v2\.0/subnets/([^/]+)/?$"), {"GET": self._subnet, "DELETE": self._delete_subnet}),
             (re.compile(r"^/v2\.0/ports/?$"), {"GET": self._ports}),
             (re.compile(r"^/v2\.0/ports/([^/]+)/?$"), {"GET": self._port}),
             (re.compile(r"^/v2\.0/security-groups/?$"), {"GET": self._groups, "POST": self._create_group}),
@@ -501,13 +511,99 @@ class NetworkService(JsonService):
         return 200, {"network": found.body()}, {}
 
     def _subnets(self, call: Call) -> Reply:
-        return 200, {"subnets": _filtered([n.subnet.body() for n in self._visible_networks(call)], call)}, {}
+        subnets = [n.subnet.body() for n in self._visible_networks(call) if n.subnet is not None]
+        return 200, {"subnets": _filtered(subnets, call)}, {}
+
+    def _find_subnet(self, call: Call, subnet_id: str) -> tuple[Network, Subnet]:
+        for network in self._visible_networks(call):
+            if network.subnet is not None and network.subnet.id == subnet_id:
+                return network, network.subnet
+        raise NetworkError(404, "SubnetNotFound", f"Subnet {subnet_id} could not be found.")
 
     def _subnet(self, call: Call, subnet_id: str) -> Reply:
-        found = next((n.subnet for n in self._visible_networks(call) if n.subnet.id == subnet_id), None)
-        if found is None:
-            raise NetworkError(404, "SubnetNotFound", f"Subnet {subnet_id} could not be found.")
-        return 200, {"subnet": found.body()}, {}
+        return 200, {"subnet": self._find_subnet(call, subnet_id)[1].body()}, {}
+
+    def _spec(self, call: Call, kind: str) -> dict[str, Any]:
+        body = call.json("Failed to parse request. Malformed JSON")
+        spec = body.get(kind) if isinstance(body, dict) else None
+        if not isinstance(spec, dict):
+            raise NetworkError(400, "HTTPBadRequest", f"Resource body required with '{kind}' as its key.")
+        for field in ("name", "description"):
+            if not isinstance(spec.get(field, ""), str):
+                raise NetworkError(
+                    400, "HTTPBadRequest", f"Invalid input for {field}. Reason: '{spec[field]}' is not a valid string."
+                )
+        return spec
+
+    def _create_network(self, call: Call) -> Reply:
+        spec = self._spec(call, "network")
+        context = call.context
+        shared = spec.get("shared", False)
+        if not isinstance(shared, bool):
+            raise NetworkError(400, "HTTPBadRequest", f"Invalid input for shared. Reason: '{shared}' is not a boolean.")
+        if shared and not context.is_admin:
+            raise NetworkError(403, "PolicyNotAuthorized", "(rule:create_network:shared) is disallowed by policy.")
+        network = Network(str(uuid.uuid4()), str(spec.get("name", "")), context.project_id, None, shared=shared)
+        with self.store._lock:
+            self.store.networks[network.id] = network
+        return 201, {"network": network.body()}, {}
+
+    def _owned_network(self, call: Call, network: Network) -> None:
+        context = call.context
+        if not (context.is_admin or network.owner == context.project_id):
+            raise NetworkError(404, "NetworkNotFound", f"Network {network.id} could not be found.")
+
+    def _delete_network(self, call: Call, net_id: str) -> Reply:
+        network = self.store.networks.get(net_id)
+        if network is None or not self.store.visible(network, call.context):
+            raise NetworkError(404, "NetworkNotFound", f"Network {net_id} could not be found.")
+        self._owned_network(call, network)
+        if any(p.network is network for p in self.store.live_ports()):
+            raise NetworkError(
+                409,
+                "NetworkInUse",
+                f"Unable to complete operation on network {net_id}. "
+                "There are one or more ports still in use on the network.",
+            )
+        with self.store._lock:
+            self.store.networks.pop(net_id, None)
+        return 204, None, {}
+
+    def _create_subnet(self, call: Call) -> Reply:
+        spec = self._spec(call, "subnet")
+        net_id = str(spec.get("network_id", ""))
+        network = self.store.networks.get(net_id)
+        if network is None or not self.store.visible(network, call.context):
+            raise NetworkError(404, "NetworkNotFound", f"Network {net_id} could not be found.")
+        self._owned_network(call, network)
+        if spec.get("ip_version", 4) not in (4, "4"):
+            raise NetworkError(400, "HTTPBadRequest", "This fake Neutron offers IPv4 subnets only (ip_version 4).")
+        try:
+            cidr = ipaddress.IPv4Network(str(spec.get("cidr")), strict=True)
+        except ValueError:
+            raise NetworkError(
+                400, "HTTPBadRequest", f"Invalid input for cidr. Reason: '{spec.get('cidr')}' is not a valid IP subnet."
+            ) from None
+        if cidr.num_addresses < 4:
+            raise NetworkError(400, "HTTPBadRequest", f"Invalid input for cidr. Reason: {cidr} is too small.")
+        if network.subnet is not None:
+            raise NetworkError(409, "HTTPConflict", f"Network {net_id} already has a subnet; this fake offers one.")
+        subnet = Subnet(str(uuid.uuid4()), str(spec.get("name", "")), net_id, str(cidr), call.context.project_id)
+        network.subnet = subnet
+        return 201, {"subnet": subnet.body()}, {}
+
+    def _delete_subnet(self, call: Call, subnet_id: str) -> Reply:
+        network, _ = self._find_subnet(call, subnet_id)
+        self._owned_network(call, network)
+        if any(p.network is network for p in self.store.live_ports()):
+            raise NetworkError(
+                409,
+                "SubnetInUse",
+                f"Unable to complete operation on subnet {subnet_id}: One or more ports have an IP allocation from "
+                "this subnet.",
+            )
+        network.subnet = None
+        return 204, None, {}
 
     # -- ports ------------------------------------------------------------------
     def _visible_ports(self, call: Call) -> list[Port]:
