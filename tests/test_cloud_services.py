@@ -271,3 +271,35 @@ def test_networks_and_subnets_a_project_makes(gateway: Gateway) -> None:
     assert call(gateway, "POST", "/network/v2.0/networks", shared, token)[0] == 403
     bad = json.dumps({"subnet": {"network_id": private.id, "cidr": "10.0.0.0/33"}}).encode()
     assert call(gateway, "POST", "/network/v2.0/subnets", bad)[0] == 400
+
+
+def test_the_nova_image_proxy_until_2_35(gateway: Gateway) -> None:
+    """Nova's /images proxy: list, detail (Nova's statuses and progress), metadata, delete; 404 from 2.36."""
+    from lifecycle.api.images import CIRROS_ID
+
+    sid = gateway.cloud.seed("active")
+    listed = call(gateway, "GET", "/v2.1/images")[1]["images"]
+    assert [i["name"] for i in listed] == ["cirros-0.6.2-x86_64-disk", "cirros-0.6.2-x86_64-disk-alt"]
+    assert set(listed[0]) == {"id", "name", "links"}
+    code, reply, _ = call(gateway, "POST", f"/v2.1/servers/{sid}/action", b'{"createImage": {"name": "snap"}}')
+    snap = reply["image_id"] if reply else None
+    assert code == 202
+    assert snap is None  # before 2.45 the id is in the Location header
+    (made,) = [i for i in call(gateway, "GET", "/v2.1/images/detail?server=" + sid)[1]["images"]]
+    assert (made["name"], made["status"], made["progress"], made["server"]["id"]) == ("snap", "SAVING", 25, sid)
+    shown = call(gateway, "GET", f"/v2.1/images/{CIRROS_ID}")[1]["image"]
+    assert (shown["status"], shown["progress"], shown["minDisk"]) == ("ACTIVE", 100, 0)
+    assert call(gateway, "GET", "/v2.1/images/nope")[1] == {
+        "itemNotFound": {"code": 404, "message": "Image not found."}
+    }
+    meta = f"/v2.1/images/{made['id']}/metadata"
+    assert call(gateway, "POST", meta, b'{"metadata": {"k": "v"}}')[1]["metadata"]["k"] == "v"
+    assert call(gateway, "GET", f"{meta}/k")[1] == {"meta": {"k": "v"}}
+    code, reply, _ = call(gateway, "PUT", f"{meta}/k", b'{"meta": {"other": "v"}}')
+    assert (code, reply["badRequest"]["message"]) == (400, "Request body and URI mismatch")
+    assert call(gateway, "DELETE", f"{meta}/k")[0] == 204
+    assert call(gateway, "DELETE", f"{meta}/k")[1] == {"itemNotFound": {"code": 404, "message": "Invalid metadata key"}}
+    assert call(gateway, "PUT", meta, b'{"metadata": 5}')[0] == 400
+    assert call(gateway, "DELETE", f"/v2.1/images/{made['id']}")[0] == 204
+    assert call(gateway, "GET", "/v2.1/images", version="2.36")[0] == 404
+    assert call(gateway, "GET", f"/v2.1/images/{CIRROS_ID}/metadata", version="2.38")[0] == 200

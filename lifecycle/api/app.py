@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from lifecycle.api import bodies, policy, server_networks, views
+from lifecycle.api import bodies, image_proxy, policy, server_networks, views
 from lifecycle.api.actions import Reply, run_action
 from lifecycle.api.cloud import Cloud, Record
 from lifecycle.api.context import context_of
@@ -101,6 +101,7 @@ class ComputeApp:
                 re.compile(r"^/v2\.1/servers/([^/]+)/?$"),
                 {"GET": self._show, "PUT": self._update, "DELETE": self._delete},
             ),
+            (re.compile(r"^/v2\.1/images(/.*)?$"), dict.fromkeys(("GET", "POST", "PUT", "DELETE"), self._images)),
             (re.compile(r"^/v2\.1/os-security-groups/?$"), {"GET": self._proxy_groups, "POST": self._proxy_create}),
             (
                 re.compile(r"^/v2\.1/os-security-groups/([^/]+)/?$"),
@@ -325,6 +326,12 @@ class ComputeApp:
         record = self._owned(request, server_id)
         policy.authorize_route(request.context, "list_security_groups", record.project_id)
         return 200, server_networks.groups_body(self.cloud, record), {}
+
+    def _images(self, request: Request, rest: str | None) -> Reply:
+        body = request.json() if request.method in ("POST", "PUT") else None
+        return image_proxy.handle(
+            self.cloud, request.context, request.version, request.method, rest or "", request.query, request.base, body
+        )
 
     def _proxy_groups(self, request: Request) -> Reply:
         return server_networks.proxy_groups(self.cloud, request.context, request.version)
