@@ -303,3 +303,62 @@ def test_the_nova_image_proxy_until_2_35(gateway: Gateway) -> None:
     assert call(gateway, "DELETE", f"/v2.1/images/{made['id']}")[0] == 204
     assert call(gateway, "GET", "/v2.1/images", version="2.36")[0] == 404
     assert call(gateway, "GET", f"/v2.1/images/{CIRROS_ID}/metadata", version="2.38")[0] == 200
+
+
+@pytest.mark.parametrize(
+    ("rule", "code", "message"),
+    [
+        ({"ip_protocol": "tcp", "from_port": 22, "to_port": 22, "cidr": "10.0.0.0/8"}, 200, None),
+        ({"ip_protocol": "tcp", "from_port": 23, "to_port": 22}, 400, "Invalid port range 23:22. Former value"),
+        ({"ip_protocol": "tcp", "from_port": 0, "to_port": 22}, 400, "Valid TCP ports should be between 1-65535"),
+        ({"ip_protocol": "icmp", "from_port": 256, "to_port": 0}, 400, "For ICMP, the type:code must be valid"),
+        ({"ip_protocol": "gre", "from_port": 1, "to_port": 2}, 400, "Invalid IP protocol gre."),
+        ({"ip_protocol": "tcp", "from_port": "x", "to_port": 2}, 400, "To and From ports must be integers"),
+        (
+            {"ip_protocol": "tcp", "from_port": 1, "to_port": 2, "cidr": "10.0.0.0/99"},
+            400,
+            "is not a valid IP network.",
+        ),
+        ({"ip_protocol": "tcp", "from_port": 1, "to_port": 2, "cidr": "10.0.0.0/0"}, 400, "Bad prefix for network"),
+        ({"cidr": "10.0.0.0/8"}, 400, "Not enough parameters to build a valid rule."),
+    ],
+)
+def test_security_group_rules_through_nova(
+    gateway: Gateway, rule: dict[str, Any], code: int, message: str | None
+) -> None:
+    """os-security-group-rules: Nova's _new_ingress_rule checks; the rule shows in the group and in Neutron."""
+    group = gateway.cloud.networks.default_group(gateway.cloud.accounts.project("admin").id)
+    body = json.dumps({"security_group_rule": {"parent_group_id": group.id, **rule}}).encode()
+    got, reply, _ = call(gateway, "POST", "/v2.1/os-security-group-rules", body)
+    assert got == code, reply
+    if message is not None:
+        assert message in reply["badRequest"]["message"]
+        return
+    made = reply["security_group_rule"]
+    assert (made["ip_protocol"], made["from_port"], made["ip_range"]) == ("tcp", 22, {"cidr": "10.0.0.0/8"})
+    assert call(gateway, "POST", "/v2.1/os-security-group-rules", body)[1]["badRequest"]["message"] == (
+        f"This rule already exists in group {group.id}"
+    )
+    neutron = call(gateway, "GET", f"/network/v2.0/security-group-rules/{made['id']}")[1]["security_group_rule"]
+    assert (neutron["port_range_min"], neutron["remote_ip_prefix"]) == (22, "10.0.0.0/8")
+    assert call(gateway, "DELETE", f"/v2.1/os-security-group-rules/{made['id']}")[0] == 202
+    assert call(gateway, "DELETE", f"/v2.1/os-security-group-rules/{made['id']}")[0] == 404
+    assert call(gateway, "DELETE", "/v2.1/os-security-group-rules/x")[1]["badRequest"]["message"] == (
+        "Security group id should be uuid"
+    )
+
+
+def test_security_group_rules_through_neutron(gateway: Gateway) -> None:
+    """Neutron's security-group-rules: create (201), duplicate (409), bad range (400), delete (204)."""
+    group = gateway.cloud.networks.default_group(gateway.cloud.accounts.project("admin").id)
+    rule = {"security_group_id": group.id, "protocol": "tcp", "port_range_min": 80, "port_range_max": 80}
+    body = json.dumps({"security_group_rule": rule}).encode()
+    code, reply, _ = call(gateway, "POST", "/network/v2.0/security-group-rules", body)
+    assert code == 201
+    assert call(gateway, "POST", "/network/v2.0/security-group-rules", body)[1]["NeutronError"]["type"] == (
+        "SecurityGroupRuleExists"
+    )
+    bad = json.dumps({"security_group_rule": {**rule, "port_range_min": 90}}).encode()
+    assert call(gateway, "POST", "/network/v2.0/security-group-rules", bad)[0] == 400
+    rule_id = reply["security_group_rule"]["id"]
+    assert call(gateway, "DELETE", f"/network/v2.0/security-group-rules/{rule_id}")[0] == 204

@@ -103,6 +103,8 @@ class ComputeApp:
             ),
             (re.compile(r"^/v2\.1/images(/.*)?$"), dict.fromkeys(("GET", "POST", "PUT", "DELETE"), self._images)),
             (re.compile(r"^/v2\.1/os-security-groups/?$"), {"GET": self._proxy_groups, "POST": self._proxy_create}),
+            (re.compile(r"^/v2\.1/os-security-group-rules/?$"), {"POST": self._proxy_create_rule}),
+            (re.compile(r"^/v2\.1/os-security-group-rules/([^/]+)/?$"), {"DELETE": self._proxy_delete_rule}),
             (
                 re.compile(r"^/v2\.1/os-security-groups/([^/]+)/?$"),
                 {"GET": self._proxy_group, "PUT": self._proxy_group, "DELETE": self._proxy_group},
@@ -332,6 +334,13 @@ class ComputeApp:
         return image_proxy.handle(
             self.cloud, request.context, request.version, request.method, rest or "", request.query, request.base, body
         )
+
+    def _proxy_create_rule(self, request: Request) -> Reply:
+        body = request.json()
+        return server_networks.proxy_create_rule(self.cloud, request.context, request.version, body)
+
+    def _proxy_delete_rule(self, request: Request, rule_id: str) -> Reply:
+        return server_networks.proxy_delete_rule(self.cloud, request.context, request.version, rule_id)
 
     def _proxy_groups(self, request: Request) -> Reply:
         return server_networks.proxy_groups(self.cloud, request.context, request.version)

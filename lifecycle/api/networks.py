@@ -143,11 +143,37 @@ class SecurityGroup:
     name: str
     owner: str
     description: str = ""
+    added: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    """Rules created on the group (Neutron's ``security-group-rules`` shape)."""
 
     def rules(self) -> list[dict[str, Any]]:
+        """The group's rules: Neutron's defaults (all egress; ``default`` also admits its members), then the added."""
         rows: list[tuple[str, str, str | None]] = [("egress", "IPv4", None), ("egress", "IPv6", None)]
         if self.name == "default":
             rows += [("ingress", "IPv4", self.id), ("ingress", "IPv6", self.id)]
+        return [*self._defaults(rows), *self.added]
+
+    def add_rule(self, **fields: Any) -> dict[str, Any]:
+        """Add an ingress/egress rule; returns it."""
+        rule = {
+            "id": str(uuid.uuid4()),
+            "security_group_id": self.id,
+            "direction": "ingress",
+            "ethertype": "IPv4",
+            "protocol": None,
+            "port_range_min": None,
+            "port_range_max": None,
+            "remote_ip_prefix": None,
+            "remote_group_id": None,
+            "description": "",
+            "tenant_id": self.owner,
+            "project_id": self.owner,
+            **fields,
+        }
+        self.added.append(rule)
+        return rule
+
+    def _defaults(self, rows: list[tuple[str, str, str | None]]) -> list[dict[str, Any]]:
         return [
             {
                 "id": _id("rule", f"{self.id}:{direction}:{family}"),
@@ -462,7 +488,8 @@ class NetworkService(JsonService):
             (re.compile(r"^/v2\.0/ports/([^/]+)/?$"), {"GET": self._port}),
             (re.compile(r"^/v2\.0/security-groups/?$"), {"GET": self._groups, "POST": self._create_group}),
             (re.compile(r"^/v2\.0/security-groups/([^/]+)/?$"), {"GET": self._group, "DELETE": self._delete_group}),
-            (re.compile(r"^/v2\.0/security-group-rules/?$"), {"GET": self._rules}),
+            (re.compile(r"^/v2\.0/security-group-rules/?$"), {"GET": self._rules, "POST": self._create_rule}),
+            (re.compile(r"^/v2\.0/security-group-rules/([^/]+)/?$"), {"GET": self._rule, "DELETE": self._delete_rule}),
             (re.compile(r"^/v2\.0/floatingips/?$"), {"GET": self._floating_ips}),
             (re.compile(r"^/v2\.0/extensions/?$"), {"GET": self._extensions}),
         ]
@@ -673,6 +700,65 @@ class NetworkService(JsonService):
     def _rules(self, call: Call) -> Reply:
         rules = [r for g in self._visible_groups(call) for r in g.rules()]
         return 200, {"security_group_rules": _filtered(rules, call)}, {}
+
+    def _create_rule(self, call: Call) -> Reply:
+        spec = self._spec(call, "security_group_rule")
+        group = self._find_group(call, str(spec.get("security_group_id", "")))
+        direction = spec.get("direction", "ingress")
+        if direction not in ("ingress", "egress"):
+            raise NetworkError(
+                400,
+                "HTTPBadRequest",
+                f"Invalid input for direction. Reason: {direction!r} is not in ['ingress', 'egress'].",
+            )
+        ethertype = spec.get("ethertype", "IPv4")
+        if ethertype not in ("IPv4", "IPv6"):
+            raise NetworkError(
+                400, "HTTPBadRequest", f"Invalid input for ethertype. Reason: {ethertype!r} is not in ['IPv4', 'IPv6']."
+            )
+        ports = []
+        for field in ("port_range_min", "port_range_max"):
+            value = spec.get(field)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535):
+                raise NetworkError(
+                    400, "HTTPBadRequest", f"Invalid input for {field}. Reason: '{value}' is not a valid port."
+                )
+            ports.append(value)
+        if ports[0] is not None and ports[1] is not None and ports[0] > ports[1]:
+            raise NetworkError(
+                400, "SecurityGroupInvalidPortRange", "For TCP/UDP protocols, port_range_min must be <= port_range_max"
+            )
+        fields = {
+            "direction": direction,
+            "ethertype": ethertype,
+            "protocol": spec.get("protocol"),
+            "port_range_min": ports[0],
+            "port_range_max": ports[1],
+            "remote_ip_prefix": spec.get("remote_ip_prefix"),
+            "remote_group_id": spec.get("remote_group_id"),
+        }
+        for rule in group.rules():
+            if all(rule.get(k) == v for k, v in fields.items()):
+                raise NetworkError(
+                    409, "SecurityGroupRuleExists", f"Security group rule already exists. Rule id is {rule['id']}."
+                )
+        return 201, {"security_group_rule": group.add_rule(**fields)}, {}
+
+    def _find_rule(self, call: Call, rule_id: str) -> tuple[SecurityGroup, dict[str, Any]]:
+        for group in self._visible_groups(call):
+            for rule in group.rules():
+                if rule["id"] == rule_id:
+                    return group, rule
+        raise NetworkError(404, "SecurityGroupRuleNotFound", f"Security group rule {rule_id} does not exist")
+
+    def _rule(self, call: Call, rule_id: str) -> Reply:
+        return 200, {"security_group_rule": self._find_rule(call, rule_id)[1]}, {}
+
+    def _delete_rule(self, call: Call, rule_id: str) -> Reply:
+        group, rule = self._find_rule(call, rule_id)
+        if rule in group.added:
+            group.added.remove(rule)
+        return 204, None, {}
 
     def _floating_ips(self, call: Call) -> Reply:
         return 200, {"floatingips": []}, {}

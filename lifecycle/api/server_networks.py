@@ -11,6 +11,8 @@ reads the list on every run to decide whether anything must change.
 
 from __future__ import annotations
 
+import ipaddress
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -21,7 +23,16 @@ from lifecycle.api.errors import ApiError, bad_request, not_found
 from lifecycle.api.networks import SecurityGroup
 from lifecycle.api.versions import Version
 
-__all__ = ["ACTIONS", "groups_body", "proxy_create", "proxy_group", "proxy_groups", "requested_groups"]
+__all__ = [
+    "ACTIONS",
+    "groups_body",
+    "proxy_create",
+    "proxy_create_rule",
+    "proxy_delete_rule",
+    "proxy_group",
+    "proxy_groups",
+    "requested_groups",
+]
 
 
 def requested_groups(cloud: Cloud, context: RequestContext, spec: Any) -> list[str]:
@@ -75,24 +86,29 @@ ACTIONS: Mapping[str, Callable[[Cloud, Record, RequestContext, Any], Reply]] = {
 """The security-group actions of ``POST /servers/{id}/action``."""
 
 
-def _nova_group(group: SecurityGroup) -> dict[str, Any]:
+def _nova_rule(cloud: Cloud | None, group: SecurityGroup, rule: dict[str, Any]) -> dict[str, Any]:
+    """A rule in Nova's legacy format (``SecurityGroupControllerBase._format_security_group_rule``)."""
+    remote = rule["remote_group_id"]
+    source = cloud.networks.groups.get(remote) if cloud is not None and remote else None
+    named = source or group
+    return {
+        "id": rule["id"],
+        "parent_group_id": group.id,
+        "ip_protocol": rule["protocol"],
+        "from_port": rule["port_range_min"],
+        "to_port": rule["port_range_max"],
+        "group": {"name": named.name, "tenant_id": named.owner} if remote else {},
+        "ip_range": {"cidr": rule["remote_ip_prefix"]} if rule["remote_ip_prefix"] else {},
+    }
+
+
+def _nova_group(group: SecurityGroup, cloud: Cloud | None = None) -> dict[str, Any]:
     """A group in Nova's legacy format (``security_group_api._convert_to_nova_security_group_format``)."""
-    rules = []
-    for rule in group.rules():
-        if rule["direction"] != "ingress" or rule["ethertype"] != "IPv4":
-            continue
-        remote = rule["remote_group_id"]
-        rules.append(
-            {
-                "id": rule["id"],
-                "parent_group_id": group.id,
-                "ip_protocol": rule["protocol"],
-                "from_port": rule["port_range_min"],
-                "to_port": rule["port_range_max"],
-                "group": {"name": group.name, "tenant_id": group.owner} if remote else {},
-                "ip_range": {"cidr": rule["remote_ip_prefix"]} if rule["remote_ip_prefix"] else {},
-            }
-        )
+    rules = [
+        _nova_rule(cloud, group, rule)
+        for rule in group.rules()
+        if rule["direction"] == "ingress" and (rule["ethertype"] == "IPv4" or rule in group.added)
+    ]
     return {
         "id": group.id,
         "name": group.name,
@@ -108,7 +124,7 @@ def groups_body(cloud: Cloud, record: Record) -> dict[str, Any]:
         groups = cloud.networks.server_groups(record)
     except ApiError:
         groups = []
-    return {"security_groups": [_nova_group(g) for g in groups]}
+    return {"security_groups": [_nova_group(g, cloud) for g in groups]}
 
 
 # -- the os-security-groups proxy (nova/api/openstack/compute/security_groups.py, microversions 2.1-2.35) --
@@ -150,7 +166,7 @@ def proxy_groups(cloud: Cloud, context: RequestContext, version: Version) -> Rep
     _proxy(version)
     cloud.networks.default_group(context.project_id)
     groups = [g for g in list(cloud.networks.groups.values()) if g.owner == context.project_id]
-    return 200, {"security_groups": [_nova_group(g) for g in groups]}, {}
+    return 200, {"security_groups": [_nova_group(g, cloud) for g in groups]}, {}
 
 
 def proxy_create(cloud: Cloud, context: RequestContext, version: Version, body: Any) -> Reply:
@@ -160,7 +176,7 @@ def proxy_create(cloud: Cloud, context: RequestContext, version: Version, body: 
     if spec["name"] == "default":
         raise bad_request("Default security group already exists.")  # Neutron's 409, a 400 through Nova
     group = cloud.networks.create_group(spec["name"], context.project_id, spec["description"])
-    return 200, {"security_group": _nova_group(group)}, {}
+    return 200, {"security_group": _nova_group(group, cloud)}, {}
 
 
 def proxy_group(
@@ -170,14 +186,107 @@ def proxy_group(
     _proxy(version)
     group = _visible_group(cloud, context, group_id)
     if method == "GET":
-        return 200, {"security_group": _nova_group(group)}, {}
+        return 200, {"security_group": _nova_group(group, cloud)}, {}
     if method == "PUT":
         spec = _group_spec(body)
         group.name, group.description = spec["name"], spec["description"]
-        return 200, {"security_group": _nova_group(group)}, {}
+        return 200, {"security_group": _nova_group(group, cloud)}, {}
     if any(group in port.groups for port in cloud.networks.live_ports()):
         raise bad_request(f"Security Group {group_id} in use.")
     if group.name == "default":
         raise bad_request("Insufficient rights for removing default security group.")
     cloud.networks.delete_group(group)
     return 202, None, {}
+
+
+def _port(value: Any, protocol: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        if protocol.upper() == "ICMP":
+            raise bad_request("Invalid input received: Type and Code must be integers for ICMP protocol type") from None
+        raise bad_request("Invalid input received: To and From ports must be integers") from None
+
+
+def _ingress_rule(spec: dict[str, Any]) -> dict[str, Any] | None:
+    """Nova's ``security_group_api._new_ingress_rule``: the rule's fields, or ``None`` when too few are given."""
+    protocol, low, high = spec.get("ip_protocol"), spec.get("from_port"), spec.get("to_port")
+    values: dict[str, Any] = {}
+    if spec.get("group_id"):
+        values["group_id"] = spec["group_id"]
+        upper = str(protocol).upper() if protocol else ""
+        if upper == "ICMP" and low is None and high is None:
+            low, high = -1, -1
+        elif upper in ("TCP", "UDP") and low is None and high is None:
+            low, high = 1, 65535
+    else:
+        cidr = spec.get("cidr") or "0.0.0.0/0"
+        try:
+            ipaddress.ip_network(str(cidr), strict=False)
+        except ValueError:
+            raise bad_request(f"{cidr} is not a valid IP network.") from None
+        values["cidr"] = str(cidr)
+    if protocol and low is not None and high is not None:
+        protocol = str(protocol)
+        low, high = _port(low, protocol), _port(high, protocol)
+        upper = protocol.upper()
+        if upper not in ("TCP", "UDP", "ICMP"):
+            raise bad_request(f"Invalid IP protocol {protocol}.")
+        if upper in ("TCP", "UDP") and low > high:
+            raise bad_request(f"Invalid port range {low}:{high}. Former value cannot be greater than the later")
+        if upper in ("TCP", "UDP") and (low < 1 or high > 65535):
+            raise bad_request(f"Invalid port range {low}:{high}. Valid {upper} ports should be between 1-65535")
+        if upper == "ICMP" and not (-1 <= low <= 255 and -1 <= high <= 255):
+            raise bad_request(f"Invalid port range {low}:{high}. For ICMP, the type:code must be valid")
+        values.update(protocol=protocol.lower(), from_port=low, to_port=high)
+    elif "cidr" in values:
+        return None  # a cidr rule needs a protocol and ports
+    return values
+
+
+def proxy_create_rule(cloud: Cloud, context: RequestContext, version: Version, body: Any) -> Reply:
+    """``POST /os-security-group-rules`` (``SecurityGroupRulesController.create``): an ingress rule, 200."""
+    _proxy(version)
+    spec = body.get("security_group_rule") if isinstance(body, dict) else None
+    if not isinstance(spec, dict) or not isinstance(spec.get("parent_group_id"), str):
+        raise bad_request(
+            "Invalid input for field/attribute security_group_rule. 'parent_group_id' is a required property"
+        )
+    group = _visible_group(cloud, context, spec["parent_group_id"])
+    if spec.get("group_id") is not None:
+        _visible_group(cloud, context, str(spec["group_id"]))
+    values = _ingress_rule(spec)
+    if values is None:
+        raise bad_request("Not enough parameters to build a valid rule.")
+    cidr = values.get("cidr")
+    if cidr is not None:
+        net, _, prefix = str(cidr).partition("/")
+        if net not in ("0.0.0.0", "::") and prefix == "0":
+            raise bad_request(f"Bad prefix for network in cidr {cidr}")
+    fields = {
+        "protocol": values.get("protocol"),
+        "port_range_min": values.get("from_port"),
+        "port_range_max": values.get("to_port"),
+        "remote_ip_prefix": cidr,
+        "remote_group_id": values.get("group_id"),
+        "ethertype": "IPv6" if cidr and ":" in str(cidr) else "IPv4",
+    }
+    if any(all(rule.get(k) == v for k, v in fields.items()) for rule in group.added):
+        raise bad_request(f"This rule already exists in group {group.id}")
+    rule = group.add_rule(**fields)
+    return 200, {"security_group_rule": _nova_rule(cloud, group, rule)}, {}
+
+
+def proxy_delete_rule(cloud: Cloud, context: RequestContext, version: Version, rule_id: str) -> Reply:
+    """``DELETE /os-security-group-rules/{id}``: 202."""
+    _proxy(version)
+    try:
+        uuid.UUID(rule_id)
+    except ValueError:
+        raise bad_request("Security group id should be uuid") from None
+    for group in list(cloud.networks.groups.values()):
+        for rule in group.added:
+            if rule["id"] == rule_id and (context.is_admin or group.owner == context.project_id):
+                group.added.remove(rule)
+                return 202, None, {}
+    raise not_found(f"Security group with rule {rule_id} not found.")
