@@ -46,6 +46,12 @@ def main() -> None:
     rows.append(("one SVG: resize (dot)", _time(lambda: pipe(resize_dot, "svg"), args.rounds)))
     rows.append(("one SVG: full lifecycle (dot)", _time(lambda: pipe(full_dot, "svg"), args.rounds)))
     rows.append(("docs set text only (both dialects)", _time(docset.build, args.rounds)))
+    from lifecycle.diagrams import explorer, export
+
+    def explorer_page() -> str:
+        return explorer.page({name: export.export(name) for name in ("nova", "huawei-ecs")})
+
+    rows.append(("explorer: model.json data + page (both dialects)", _time(explorer_page, args.rounds)))
 
     def whole_set() -> None:
         with tempfile.TemporaryDirectory() as tmp:

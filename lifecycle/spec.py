@@ -232,11 +232,19 @@ class Dialect:
     messages: Messages
     strict_status: bool = True
     seeded_only: frozenset[VmState] = frozenset()
+    compute_api: Mapping[str, str] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
     operation_map: Mapping[str, Operation] = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         ops = MappingProxyType({op.name: op for op in self.operations})
         object.__setattr__(self, "operation_map", ops)
+        unknown = sorted(v for v in self.compute_api.values() if v not in ops)
+        if unknown:
+            raise ValueError(f"compute_api names undeclared operation(s) {unknown} of dialect {self.name!r}")
+
+    def compute_operation(self, name: str) -> str:
+        """The operation a Compute API request for ``name`` runs on this cloud (see ``compute_api``)."""
+        return self.compute_api.get(name, name)
 
     def status(self, vm: VmState, task: TaskState | None) -> Status:
         """The public status of a pair of known states (see :func:`lifecycle.status_of`)."""

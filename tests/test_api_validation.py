@@ -83,7 +83,8 @@ def test_create_rejects_unknown_top_level_key(app: ComputeApp) -> None:
     """A key next to ``server`` is refused (Nova: additionalProperties false); scheduler hints are allowed."""
     message = bad_request(call(app, "POST", "/servers", {"server": GOOD, "bogus": 1}))
     assert message == "Additional properties are not allowed ('bogus' was unexpected)"
-    hints = {"server": GOOD, "OS-SCH-HNT:scheduler_hints": {"group": "g"}}
+    group = call(app, "POST", "/os-server-groups", {"server_group": {"name": "g", "policy": "affinity"}})[1]
+    hints = {"server": GOOD, "OS-SCH-HNT:scheduler_hints": {"group": group["server_group"]["id"]}}
     assert call(app, "POST", "/servers", hints)[0] == 202
 
 
@@ -92,6 +93,7 @@ def test_create_accepts_a_full_valid_body(app: ComputeApp) -> None:
     private, public = (app.cloud.networks.by_name(name) for name in ("private", "public"))
     assert private is not None
     assert public is not None
+    call(app, "POST", "/os-keypairs", {"keypair": {"name": "k"}})
     spec = {
         **GOOD,
         "flavorRef": 2,

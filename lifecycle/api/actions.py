@@ -23,6 +23,7 @@ from lifecycle.api.context import RequestContext
 from lifecycle.api.errors import ApiError, bad_request
 from lifecycle.api.images import require_image
 from lifecycle.api.schema import validate
+from lifecycle.api.server_extras import LEGACY_CONSOLES, console_output, legacy_console
 from lifecycle.api.versions import Version
 from lifecycle.server import Server
 from lifecycle.spec import Dialect, Operation
@@ -38,7 +39,7 @@ WIRE_KEYS: Mapping[str, str] = {"stop": "os-stop", "start": "os-start"}
 HTTP_VERBS = frozenset({"create", "delete"})
 """Operations reached through ``POST /servers`` and ``DELETE /servers/{id}``, not an action."""
 
-API_ONLY = ("os-resetState", "lock", "unlock")
+API_ONLY = ("os-resetState", "lock", "unlock", "os-getConsoleOutput", *LEGACY_CONSOLES)
 
 
 def action_operations(dialect: str | Dialect = "nova") -> dict[str, tuple[Operation, ...]]:
@@ -107,7 +108,7 @@ def _reboot(call: Call) -> Reply:
 def _resize(call: Call) -> Reply:
     ref = call.required("flavorRef")
     with call.record.lock:
-        if call.server.may("resize"):
+        if call.server.may(call.server.dialect.compute_operation("resize")):
             try:
                 flavor = call.cloud.flavor(str(ref))
             except ApiError:
@@ -133,6 +134,8 @@ def _evacuate(call: Call) -> Reply:
 
 
 def _rebuild(call: Call) -> Reply:
+    from lifecycle.api.server_groups import group_ids
+    from lifecycle.api.shapes import shape
     from lifecycle.api.views import server_body
 
     args = call.dict_args()
@@ -153,7 +156,12 @@ def _rebuild(call: Call) -> Reply:
             record.metadata = dict(args["metadata"])
         if "description" in args:
             record.description = args["description"]
-        body = server_body(record, call.base, call.version)
+        if "user_data" in args and call.version >= (2, 57):
+            record.user_data = args["user_data"]
+        if "key_name" in args and call.version >= (2, 54):
+            record.key_name = args["key_name"]
+        groups = group_ids(call.cloud, record)
+        body = shape(record, server_body(record, call.base, call.version), "rebuild", call.version, groups=groups)
     body["adminPass"] = args.get("adminPass") or record.admin_pass
     return 202, {"server": body}, {}
 
@@ -260,6 +268,8 @@ _SPECIAL: dict[str, Callable[[Call], Reply]] = {
     "os-resetState": _reset_state,
     "lock": _lock,
     "unlock": _unlock,
+    "os-getConsoleOutput": lambda call: (200, console_output(call.record, call.args), {}),
+    **{key: (lambda call: legacy_console(call.record, call.key, call.args, call.version)) for key in LEGACY_CONSOLES},
 }
 
 

@@ -9,6 +9,9 @@ echoed) and every error Nova's fault envelope.
 from __future__ import annotations
 
 import collections
+import functools
+import importlib
+import ipaddress
 import json
 import re
 import uuid
@@ -19,13 +22,21 @@ from urllib.parse import parse_qs, urlencode
 from lifecycle.api import bodies, image_proxy, policy, server_networks, views
 from lifecycle.api.actions import Reply, run_action
 from lifecycle.api.cloud import Cloud, Record
-from lifecycle.api.context import context_of
-from lifecycle.api.errors import ApiError, bad_request, fault_body, not_found
+from lifecycle.api.context import RequestContext, context_of
+from lifecycle.api.errors import ApiError, bad_request, conflict, fault_body, not_found
 from lifecycle.api.filters import filter_servers
+from lifecycle.api.flavor_admin import listed
 from lifecycle.api.flavors import flavor_body
 from lifecycle.api.images import require_image
+from lifecycle.api.instance_actions import record_action, settle_running
+from lifecycle.api.keypairs import require_keypair
+from lifecycle.api.metadata import check_metadata_quota
+from lifecycle.api.routing import ROUTE_MODULES, no_query
 from lifecycle.api.schema import BOOLEAN_VALUES, validate
+from lifecycle.api.server_groups import add_member, group_ids, requested_group
+from lifecycle.api.shapes import shape
 from lifecycle.api.versions import MIN_VERSION, Version, negotiate, text, version_doc, versions_list
+from lifecycle.api.visibility import visible
 from lifecycle.errors import InvalidStateError, LifecycleError
 
 __all__ = ["ComputeApp"]
@@ -34,9 +45,9 @@ StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 _REASONS = {200: "OK", 202: "Accepted", 204: "No Content", 300: "Multiple Choices"}
 _MAX_LIMIT = 1000
-_SERVER_PATH = re.compile(r"^/v2\.1/servers/([^/]+)")
 _TRUE = ("1", "t", "true", "on", "y", "yes")
 _FALSE = ("0", "f", "false", "off", "n", "no")
+_UNREAD = object()
 
 
 class Request:
@@ -51,11 +62,20 @@ class Request:
         )
         self.base = f"{environ.get('wsgi.url_scheme', 'http')}://{host}{environ.get('SCRIPT_NAME', '').rstrip('/')}"
         self.version = version
-        self.context = context_of(environ)
         self._environ = environ
+        self._body: Any = _UNREAD
+        self.request_id = ""
+        self.created: list[str] = []
+        """Servers this request created (one create can make several)."""
 
     def json(self) -> Any:
-        """The JSON body; 400 ``Malformed request body`` when it is not JSON."""
+        """The JSON body; 400 ``Malformed request body`` when it is not JSON (read once, then remembered)."""
+        if self._body is not _UNREAD:
+            return self._body
+        self._body = self._read_json()
+        return self._body
+
+    def _read_json(self) -> Any:
         try:
             length = int(self._environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -69,6 +89,19 @@ class Request:
     def first(self, name: str) -> str | None:
         values = self.query.get(name)
         return values[-1] if values else None
+
+    @property
+    def content_length(self) -> int:
+        """The body's declared length (0 when absent or malformed)."""
+        try:
+            return max(0, int(self._environ.get("CONTENT_LENGTH") or 0))
+        except ValueError:
+            return 0
+
+    @property
+    def context(self) -> RequestContext:
+        """Who is asking (:func:`~lifecycle.api.context.context_of`)."""
+        return context_of(self._environ)
 
 
 def _headers_of(environ: Mapping[str, Any]) -> dict[str, str]:
@@ -113,6 +146,7 @@ class ComputeApp:
             (re.compile(r"^/v2\.1/flavors/detail/?$"), {"GET": self._flavors_detail}),
             (re.compile(r"^/v2\.1/flavors/([^/]+)/?$"), {"GET": self._flavor}),
         ]
+        self._routes += _mounted_routes(self)
 
     # -- WSGI ---------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -121,6 +155,7 @@ class ComputeApp:
         try:
             version = negotiate(_headers_of(environ))
             request = Request(environ, version)
+            request.request_id = request_id
             status, body, extra = self._dispatch(request)
         except ApiError as exc:
             status, body, extra = exc.code, fault_body(exc.code, exc.message), exc.headers
@@ -146,17 +181,21 @@ class ComputeApp:
         return [payload]
 
     def _dispatch(self, request: Request) -> Reply:
+        matched = False
         for pattern, methods in self._routes:
             match = pattern.match(request.path)
             if match is None:
                 continue
+            matched = True
             handler = methods.get(request.method)
             if handler is None:
-                raise ApiError(405, "The method specified is not allowed for this resource.")
-            owned = _SERVER_PATH.match(request.path)
-            if owned is not None and owned.group(1) != "detail":
-                self._owned(request, owned.group(1))  # another project's server is not found (Nova's project_only)
-            return handler(request, *match.groups())
+                continue  # another module may serve this method on the same path (POST /flavors)
+            settle_running(self, request)
+            reply = handler(request, *match.groups())
+            record_action(self, request, reply)
+            return reply
+        if matched:
+            raise ApiError(405, "The method specified is not allowed for this resource.")
         raise not_found("The resource could not be found.")
 
     # -- versions -------------------------------------------------------------
@@ -197,7 +236,8 @@ class ComputeApp:
 
     def _select(self, request: Request, detail: bool) -> Reply:
         mine = self._projects(request, detail)
-        records = filter_servers([r for r in self.cloud.records() if mine(r)], request.query, request.version)
+        start, remaining = visible(self.cloud, request)
+        records = filter_servers([r for r in start if mine(r)], remaining, request.version)
         limit_text, marker = request.first("limit"), request.first("marker")
         if marker is not None:
             ids = [r.id for r in records]
@@ -211,10 +251,13 @@ class ComputeApp:
             limit = min(int(limit_text), _MAX_LIMIT)
         page = records[:limit]
         if detail:
-            render = policy.redact(request.context, lambda r: views.server_body(r, request.base, request.version))
-            items = self.cloud.read_many(page, render)
+            render = policy.redact(
+                request.context,
+                lambda r: shape(r, views.server_body(r, request.base, request.version), "detail", request.version),
+            )
+            items = self._read_many(page, render)
         else:
-            items = self.cloud.read_many(page, lambda r: views.server_summary(r, request.base))
+            items = self._read_many(page, lambda r: views.server_summary(r, request.base))
         body: dict[str, Any] = {"servers": items}
         if page and len(page) == limit and len(records) > limit:
             query = {k: v[-1] for k, v in request.query.items() if k != "marker"}
@@ -223,6 +266,13 @@ class ComputeApp:
             body["servers_links"] = [{"rel": "next", "href": f"{request.base}/v2.1/{path}?{urlencode(query)}"}]
         return 200, body, {}
 
+    def _read_many(self, page: list[Record], render: Callable[[Record], Any]) -> list[Any]:
+        """Render a page: live servers through the cloud (a read steps them), deleted ones as they ended."""
+        items: list[Any] = []
+        for record in page:
+            items.extend([render(record)] if record.gone else self.cloud.read_many([record], render))
+        return items
+
     def _list(self, request: Request) -> Reply:
         return self._select(request, detail=False)
 
@@ -230,9 +280,19 @@ class ComputeApp:
         return self._select(request, detail=True)
 
     def _show(self, request: Request, server_id: str) -> Reply:
+        no_query(request)  # show_query_v2102: no parameters from 2.102
         record = self._owned(request, server_id)
         policy.authorize_route(request.context, "show", record.project_id)
-        render = policy.redact(request.context, lambda r: views.server_body(r, request.base, request.version))
+        render = policy.redact(
+            request.context,
+            lambda r: shape(
+                r,
+                views.server_body(r, request.base, request.version),
+                "show",
+                request.version,
+                groups=group_ids(self.cloud, r),
+            ),
+        )
         return 200, {"server": self.cloud.read(record, render)}, {}
 
     def _create(self, request: Request) -> Reply:
@@ -256,6 +316,9 @@ class ComputeApp:
         plan = self.cloud.networks.requested(spec.get("networks", "auto"), context)
         groups = server_networks.requested_groups(self.cloud, context, spec.get("security_groups"))
         count = int(spec.get("max_count", 1))
+        require_keypair(self, request, spec.get("key_name"))
+        check_metadata_quota(self, request.context.project_id, spec.get("metadata") or {})
+        group = requested_group(self, request, request.json(), count)
         first: Record | None = None
         for n in range(1, count + 1):
             name = spec["name"] if count == 1 else f"{spec['name']}-{n}"
@@ -269,15 +332,20 @@ class ComputeApp:
                 description=spec.get("description"),
                 tags=list(spec.get("tags") or []),
                 access_ipv4=spec.get("accessIPv4", ""),
-                access_ipv6=spec.get("accessIPv6", ""),
+                access_ipv6=normalised_ip(spec.get("accessIPv6", "")),
+                user_data=spec.get("user_data"),
                 availability_zone=spec.get("availability_zone") or "nova",
+                pinned_az=spec.get("availability_zone"),
                 config_drive="True" if BOOLEAN_VALUES.get(spec.get("config_drive", False)) else "",
                 project_id=context.project_id,
                 user_id=context.user_id,
                 **({"admin_pass": spec["adminPass"]} if spec.get("adminPass") else {}),
             )
             self.cloud.networks.plug(record, plan if n == 1 else _fresh(plan), context.project_id, groups)
+            if group is not None:
+                add_member(self, group, record)
             first = first or record
+            request.created.append(record.id)
         assert first is not None
         if BOOLEAN_VALUES.get(spec.get("return_reservation_id", False)):
             return 202, {"reservation_id": f"r-{first.id[:8]}"}, {}
@@ -304,8 +372,16 @@ class ComputeApp:
             if "description" in spec:
                 record.description = spec["description"]
             record.access_ipv4 = spec.get("accessIPv4", record.access_ipv4)
-            record.access_ipv6 = spec.get("accessIPv6", record.access_ipv6)
-            render = policy.redact(request.context, lambda r: views.server_body(r, request.base, request.version))
+            record.access_ipv6 = normalised_ip(spec.get("accessIPv6", record.access_ipv6))
+            if "pinned_availability_zone" in spec:
+                record.pinned_az = pinned_zone(record, spec["pinned_availability_zone"])
+            groups = group_ids(self.cloud, record)
+            render = policy.redact(
+                request.context,
+                lambda r: shape(
+                    r, views.server_body(r, request.base, request.version), "update", request.version, groups=groups
+                ),
+            )
             return 200, {"server": render(record)}, {}
 
     def _delete(self, request: Request, server_id: str) -> Reply:
@@ -355,16 +431,51 @@ class ComputeApp:
 
     # -- flavors --------------------------------------------------------------
     def _flavors(self, request: Request) -> Reply:
-        items = [flavor_body(f, request.base, request.version, detail=False) for f in self.cloud.flavors.values()]
+        items = [flavor_body(f, request.base, request.version, detail=False) for f in listed(self, request)]
         return 200, {"flavors": items}, {}
 
     def _flavors_detail(self, request: Request) -> Reply:
-        items = [flavor_body(f, request.base, request.version, detail=True) for f in self.cloud.flavors.values()]
+        items = [flavor_body(f, request.base, request.version, detail=True) for f in listed(self, request)]
         return 200, {"flavors": items}, {}
 
     def _flavor(self, request: Request, flavor_id: str) -> Reply:
+        no_query(request)  # flavors.py:show, show_query_v2102
         flavor = self.cloud.flavor(flavor_id)
         return 200, {"flavor": flavor_body(flavor, request.base, request.version, detail=True)}, {}
+
+
+def _mounted_routes(app: ComputeApp) -> list[tuple[re.Pattern[str], dict[str, Callable[..., Reply]]]]:
+    """The routes of :data:`~lifecycle.api.routing.ROUTE_MODULES`, bound to ``app``."""
+    table: list[tuple[re.Pattern[str], dict[str, Callable[..., Reply]]]] = []
+    for name in ROUTE_MODULES:
+        for pattern, methods in importlib.import_module(name).ROUTES:
+            bound: dict[str, Callable[..., Reply]] = {m: functools.partial(h, app) for m, h in methods.items()}
+            table.append((re.compile(rf"^/v2\.1/{pattern}/?$"), bound))
+    return table
+
+
+def pinned_zone(record: Record, wanted: str | None) -> str | None:
+    """2.104: unpin with null; pin only to the zone the server is in, and only when unpinned (``servers.py:update``)."""
+    if wanted is None or wanted == record.pinned_az:
+        return wanted
+    if record.pinned_az is not None:
+        raise conflict(
+            "Cannot change pinned availability zone directly. Unpin first by setting pinned_availability_zone to null."
+        )
+    if wanted != record.availability_zone:
+        raise conflict(
+            f"Server can only be pinned to its current availability zone '{record.availability_zone}', "
+            f"but '{wanted}' was requested."
+        )
+    return wanted
+
+
+def normalised_ip(text: str) -> str:
+    """An access address as Nova stores it (``netaddr``): ``2001:DB8::0001`` reads back as ``2001:db8::1``."""
+    try:
+        return str(ipaddress.ip_address(text)) if text else text
+    except ValueError:
+        return text
 
 
 def _reason(status: int) -> str:

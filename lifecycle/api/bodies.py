@@ -103,6 +103,7 @@ UPDATE = obj(
                 "accessIPv6": _ACCESS_V6,
                 "OS-DCF:diskConfig": _DISK_CONFIG,
                 "hostname": Field(string(min_len=1, max_len=255), since=(2, 90)),
+                "pinned_availability_zone": Field(string(min_len=1, max_len=255, nullable=True), since=(2, 104)),
             }
         )
     },

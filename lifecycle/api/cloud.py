@@ -16,6 +16,15 @@ how the clock moves:
 * ``manual``: a virtual clock that moves only on :meth:`Cloud.advance`.
 * ``wall``: real time, with Nova-shaped but short durations (a boot ~2 s).
 
+**One store, a fleet per dialect.** Each server is a server of one dialect:
+the Compute API creates ``nova`` servers (the Cloud's ``dialect``), the Huawei
+ECS API (:mod:`lifecycle.api.ecs`) creates ``huawei-ecs`` servers. Each dialect
+has its own :class:`~lifecycle.fleet.Fleet` (a fleet runs one dialect's
+machine), all on the Cloud's one clock, and every server has a
+:class:`Record` in the one store, so every API lists and shows every server,
+with the status its own dialect derives. :meth:`Cloud.fleet_for` gives a
+dialect's fleet.
+
 Concurrent requests on one server serialise in the fleet's check-and-set, as
 Nova's ``instance.save(expected_task_state=...)`` does: of two concurrent
 reboots one wins and the other gets 409. API-side bookkeeping of a server is
@@ -24,6 +33,7 @@ done under its record's lock.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime
 import secrets
@@ -50,6 +60,9 @@ PACES = ("instant", "manual", "wall")
 
 WALL_SCALE = 0.05
 """Default scale of the fleet's durations at ``wall`` pace: a boot takes ~2 s, a resize ~4 s."""
+
+DELETED_KEPT = 1000
+"""How many deleted servers a cloud remembers."""
 
 T = TypeVar("T")
 
@@ -82,6 +95,9 @@ class Record:
     locked_reason: str | None = None
     locked_by: str | None = None
     """``owner`` or ``admin``: who locked it (an owner cannot lift an admin's lock)."""
+    user_data: str | None = None
+    pinned_az: str | None = None
+    """The zone the request spec pins the server to (the one asked for at create; 2.96 shows it, 2.104 changes it)."""
     fault: dict[str, Any] | None = None
     index: int = 0
     operation: str | None = None
@@ -118,6 +134,7 @@ class Cloud:
         speed: at ``wall`` pace, simulated seconds per real second.
         flavors: the flavors offered (DevStack's by default).
         seed: seeds the fleet (ids, fault chances), for reproducible runs.
+        dialect: the dialect of the servers the Compute API creates (``nova``).
         accounts: who may log in (:class:`~lifecycle.api.accounts.Accounts`; DevStack's by default).
         images: the Image service's images (a CirrOS by default).
         networks: the Network service's networks (``private`` and ``public`` by default).
@@ -125,8 +142,9 @@ class Cloud:
             ``reclaim_instance_interval=3600`` makes DELETE a soft delete.
 
     Attributes:
-        fleet: the :class:`~lifecycle.fleet.Fleet` holding the servers.
-        clock: its clock (``cloud.clock.advance(30)`` at manual pace).
+        fleet: the :class:`~lifecycle.fleet.Fleet` of the Compute API's servers.
+        fleets: every dialect's fleet by dialect name, ``fleet`` among them (see :meth:`fleet_for`).
+        clock: the clock they share (``cloud.clock.advance(30)`` at manual pace).
         accounts: projects, users and tokens (the Identity service).
         images: images (the Image service).
         networks: networks, ports and security groups (the Network service).
@@ -140,6 +158,7 @@ class Cloud:
         speed: float = 1.0,
         flavors: Iterable[Flavor] = DEFAULT_FLAVORS,
         seed: int | str | None = None,
+        dialect: str = "nova",
         accounts: Accounts | None = None,
         images: Images | None = None,
         networks: Networks | None = None,
@@ -151,8 +170,12 @@ class Cloud:
         clock: Clock = WallClock(speed) if pace == "wall" else VirtualClock()
         if pace == "wall" and not isinstance(durations, Durations):
             durations = Durations(durations, scale=WALL_SCALE)
-        self.fleet = Fleet(clock=clock, durations=durations, seed=seed, history=False, events=False, **settings)
+        self.fleet = Fleet(
+            dialect, clock=clock, durations=durations, seed=seed, history=False, events=False, **settings
+        )
+        self.fleets: dict[str, Fleet] = {self.fleet.dialect.name: self.fleet}
         self.clock = clock
+        self._seed = seed
         self.settings = self.fleet.settings
         self.flavors: dict[str, Flavor] = {f.id: f for f in flavors}
         self.accounts = accounts if accounts is not None else Accounts()
@@ -162,6 +185,53 @@ class Cloud:
         self._records: dict[str, Record] = {}
         self._lock = threading.Lock()
         self._counter = 0
+        self.deleted: collections.OrderedDict[str, Record] = collections.OrderedDict()
+        """Servers that reached DELETED, newest last (Nova keeps the rows; admins list them with ``deleted=true``)."""
+        self._services: dict[str, Any] = {}
+        self._services_lock = threading.RLock()
+
+    def fleet_for(self, dialect: str) -> Fleet:
+        """The fleet of ``dialect``'s servers, made on first use on the shared clock, durations and settings.
+
+        Raises:
+            UnknownDialectError: no such dialect.
+        """
+        from lifecycle import dialects
+
+        name = dialects.get(dialect).name
+        with self._lock:
+            found = self.fleets.get(name)
+            if found is None:
+                seed = None if self._seed is None else f"{self._seed}/{name}"
+                settings: dict[str, Any] = dict(self.settings.as_dict())
+                found = Fleet(
+                    name,
+                    clock=self.clock,
+                    durations=self.fleet.durations,
+                    seed=seed,
+                    history=False,
+                    events=False,
+                    **settings,
+                )
+                self.fleets[name] = found
+            return found
+
+    def service_state(self, key: str, make: Callable[[], T]) -> T:
+        """State a service keeps on the Cloud, one per cloud however many apps serve it (made on first use).
+
+        The ECS API keeps its :class:`~lifecycle.jobs.Jobs` service here, so two
+        gateways over one cloud see the same jobs.
+        """
+        with self._services_lock:
+            if key not in self._services:
+                self._services[key] = make()
+            found: T = self._services[key]
+            return found
+
+    def tick(self) -> None:
+        """Let every fleet take what its clock says is due."""
+        for fleet in list(self.fleets.values()):
+            fleet.tick()
 
     # -- lookup -------------------------------------------------------------
     def flavor(self, ref: str) -> Flavor:
@@ -182,7 +252,7 @@ class Cloud:
         Raises:
             ApiError: 404 itemNotFound, worded as Nova's ``InstanceNotFound``.
         """
-        self.fleet.tick()
+        self.tick()
         found = self._records.get(server_id)
         if found is None or found.gone:
             if found is not None:
@@ -192,7 +262,7 @@ class Cloud:
 
     def records(self) -> list[Record]:
         """Every live server, newest first (Nova's default sort: created_at desc)."""
-        self.fleet.tick()
+        self.tick()
         with self._lock:
             found = list(self._records.values())
         live = []
@@ -220,6 +290,10 @@ class Cloud:
         record.operation = "create"
         return record
 
+    def register(self, server: FleetServer, flavor: Flavor, **fields: Any) -> Record:
+        """Put a server another service created in one of :attr:`fleets` into the store (every API shows it)."""
+        return self._register(server, flavor, fields)
+
     def perform(
         self, record: Record, operation: str, *, new_flavor: Flavor | None = None, bypass_lock: bool = False
     ) -> None:
@@ -227,7 +301,10 @@ class Cloud:
 
         ``new_flavor`` is the flavor a resize switches to once it reaches VERIFY_RESIZE;
         ``bypass_lock`` lets an admin act on a locked server (Nova's ``check_instance_lock``).
+        The server's dialect names the operation a Compute API request runs
+        (``Dialect.compute_operation``: a ``resize`` of an ECS is ``nova_resize``).
         """
+        operation = record.server.dialect.compute_operation(operation)
         with record.lock:
             self._sync(record)
             server = record.server
@@ -271,7 +348,7 @@ class Cloud:
     def reset_state(self, record: Record, vm_state: VmState | str) -> None:
         """Nova's ``os-resetState``: force ``vm_state``, clear the task, keep the power state."""
         with record.lock:
-            self.fleet.set_state(record.server, vm_state, None, record.server.power_state)
+            record.server.fleet.set_state(record.server, vm_state, None, record.server.power_state)
             record.operation = None  # creates no fault (an earlier one stays, as Nova keeps its fault rows)
             self._sync(record)
 
@@ -279,11 +356,17 @@ class Cloud:
     def advance(self, seconds: float) -> None:
         """Let ``seconds`` of cloud time pass (``manual`` pace; a ``wall`` clock sleeps)."""
         self.fleet.advance(seconds)
+        self.tick()
 
     def settle(self, server_id: str | None = None) -> None:
         """Let time pass until no task runs (or until one server's task ends)."""
         if server_id is None:
-            self.fleet.run_until_idle()
+            for _ in range(1_000):  # the fleets share the clock: run each until all are idle
+                busy = [f for f in self.fleets.values() if not f.idle]
+                if not busy:
+                    return
+                for fleet in busy:
+                    fleet.run_until_idle()
             return
         server = self.record(server_id).server
         for _ in range(1_000):
@@ -298,7 +381,8 @@ class Cloud:
         ``at_step`` is the step index (0: the first task) or the task_state it
         fails in (default: the first); see :meth:`lifecycle.fleet.Fleet.inject_failure`.
         """
-        return self.fleet.inject_failure(operation, server=self.record(server_id).server, at_step=at_step, times=1)
+        server = self.record(server_id).server
+        return server.fleet.inject_failure(operation, server=server, at_step=at_step, times=1)
 
     def seed(
         self,
@@ -312,15 +396,19 @@ class Cloud:
         image: str = CIRROS_ID,
         locked: bool = False,
         launched: bool | None = None,
+        dialect: str | None = None,
         **fields: Any,
     ) -> str:
         """Put a server straight into any state the model has; returns its id.
 
         A server seeded inside a task carries on with that task's remaining steps.
+        ``dialect`` (default: the Compute API's) picks its fleet: ``"huawei-ecs"``
+        seeds an ECS the ECS API acts on.
         ``fields`` set :class:`Record` fields (``metadata``, ``key_name``, ``project_id``...);
         ``networks`` (``"auto"`` or network names or ids) plugs it into those networks.
         """
-        server = self.fleet.create(
+        fleet = self.fleet if dialect is None else self.fleet_for(dialect)
+        server = fleet.create(
             name,
             vm_state=vm_state,
             task_state=task_state,
@@ -349,6 +437,7 @@ class Cloud:
         """Forget every server."""
         for record in list(self._records.values()):
             self._forget(record)
+        self.deleted.clear()
 
     # -- internals ----------------------------------------------------------
     def _register(self, server: FleetServer, flavor: Flavor, fields: dict[str, Any]) -> Record:
@@ -364,9 +453,14 @@ class Cloud:
             if self._records.get(record.id) is not record:
                 return
             del self._records[record.id]
+            if record.gone:
+                self.deleted[record.id] = record
+                while len(self.deleted) > DELETED_KEPT:
+                    self.deleted.popitem(last=False)
         self.networks.unplug(record)
-        if record.server in self.fleet:
-            self.fleet.remove(record.server)
+        fleet = record.server.fleet
+        if record.server in fleet:
+            fleet.remove(record.server)
 
     def _advance_to(self, when: float) -> None:
         clock = self.clock
@@ -374,7 +468,12 @@ class Cloud:
             clock.advance_to(when)
         else:
             clock.sleep(max(0.0, when - clock.now()))
-            self.fleet.tick()
+            self.tick()
+
+    def step_soon(self, server: FleetServer) -> None:
+        """At ``instant`` pace, what a read does: move the clock to the server's next task step, if a task runs."""
+        if self.pace == "instant":
+            self._step_soon(server)
 
     def _step_soon(self, server: FleetServer) -> None:
         """Move the virtual clock to the server's next task step, if a task runs."""

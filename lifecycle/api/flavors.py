@@ -23,6 +23,8 @@ class Flavor:
     swap: int = 0
     description: str | None = None
     extra_specs: tuple[tuple[str, str], ...] = ()
+    is_public: bool = True
+    rxtx_factor: float = 1.0
 
 
 DEFAULT_FLAVORS: tuple[Flavor, ...] = (
@@ -58,11 +60,12 @@ def flavor_body(flavor: Flavor, base: str, version: Version, *, detail: bool) ->
             "vcpus": flavor.vcpus,
             "swap": flavor.swap if flavor.swap or version >= (2, 75) else "",
             "OS-FLV-EXT-DATA:ephemeral": flavor.ephemeral,
-            "OS-FLV-DISABLED:disabled": False,
-            "os-flavor-access:is_public": True,
-            "rxtx_factor": 1.0,
+            "os-flavor-access:is_public": flavor.is_public,
         }
     )
+    if version < (2, 102):  # 2.102 dropped the deprecated fields
+        body["OS-FLV-DISABLED:disabled"] = False
+        body["rxtx_factor"] = flavor.rxtx_factor
     if version >= (2, 61):
         body["extra_specs"] = dict(flavor.extra_specs)
     return body

@@ -15,6 +15,11 @@ real service: a request's ``X-Auth-Token`` becomes the
 :class:`~lifecycle.api.context.RequestContext` every service reads, an unknown
 or expired token is a 401, and no token (``auth_type none``) is the default
 project's admin. The identity service checks its own requests.
+
+A service whose clients cannot be given a path prefix may also claim root paths
+with a ``ROOT_PATHS`` regular expression: Huawei's SDK keeps only the scheme and
+host of its endpoint (``huaweicloudsdkcore/client.py``, ``_url_parse``), so the
+ECS API answers ``/v1/{project_id}/cloudservers...`` at the root as well.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ SERVICES: dict[str, str] = {
     "identity": "lifecycle.api.identity:Identity",
     "image": "lifecycle.api.images:ImageService",
     "network": "lifecycle.api.networks:NetworkService",
+    "ecs": "lifecycle.api.huawei.app:EcsApp",
 }
 
 
@@ -79,6 +85,9 @@ class Gateway:
         for name in names:
             if name != "compute":
                 self.mounts[name] = service_app(name, self.cloud)
+        self.roots: list[tuple[re.Pattern[str], WsgiApp]] = [
+            (pattern, app) for app in self.mounts.values() if (pattern := getattr(app, "ROOT_PATHS", None)) is not None
+        ]
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path: str = environ.get("PATH_INFO", "") or "/"
@@ -96,7 +105,10 @@ class Gateway:
                     return _refuse(exc, start_response)
             if context is not None:
                 environ[ENVIRON_KEY] = context
-        if app is None:  # Nova's own root paths (/, /v2.1/...)
+        if app is None:  # a root path a service claims, else Nova's own (/, /v2.1/...)
+            for pattern, claimant in self.roots:
+                if pattern.match(path):
+                    return claimant(environ, start_response)
             return self.compute(environ, start_response)
         shifted = dict(environ)
         shifted["SCRIPT_NAME"] = f"{environ.get('SCRIPT_NAME', '').rstrip('/')}/{head}"

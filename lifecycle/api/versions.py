@@ -20,8 +20,8 @@ __all__ = ["MAX_VERSION", "MIN_VERSION", "Version", "negotiate", "version_doc", 
 Version = tuple[int, int]
 
 MIN_VERSION: Version = (2, 1)
-MAX_VERSION: Version = (2, 100)
-"""The newest microversion whose shapes the fake renders (openstacksdk 4.x asks for at most 2.100)."""
+MAX_VERSION: Version = (2, 104)
+"""The newest microversion Nova has (``api_version_request.py``); openstacksdk 4.x asks for at most 2.100."""
 
 _UPDATED = "2013-07-23T11:33:21Z"
 _MEDIA_TYPES = [{"base": "application/json", "type": "application/vnd.openstack.compute+json;version=2.1"}]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from lifecycle import dialects
-from lifecycle.diagrams import model, tables
+from lifecycle.diagrams import explorer, export, model, tables
 from lifecycle.diagrams.dot import to_dot
 from lifecycle.diagrams.mermaid import to_mermaid
 from lifecycle.diagrams.render import pipe_many
@@ -23,7 +23,7 @@ from lifecycle.spec import Dialect
 
 __all__ = ["DocSet", "build", "check", "write"]
 
-TEXT_SUFFIXES = (".dot", ".mmd", ".md")
+TEXT_SUFFIXES = (".dot", ".mmd", ".md", ".json", ".html")
 IMAGE_SUFFIXES = (".svg", ".png")
 PNG_FOR = ("overview", "operations/resize")
 REFERENCE = "nova"
@@ -85,6 +85,8 @@ def _readme(ds: Sequence[Dialect]) -> str:
         "Generated from the state machine by `lifecycle docs --out diagrams/`; `lifecycle docs --check` (run by CI)",
         "fails when this directory is stale. Do not edit by hand. See [docs/diagrams.md](../docs/diagrams.md).",
         "",
+        "- [Explorer](explorer.html): pick a state, see the legal operations, step one through its tasks"
+        " (one self-contained page; open it in a browser, from a checkout or a download)",
         "- [Differences between dialects](differences.md)",
         "",
     ]
@@ -98,6 +100,7 @@ def _readme(ds: Sequence[Dialect]) -> str:
             f"[Mermaid]({d.name}/overview.mmd), [DOT]({d.name}/overview.dot)",
             f"- Full lifecycle (every state and transition): [SVG]({d.name}/full.svg), [DOT]({d.name}/full.dot)",
             f"- [Status and legality tables]({d.name}/status.md)",
+            f"- [The compiled machine as JSON]({d.name}/model.json) (what the explorer reads)",
             "- Operations:",
             "",
             "| operation | what it does | diagrams |",
@@ -132,8 +135,12 @@ def build(names: Sequence[str] | None = None) -> DocSet:
     if not names:
         text = {"README.md": _readme(ds).encode(), "differences.md": _differences_md(ds).encode()}
     images: dict[str, tuple[str, Literal["svg", "png"]]] = {}
+    exported = {d.name: export.export(d) for d in ds}
+    if not names:
+        text["explorer.html"] = explorer.page(exported).encode()
     for d in ds:
         text[f"{d.name}/status.md"] = _status_md(d).encode()
+        text[f"{d.name}/model.json"] = export.to_json(exported[d.name]).encode()
         for stem, diagram, has_mermaid in _diagrams(d):
             source = to_dot(diagram)
             text[f"{d.name}/{stem}.dot"] = source.encode()

@@ -468,4 +468,7 @@ DIALECT = Dialect(
     strict_status=False,
     # [?] No Huawei operation leads to SHELVED / SHELVED_OFFLOADED (reference section 5).
     seeded_only=frozenset({V.SHELVED, V.SHELVED_OFFLOADED}),
+    # [doc] api-ecs/ecs_03_0308: the Nova-compatible (/v2.1, Discarded) resize accepts a
+    # running or stopped ECS and waits in VERIFY_RESIZE; the native resize is another call.
+    compute_api=MappingProxyType({"resize": "nova_resize"}),
 )

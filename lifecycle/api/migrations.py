@@ -1,0 +1,274 @@
+"""``os-migrations`` and ``/servers/{id}/migrations``: the rows resize, migrate, live-migrate and evacuate make.
+
+Nova (``nova/api/openstack/compute/migrations.py``, ``server_migrations.py``)
+writes a migration row when one of those starts and moves its ``status`` as the
+compute manager goes. Here a row follows the task its action started: in
+progress while the server runs it, then the status Nova ends that kind in
+(``finished`` then ``confirmed``/``reverted`` for a resize, ``completed`` for a
+live migration, ``done`` for an evacuation, ``error``/``failed`` on failure).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from lifecycle.api.errors import bad_request, not_found
+from lifecycle.api.instance_actions import settled_actions
+from lifecycle.api.routing import (
+    Route,
+    limit_marker,
+    next_links,
+    no_query,
+    project_of,
+    require_admin,
+    require_version,
+    server_of,
+)
+from lifecycle.api.store import InstanceAction, Migration, state_of
+
+if TYPE_CHECKING:
+    from lifecycle.api.actions import Reply
+    from lifecycle.api.app import ComputeApp, Request
+    from lifecycle.api.cloud import Record
+
+__all__ = ["ROUTES", "record_migration"]
+
+MIGRATION_TYPES = {
+    "resize": "resize",
+    "migrate": "migration",
+    "live-migration": "live-migration",
+    "evacuate": "evacuation",
+}
+"""Instance action -> ``migration_type`` (``nova/objects/fields.py:MigrationType``)."""
+
+_RUNNING = {"resize": "migrating", "migration": "migrating", "live-migration": "running", "evacuation": "accepted"}
+_DONE = {"resize": "finished", "migration": "finished", "live-migration": "completed", "evacuation": "done"}
+_FAILED = {"resize": "error", "migration": "error", "live-migration": "error", "evacuation": "failed"}
+LIVE_IN_PROGRESS = ("queued", "preparing", "running", "post-migrating")
+"""``server_migrations.py``: the live-migration statuses it lists and shows."""
+
+
+def _flavor_id(ref: str) -> Any:
+    return int(ref) if ref.isdigit() else ref
+
+
+def record_migration(app: ComputeApp, request: Request, record: Record, action: str) -> None:
+    """Make the migration row of an accepted resize, migrate, live-migrate or evacuate."""
+    kind = MIGRATION_TYPES.get(action)
+    if kind is None:
+        return
+    state = state_of(app.cloud)
+    new = record.new_flavor or record.flavor
+    host = str(getattr(record, "host", None) or "compute")
+    migration = Migration(
+        id=state.next_id(),
+        uuid=str(uuid.uuid4()),
+        record=record,
+        migration_type=kind,
+        old_flavor=record.flavor.id,
+        new_flavor=new.id,
+        project_id=project_of(record),
+        user_id=request.context.user_id,
+        source_compute=host,
+        dest_compute=host,
+        status=_RUNNING[kind],
+        request_id=request.request_id,
+    )
+    with state.lock:
+        state.migrations.append(migration)
+
+
+def _status(app: ComputeApp, migration: Migration) -> str:
+    """The row's status now, from the action that made it and the ones after it."""
+    actions = settled_actions(app, migration.record.id)
+    mine = next((a for a in actions if a.request_id == migration.request_id), None)
+    if mine is None or mine.result is None:
+        return _RUNNING[migration.migration_type]
+    if mine.result == "Error":
+        return _FAILED[migration.migration_type]
+    later: list[InstanceAction] = actions[actions.index(mine) + 1 :]
+    if migration.migration_type in ("resize", "migration"):
+        for action in later:
+            if action.action == "confirmResize" and action.result == "Success":
+                return "confirmed"
+            if action.action == "revertResize" and action.result == "Success":
+                return "reverted"
+    return _DONE[migration.migration_type]
+
+
+def _refresh(app: ComputeApp, migration: Migration) -> Migration:
+    status = _status(app, migration)
+    host = getattr(migration.record, "host", None)
+    if host and status in _DONE.values():  # where the server ended up, when the cloud tracks hosts
+        migration.dest_compute = str(host)
+    if status != migration.status:
+        migration.status = status
+        from lifecycle.api.cloud import now
+
+        migration.updated_at = now()
+    return migration
+
+
+def _stamp(moment: Any) -> str | None:
+    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def _row(migration: Migration, request: Request, *, links: bool) -> dict[str, Any]:
+    """An ``os-migrations`` entry (``migrations.py:_output``)."""
+    body: dict[str, Any] = {
+        "created_at": _stamp(migration.created_at),
+        "dest_compute": migration.dest_compute,
+        "dest_host": "127.0.0.1",
+        "dest_node": migration.dest_compute,
+        "id": migration.id,
+        "instance_uuid": migration.record.id,
+        "new_instance_type_id": _flavor_id(migration.new_flavor),
+        "old_instance_type_id": _flavor_id(migration.old_flavor),
+        "source_compute": migration.source_compute,
+        "source_node": migration.source_compute,
+        "status": migration.status,
+        "updated_at": _stamp(migration.updated_at),
+    }
+    if request.version >= (2, 23):
+        body["migration_type"] = migration.migration_type
+        if links and migration.migration_type == "live-migration" and migration.status in LIVE_IN_PROGRESS:
+            server = migration.record.id
+            body["links"] = [
+                {"rel": "self", "href": f"{request.base}/v2.1/servers/{server}/migrations/{migration.id}"},
+                {"rel": "bookmark", "href": f"{request.base}/servers/{server}/migrations/{migration.id}"},
+            ]
+    if request.version >= (2, 59):
+        body["uuid"] = migration.uuid
+    if request.version >= (2, 80):
+        body["user_id"] = migration.user_id
+        body["project_id"] = migration.project_id
+    return body
+
+
+def _index(app: ComputeApp, request: Request) -> Reply:
+    context = request.context
+    require_admin(context, "os_compute_api:os-migrations:index")
+    allowed = ["hidden", "host", "instance_uuid", "migration_type", "source_compute", "status"]
+    if request.version >= (2, 59):
+        allowed += ["limit", "marker", "changes-since"]
+    if request.version >= (2, 66):
+        allowed.append("changes-before")
+    if request.version >= (2, 80):
+        allowed += ["user_id", "project_id"]
+    no_query(request, (2, 59), tuple(allowed))
+    state = state_of(app.cloud)
+    with state.lock:
+        rows = [_refresh(app, m) for m in state.migrations]
+    rows.sort(key=lambda m: (m.created_at, m.id), reverse=True)
+    for key, attr in (
+        ("instance_uuid", None),
+        ("status", "status"),
+        ("migration_type", "migration_type"),
+        ("source_compute", "source_compute"),
+    ):
+        value = request.first(key)
+        if value is not None:
+            rows = [m for m in rows if (m.record.id if attr is None else getattr(m, attr)) == value]
+    host = request.first("host")
+    if host is not None:
+        rows = [m for m in rows if host in (m.source_compute, m.dest_compute)]
+    if request.version >= (2, 80):
+        for key in ("user_id", "project_id"):
+            value = request.first(key)
+            if value is not None:
+                rows = [m for m in rows if getattr(m, key) == value]
+    body: dict[str, Any] = {}
+    if request.version >= (2, 59):
+        rows = _changes(request, rows)
+        start, stop = limit_marker(request, [m.uuid for m in rows])
+        rows = rows[start:stop]
+    body["migrations"] = [_row(m, request, links=True) for m in rows]
+    if request.version >= (2, 59):
+        links = next_links(request, [m.uuid for m in rows], "os-migrations")
+        if links:
+            body["migrations_links"] = links
+    return 200, body, {}
+
+
+def _changes(request: Request, rows: list[Migration]) -> list[Migration]:
+    from lifecycle.api.filters import _moment
+
+    since_text = request.first("changes-since")
+    before_text = request.first("changes-before") if request.version >= (2, 66) else None
+    since = _moment("changes-since", since_text) if since_text is not None else None
+    before = _moment("changes-before", before_text) if before_text is not None else None
+    if since is not None and before is not None and before < since:
+        raise bad_request("The value of changes-since must be less than or equal to changes-before.")
+    return [
+        m
+        for m in rows
+        if (since is None or (m.updated_at or m.created_at) >= since)
+        and (before is None or (m.updated_at or m.created_at) <= before)
+    ]
+
+
+def _server_row(migration: Migration, request: Request) -> dict[str, Any]:
+    """A ``/servers/{id}/migrations`` entry (``server_migrations.py:output``)."""
+    body: dict[str, Any] = {
+        "created_at": _stamp(migration.created_at),
+        "dest_compute": migration.dest_compute,
+        "dest_host": "127.0.0.1",
+        "dest_node": migration.dest_compute,
+        "disk_processed_bytes": 0,
+        "disk_remaining_bytes": 0,
+        "disk_total_bytes": 0,
+        "id": migration.id,
+        "memory_processed_bytes": 0,
+        "memory_remaining_bytes": 0,
+        "memory_total_bytes": 0,
+        "server_uuid": migration.record.id,
+        "source_compute": migration.source_compute,
+        "source_node": migration.source_compute,
+        "status": migration.status,
+        "updated_at": _stamp(migration.updated_at),
+    }
+    if request.version >= (2, 59):
+        body["uuid"] = migration.uuid
+    if request.version >= (2, 80):
+        body["user_id"] = migration.user_id
+        body["project_id"] = migration.project_id
+    return body
+
+
+def _in_progress(app: ComputeApp, record: Record) -> list[Migration]:
+    state = state_of(app.cloud)
+    with state.lock:
+        rows = [_refresh(app, m) for m in state.migrations if m.record is record]
+    return [m for m in rows if m.migration_type == "live-migration" and m.status in LIVE_IN_PROGRESS]
+
+
+def _server_index(app: ComputeApp, request: Request, server_id: str) -> Reply:
+    require_version(request, (2, 23))
+    no_query(request)
+    record = server_of(app, request, server_id)
+    return 200, {"migrations": [_server_row(m, request) for m in _in_progress(app, record)]}, {}
+
+
+def _server_show(app: ComputeApp, request: Request, server_id: str, migration_id: str) -> Reply:
+    require_version(request, (2, 23))
+    no_query(request)
+    record = server_of(app, request, server_id)
+    state = state_of(app.cloud)
+    with state.lock:
+        found = next((m for m in state.migrations if str(m.id) == migration_id and m.record is record), None)
+    if found is None:
+        raise not_found(f"In-progress live migration {migration_id} is not found for server {server_id}.")
+    _refresh(app, found)
+    if found.migration_type != "live-migration":
+        raise not_found(f"Migration {migration_id} for server {server_id} is not live-migration.")
+    if found.status not in LIVE_IN_PROGRESS:
+        raise not_found(f"Live migration {migration_id} for server {server_id} is not in progress.")
+    return 200, {"migration": _server_row(found, request)}, {}
+
+
+ROUTES: tuple[Route, ...] = (
+    (r"os-migrations", {"GET": _index}),
+    (r"servers/([^/]+)/migrations", {"GET": _server_index}),
+    (r"servers/([^/]+)/migrations/([^/]+)", {"GET": _server_show}),
+)
