@@ -287,6 +287,7 @@ def test_the_nova_image_proxy_until_2_35(gateway: Gateway) -> None:
     assert snap is None  # before 2.45 the id is in the Location header
     (made,) = [i for i in call(gateway, "GET", "/v2.1/images/detail?server=" + sid)[1]["images"]]
     assert (made["name"], made["status"], made["progress"], made["server"]["id"]) == ("snap", "SAVING", 25, sid)
+    assert made["minRam"] == 0  # the booted image's, as Nova's compute/utils.py copies it
     shown = call(gateway, "GET", f"/v2.1/images/{CIRROS_ID}")[1]["image"]
     assert (shown["status"], shown["progress"], shown["minDisk"]) == ("ACTIVE", 100, 0)
     assert call(gateway, "GET", "/v2.1/images/nope")[1] == {
@@ -362,3 +363,48 @@ def test_security_group_rules_through_neutron(gateway: Gateway) -> None:
     assert call(gateway, "POST", "/network/v2.0/security-group-rules", bad)[0] == 400
     rule_id = reply["security_group_rule"]["id"]
     assert call(gateway, "DELETE", f"/network/v2.0/security-group-rules/{rule_id}")[0] == 204
+
+
+def test_glance_create_and_upload(gateway: Gateway) -> None:
+    """POST /v2/images makes a queued image; PUT .../file makes it active with the data's size."""
+    token = login(gateway, "demo", "demo")
+    spec = {"name": "mine", "container_format": "bare", "disk_format": "raw", "visibility": "private", "k": "v"}
+    code, image, _ = call(gateway, "POST", "/image/v2/images", json.dumps(spec).encode(), token)
+    assert (code, image["status"], image["owner"], image["k"]) == (
+        201,
+        "queued",
+        gateway.cloud.accounts.project("demo").id,
+        "v",
+    )
+    assert call(gateway, "PUT", f"/image/v2/images/{image['id']}/file", b"12345", token)[0] == 204
+    shown = call(gateway, "GET", f"/image/v2/images/{image['id']}", token=token)[1]
+    assert (shown["status"], shown["size"]) == ("active", 5)
+    assert call(gateway, "PUT", f"/image/v2/images/{image['id']}/file", b"1", token)[0] == 409
+    assert call(gateway, "GET", f"/image/v2/images/{image['id']}/tasks", token=token)[1] == {"tasks": []}
+    public = json.dumps({**spec, "visibility": "public"}).encode()
+    assert call(gateway, "POST", "/image/v2/images", public, token)[0] == 403
+    assert (
+        call(gateway, "GET", f"/image/v2/images/{image['id']}", token=login(gateway, "alt_demo", "alt_demo"))[0] == 404
+    )
+
+
+def test_proxy_corners_tempest_checks(gateway: Gateway) -> None:
+    """all_tenants for admins, uuid ids for rules, a deleted group's peer rules go, collection DELETEs are 404."""
+    demo = gateway.cloud.accounts.project("demo").id
+    theirs = gateway.cloud.networks.create_group("theirs", demo)
+    listed = call(gateway, "GET", "/v2.1/os-security-groups?all_tenants=true")[1]["security_groups"]
+    assert theirs.id in [g["id"] for g in listed]
+    assert theirs.id not in [g["id"] for g in call(gateway, "GET", "/v2.1/os-security-groups")[1]["security_groups"]]
+    mine = gateway.cloud.networks.default_group(gateway.cloud.accounts.project("admin").id)
+    bad = json.dumps({"security_group_rule": {"parent_group_id": "not-a-uuid", "ip_protocol": "tcp"}}).encode()
+    assert call(gateway, "POST", "/v2.1/os-security-group-rules", bad)[0] == 400
+    peer = {"parent_group_id": mine.id, "group_id": theirs.id, "ip_protocol": "tcp", "from_port": 22, "to_port": 22}
+    assert (
+        call(gateway, "POST", "/v2.1/os-security-group-rules", json.dumps({"security_group_rule": peer}).encode())[0]
+        == 200
+    )
+    assert call(gateway, "DELETE", f"/v2.1/os-security-groups/{theirs.id}")[0] == 202
+    rules = call(gateway, "GET", f"/v2.1/os-security-groups/{mine.id}")[1]["security_group"]["rules"]
+    assert all(r["group"].get("name") != "theirs" for r in rules)
+    assert call(gateway, "DELETE", "/v2.1/os-security-groups/")[0] == 404
+    assert call(gateway, "DELETE", "/v2.1/images/")[0] == 404

@@ -135,7 +135,7 @@ class ComputeApp:
                 {"GET": self._show, "PUT": self._update, "DELETE": self._delete},
             ),
             (re.compile(r"^/v2\.1/images(/.*)?$"), dict.fromkeys(("GET", "POST", "PUT", "DELETE"), self._images)),
-            (re.compile(r"^/v2\.1/os-security-groups/?$"), {"GET": self._proxy_groups, "POST": self._proxy_create}),
+            (re.compile(r"^/v2\.1/os-security-groups$"), {"GET": self._proxy_groups, "POST": self._proxy_create}),
             (re.compile(r"^/v2\.1/os-security-group-rules/?$"), {"POST": self._proxy_create_rule}),
             (re.compile(r"^/v2\.1/os-security-group-rules/([^/]+)/?$"), {"DELETE": self._proxy_delete_rule}),
             (
@@ -419,7 +419,10 @@ class ComputeApp:
         return server_networks.proxy_delete_rule(self.cloud, request.context, request.version, rule_id)
 
     def _proxy_groups(self, request: Request) -> Reply:
-        return server_networks.proxy_groups(self.cloud, request.context, request.version)
+        every = request.first("all_tenants")
+        return server_networks.proxy_groups(
+            self.cloud, request.context, request.version, every is not None and every.lower() not in _FALSE
+        )
 
     def _proxy_create(self, request: Request) -> Reply:
         body = request.json()

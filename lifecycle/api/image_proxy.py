@@ -189,8 +189,8 @@ def handle(
     if version > limit:
         raise not_found(_MISSING)
     if not parts or parts == ["detail"]:
-        if method != "GET":
-            raise ApiError(405, "The method specified is not allowed for this resource.")
+        if method != "GET":  # Nova routes only GET here: DELETE /images/ finds no route
+            raise not_found(_MISSING)
         return _listing(cloud, context, query, base, detail=bool(parts))
     image = _find(cloud, context, parts[0])
     if len(parts) == 1:

@@ -172,6 +172,7 @@ class Images:
         properties: dict[str, str] | None = None,
     ) -> Image:
         """The image a server's ``createImage``/``createBackup``/``shelve`` makes (queued)."""
+        base = self._images.get(record.image_id)
         image = Image(
             str(uuid.uuid4()),
             name,
@@ -180,7 +181,7 @@ class Images:
             visibility="private",
             size=None,
             min_disk=record.flavor.disk,
-            min_ram=record.flavor.ram,
+            min_ram=base.min_ram if base is not None else 0,  # inherited from the image booted (compute/utils.py)
             properties={
                 "image_type": "backup" if kind == "backup" else "snapshot",
                 "instance_uuid": record.id,
@@ -284,8 +285,10 @@ class ImageService(JsonService):
             (re.compile(r"^/?$"), {"GET": self._versions}),
             (re.compile(r"^/versions/?$"), {"GET": self._versions_ok}),
             (re.compile(r"^/v2/?$"), {"GET": self._versions}),
-            (re.compile(r"^/v2/images/?$"), {"GET": self._list}),
+            (re.compile(r"^/v2/images/?$"), {"GET": self._list, "POST": self._create}),
             (re.compile(r"^/v2/images/([^/]+)/?$"), {"GET": self._show, "DELETE": self._delete}),
+            (re.compile(r"^/v2/images/([^/]+)/file/?$"), {"PUT": self._upload}),
+            (re.compile(r"^/v2/images/([^/]+)/tasks/?$"), {"GET": self._tasks}),
             (re.compile(r"^/v2/schemas/images?/?$"), {"GET": self._schema}),
         ]
 
@@ -372,6 +375,61 @@ class ImageService(JsonService):
             raise ApiError(403, f"Image {image_id} is protected and cannot be deleted.")
         self.images.delete(image_id)
         return 204, None, {}
+
+    def _create(self, call: Call) -> Reply:
+        """``POST /v2/images``: a queued image record (data comes with ``PUT .../file``)."""
+        spec = call.json("Malformed request body")
+        if not isinstance(spec, dict):
+            raise ApiError(400, "Body expected in request.")
+        visibility = spec.get("visibility", "shared")
+        if visibility not in ("public", "private", "shared", "community"):
+            raise ApiError(400, f"Invalid value '{visibility}' for visibility.")
+        if visibility == "public" and not call.context.is_admin:
+            raise ApiError(403, "You are not authorized to complete publicize_image action.")
+        fields: dict[str, Any] = {}
+        for key, kind in (("min_ram", int), ("min_disk", int), ("protected", bool)):
+            if key in spec:
+                if not isinstance(spec[key], kind) or isinstance(spec[key], bool) is not (kind is bool):
+                    raise ApiError(400, f"Invalid value for {key}: {spec[key]!r}")
+                fields[key] = spec[key]
+        known = {"name", "visibility", "disk_format", "container_format", "min_ram", "min_disk", "protected", "tags"}
+        extra = {k: v for k, v in spec.items() if k not in known}
+        if any(not isinstance(v, str) for v in extra.values()) or "id" in extra:
+            raise ApiError(400, "Image properties must be strings; the fake does not take image ids.")
+        image = Image(
+            str(uuid.uuid4()),
+            str(spec.get("name") or ""),
+            call.context.project_id,
+            status="queued",
+            visibility=visibility,
+            disk_format=str(spec.get("disk_format") or "raw"),
+            container_format=str(spec.get("container_format") or "bare"),
+            size=None,
+            properties=extra,
+            **fields,
+        )
+        self.images.add(image)
+        return 201, image.body(), {"Location": f"{call.base}/v2/images/{image.id}"}
+
+    def _upload(self, call: Call, image_id: str) -> Reply:
+        """``PUT /v2/images/{id}/file``: the data arrive, the image is active."""
+        image = self._find(call, image_id)
+        if not (call.context.is_admin or image.owner == call.context.project_id):
+            raise ApiError(403, "You are not permitted to upload data for this image.")
+        if image.status != "queued":
+            raise ApiError(409, f"Image status transition from {image.status} to saving is not allowed")
+        try:
+            length = max(0, int(call.environ.get("CONTENT_LENGTH") or 0))
+        except ValueError:
+            length = 0
+        data = call.environ["wsgi.input"].read(length) if length else b""
+        image.size, image.status, image.updated = len(data), "active", _now()
+        return 204, None, {}
+
+    def _tasks(self, call: Call, image_id: str) -> Reply:
+        """``GET /v2/images/{id}/tasks`` (2.12): the fake runs no import tasks."""
+        self._find(call, image_id)
+        return 200, {"tasks": []}, {}
 
     def _schema(self, call: Call) -> Reply:
         return 200, {"name": "image", "properties": {}, "additionalProperties": {"type": "string"}}, {}

@@ -299,9 +299,11 @@ class Networks:
         return group
 
     def delete_group(self, group: SecurityGroup) -> None:
-        """Forget a security group."""
+        """Forget a security group, and the rules of other groups that name it as their remote (Neutron cascades)."""
         with self._lock:
             self.groups.pop(group.id, None)
+            for other in self.groups.values():
+                other.added = [r for r in other.added if r.get("remote_group_id") != group.id]
 
     def find_group(self, ref: str, project_id: str) -> SecurityGroup | None:
         """A group by id, or by name among the project's (``neutronv20.find_resourceid_by_name_or_id``)."""

@@ -161,11 +161,12 @@ def _group_spec(body: Any) -> dict[str, str]:
     return out
 
 
-def proxy_groups(cloud: Cloud, context: RequestContext, version: Version) -> Reply:
-    """``GET /os-security-groups``: the caller's project's groups."""
+def proxy_groups(cloud: Cloud, context: RequestContext, version: Version, all_tenants: bool = False) -> Reply:
+    """``GET /os-security-groups``: the caller's project's groups; every project's for an admin's ``all_tenants``."""
     _proxy(version)
     cloud.networks.default_group(context.project_id)
-    groups = [g for g in list(cloud.networks.groups.values()) if g.owner == context.project_id]
+    every = all_tenants and context.is_admin
+    groups = [g for g in list(cloud.networks.groups.values()) if every or g.owner == context.project_id]
     return 200, {"security_groups": [_nova_group(g, cloud) for g in groups]}, {}
 
 
@@ -252,6 +253,15 @@ def proxy_create_rule(cloud: Cloud, context: RequestContext, version: Version, b
         raise bad_request(
             "Invalid input for field/attribute security_group_rule. 'parent_group_id' is a required property"
         )
+    for field in ("parent_group_id", "group_id"):  # the create_rules schema: format uuid
+        value = spec.get(field)
+        try:
+            if value is not None:
+                uuid.UUID(str(value))
+        except ValueError:
+            raise bad_request(
+                f"Invalid input for field/attribute {field}. Value: {value}. '{value}' is not a 'uuid'"
+            ) from None
     group = _visible_group(cloud, context, spec["parent_group_id"])
     if spec.get("group_id") is not None:
         _visible_group(cloud, context, str(spec["group_id"]))
