@@ -23,6 +23,8 @@ import weakref
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
+from lifecycle.errors import ArgumentTypeError, ArgumentValueError
+
 __all__ = ["Clock", "VirtualClock", "WallClock"]
 
 
@@ -30,10 +32,13 @@ def finite(value: float, what: str) -> float:
     """``value`` as a float, refusing NaN and infinity: one of them would poison every later time.
 
     Raises:
-        ValueError: ``value`` is not a finite number; the message names ``what``.
+        ArgumentTypeError: ``value`` is not a number (a TypeError).
+        ArgumentValueError: ``value`` is NaN or infinite (a ValueError); the message names ``what``.
     """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ArgumentTypeError(what, value, "a number of seconds")
     if not math.isfinite(value):
-        raise ValueError(f"{what} must be a finite number of seconds (got {value!r})")
+        raise ArgumentValueError(what, value, "a finite number of seconds")
     return float(value)
 
 
@@ -80,7 +85,7 @@ class VirtualClock:
         """
         finite(seconds, f"advance({seconds!r}): seconds")
         if seconds < 0:
-            raise ValueError(f"a clock cannot go back: advance({seconds!r}); use a value >= 0")
+            raise ArgumentValueError(f"a clock cannot go back: advance({seconds!r}): seconds", seconds, "a value >= 0")
         with self._lock:
             self._now += seconds
             now = self._now
@@ -126,8 +131,8 @@ class WallClock:
     __slots__ = ("_origin", "speed")
 
     def __init__(self, speed: float = 1.0) -> None:
-        if not math.isfinite(speed) or speed <= 0:
-            raise ValueError(f"speed must be a finite number > 0 (got {speed!r})")
+        if finite(speed, "speed") <= 0:
+            raise ArgumentValueError("speed", speed, "a finite number > 0")
         self.speed = float(speed)
         self._origin = time.monotonic()
 

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final, TypeAlias
 
-from lifecycle.errors import UnknownOperationError, UnknownStateError
+from lifecycle.errors import ArgumentTypeError, ArgumentValueError, UnknownOperationError, UnknownStateError
 from lifecycle.states import TaskState
 
 __all__ = ["DEFAULTS", "DEFAULT_STEP", "DurationSpec", "Durations"]
@@ -144,6 +144,10 @@ class Durations:
             if base is not None
             else {op: dict(row) for op, row in DEFAULTS.items()}
         )
+        if overrides is not None and not isinstance(overrides, Mapping):
+            raise ArgumentTypeError(
+                "durations", overrides, "a mapping of operation -> seconds or {task_state: seconds}, or a Durations"
+            )
         for op, value in (overrides or {}).items():
             if isinstance(value, Mapping):
                 row = steps.setdefault(op, {})
@@ -162,9 +166,9 @@ class Durations:
                 steps[op] = {task: seconds * factor for task, seconds in known.items()}
         self._steps = steps
         self.scale = (base.scale if base is not None else 1.0) if scale is None else _seconds(scale, "scale")
-        self.jitter = (base.jitter if base is not None else 0.0) if jitter is None else float(jitter)
+        self.jitter = (base.jitter if base is not None else 0.0) if jitter is None else _seconds(jitter, "jitter")
         if not 0.0 <= self.jitter <= 1.0:
-            raise ValueError(f"jitter must be between 0 and 1 (got {jitter!r})")
+            raise ArgumentValueError("jitter", jitter, "between 0 and 1")
         self._cache = {}
 
     def step(self, operation: str, task: str | None) -> float:
@@ -201,5 +205,5 @@ class Durations:
 
 def _seconds(value: object, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value) or value < 0:
-        raise ValueError(f"{what} must be a number of seconds >= 0 (got {value!r})")
+        raise ArgumentValueError(what, value, "a number of seconds >= 0")
     return float(value)

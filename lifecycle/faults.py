@@ -35,6 +35,10 @@ class FaultRule:
         probability: the chance that a matching run fails (None: certain), drawn
             from the fleet's seeded generator.
         fired: how many runs it has made fail so far.
+        passed: how many matching runs ran no task (a local delete of a
+            SHELVED_OFFLOADED server completes at once), so had nothing to fail.
+            Such a run still was "the next run": it uses the rule up, rather
+            than leaving it to strike an unrelated later run.
     """
 
     operation: str
@@ -43,11 +47,12 @@ class FaultRule:
     times: int | None = 1
     probability: float | None = None
     fired: int = 0
+    passed: int = 0
 
     @property
     def exhausted(self) -> bool:
-        """The rule has failed as many runs as it was asked to."""
-        return self.times is not None and self.fired >= self.times
+        """The rule has applied to as many runs as it was asked to (failed, or passed with no task)."""
+        return self.times is not None and self.fired + self.passed >= self.times
 
     def matches(self, operation: str, server_id: str) -> bool:
         """Whether a run of ``operation`` on ``server_id`` is this rule's business."""
@@ -79,8 +84,12 @@ class Faults:
         with self._lock:
             self.rules.clear()
 
-    def plan(self, operation: str, server_id: str) -> Plan | None:
-        """Where a run starting now fails, or None; consumes the first rule that fires."""
+    def plan(self, operation: str, server_id: str, *, has_task: bool = True) -> Plan | None:
+        """Where a run starting now fails, or None; consumes the first rule that fires.
+
+        ``has_task=False``: the run completes at once; a rule that fires for it
+        is used up (counted in :attr:`FaultRule.passed`) and None is returned.
+        """
         if not self.rules:
             return None
         with self._lock:
@@ -89,6 +98,9 @@ class Faults:
                     continue
                 if rule.probability is not None and self.rng.random() >= rule.probability:
                     continue
+                if not has_task:
+                    rule.passed += 1
+                    return None
                 rule.fired += 1
                 return 0 if rule.at_step is None else rule.at_step
         return None

@@ -46,14 +46,21 @@ from typing import Any, Literal, TypeAlias
 from lifecycle.blueprint import ADVANCE, FAIL, pair_name
 from lifecycle.clock import Clock, VirtualClock, finite
 from lifecycle.durations import Durations, DurationSpec
-from lifecycle.errors import InvalidStateError, LifecycleError, ServerNotFoundError, UnknownStateError
+from lifecycle.errors import (
+    ArgumentTypeError,
+    ArgumentValueError,
+    InvalidStateError,
+    LifecycleError,
+    ServerNotFoundError,
+    UnknownStateError,
+)
 from lifecycle.events import Event, EventKind, EventLog
 from lifecycle.faults import FaultRule, Faults, Plan
 from lifecycle.nodes import name_list
-from lifecycle.periodic import PeriodicJob, due_job
+from lifecycle.periodic import JOBS, PeriodicJob, due_job
 from lifecycle.server import Change, Server
 from lifecycle.settings import Settings
-from lifecycle.spec import Dialect, Operation
+from lifecycle.spec import Dialect, Operation, Pair
 from lifecycle.states import PowerState, Status, TaskState, VmState
 from lifecycle.status import parse_power_state, parse_status, parse_task_state, parse_vm_state
 from lifecycle.table import Table, table_for
@@ -62,13 +69,32 @@ __all__ = ["ApplyResult", "Fleet", "FleetServer"]
 
 Engine = Literal["table", "machine"]
 
-# A timetable entry: (due, seq, server, operation, step, extra). ``step`` >= 0 is
-# a task step (``extra`` is the planned failure or None); -1 is a periodic job
-# (``extra`` is the PeriodicJob). The tuple itself is the token of the run: a
-# server's ``_due`` points at its one live entry and anything else is stale.
-_Entry: TypeAlias = tuple[float, int, "FleetServer", str, int, Any]
+# A timetable entry: (due, seq, server index, operation, step, extra). ``step``
+# >= 0 is a task step (``extra`` is the planned failure or None); -1 is a periodic
+# job (``extra`` is its index in JOBS). The tuple itself is the token of the run:
+# a server's ``_due`` points at its one live entry and anything else is stale.
+# Entries hold the server's index in ``Fleet._all``, not the server, and only
+# atomic values, so the garbage collector stops tracking them (with 100,000
+# servers, tracking them was a quarter of a campaign's time).
+_Entry: TypeAlias = tuple[float, int, int, str, int, Any]
 
 _STRIPES = 64
+_heappush = heapq.heappush
+
+
+def _interval(value: object) -> float:
+    """``sync_power_state_interval`` as a positive, finite number of seconds.
+
+    Nova reads ``-1`` as "never" and ``0`` as "the default rate"
+    (``nova/conf/compute.py``); the simulator needs an actual period, so it
+    refuses both rather than scheduling a job at every instant or never saying so.
+    """
+    seconds = finite(value, "sync_power_state_interval")  # type: ignore[arg-type]
+    if seconds <= 0:
+        raise ArgumentValueError("sync_power_state_interval", value, "a finite number of seconds > 0 (Nova: 600)")
+    return seconds
+
+
 _GUEST_RUNNING = PowerState.RUNNING
 
 
@@ -92,10 +118,11 @@ class FleetServer(Server):
     Made by :meth:`Fleet.create`, never directly.
     """
 
-    __slots__ = ("_due", "_fleet")
+    __slots__ = ("_due", "_fleet", "_ix")
 
     _fleet: Fleet
     _due: _Entry | None
+    _ix: int  # index in the fleet's ``_all`` (timetable entries and event records name servers by it)
 
     @property
     def fleet(self) -> Fleet:
@@ -176,12 +203,13 @@ class Fleet:
         self.durations: Durations = durations if isinstance(durations, Durations) else Durations(durations)
         self.durations.check_operations(tuple(self.dialect.operation_map))
         if engine not in ("table", "machine"):
-            raise ValueError(f"engine must be 'table' or 'machine' (got {engine!r})")
+            raise ArgumentValueError("engine", engine, "'table' or 'machine'")
         self.engine: Engine = engine
         self.seed = seed
-        self.sync_power_state_interval = float(sync_power_state_interval)
+        self.sync_power_state_interval = _interval(sync_power_state_interval)
         self.history = history
-        self.events = EventLog(enabled=events)
+        self._all: list[FleetServer | None] = []  # every server created, by index (None: removed, log off)
+        self.events = EventLog(enabled=events, servers=self._all)
         self.faults = Faults(random.Random(f"{seed}/faults") if seed is not None else random.Random())
         self._jitter_rng = random.Random(f"{seed}/jitter") if seed is not None else random.Random()
         self._id_rng = random.Random(f"{seed}/ids") if seed is not None else None
@@ -195,6 +223,7 @@ class Fleet:
         self._seq = itertools.count()
         self._tasks_pending = 0
         self._own_durations: dict[str, Durations] = {}
+        self._seedable_pairs: dict[Table, frozenset[Pair]] = {}
         self._changes: dict[tuple[Table, str, int, int], Change] = {}
         self._step_ops: dict[Table, dict[tuple[VmState | None, TaskState | None], str]] = {}
         self._listeners: tuple[Callable[[Event], None], ...] = ()
@@ -232,6 +261,9 @@ class Fleet:
             UnknownStateError: a state name or pair the dialect does not have.
             ValueError: the id is already in the fleet.
         """
+        for argument, value in (("name", name), ("id", id)):
+            if value is not None and not isinstance(value, str):
+                raise ArgumentTypeError(argument, value, "a str or None")
         if id is None:
             id = str(uuid.UUID(int=self._id_rng.getrandbits(128), version=4)) if self._id_rng else str(uuid.uuid4())  # noqa: A001
         if id in self._servers:
@@ -249,6 +281,14 @@ class Fleet:
             **own_settings,
             **server_options,
         )
+        if vm_state is not None and server.pair not in self._seedable(server.table):
+            raise ArgumentValueError(
+                "vm_state/task_state",
+                f"{pair_name(server.pair)}",
+                f"a state the {self.dialect.name} model reaches under {server.settings}, so that check_trace "
+                "accepts it; at rest: "
+                + ", ".join(sorted(pair_name(p) for p in self._seedable(server.table) if p[1] is None and p[0])),
+            )
         server._fleet = self
         server._due = None
         if durations is not None:
@@ -257,6 +297,8 @@ class Fleet:
             if id in self._servers:
                 raise ValueError(f"server id {id!r} is already in this fleet")
             self._servers[id] = server
+            server._ix = len(self._all)
+            self._all.append(server)
             if name is not None and name != id:
                 self._by_name[name] = None if name in self._by_name else server
         now = self.clock.now()
@@ -276,6 +318,8 @@ class Fleet:
 
     def create_many(self, count: int, *, prefix: str | None = None, **options: Any) -> list[FleetServer]:
         """``count`` servers made by :meth:`create` with the same options (named ``prefix-0``... if given)."""
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ArgumentTypeError("count", count, "an int >= 0")
         return [self.create(None if prefix is None else f"{prefix}-{i}", **options) for i in range(count)]
 
     # -- reading ----------------------------------------------------------
@@ -385,7 +429,7 @@ class Fleet:
                 server = self._resolve(item)
                 server.perform(operation)
             except (InvalidStateError, ServerNotFoundError) as exc:
-                rejected[item if isinstance(item, str) else item.id] = exc
+                rejected[item.id if isinstance(item, FleetServer) else str(item)] = exc
             else:
                 accepted.append(server)
         return ApplyResult(accepted, rejected)
@@ -504,20 +548,22 @@ class Fleet:
             for step in route.steps[:-1]
         ]
         if not tasks:
-            raise ValueError(
-                f"operation {operation!r} runs no task under {self.settings} (it completes at once), so it cannot fail"
+            raise ArgumentValueError(
+                "operation",
+                operation,
+                f"an operation that runs a task under {self.settings} (this one completes at once)",
             )
         if isinstance(at_step, str):
             if at_step not in tasks:
                 raise UnknownStateError(f"task of {operation!r}", at_step, [t for t in tasks if t is not None])
         elif at_step is not None and (type(at_step) is not int or at_step < 0):
-            raise ValueError(f"at_step must be a step index >= 0 or a task_state name (got {at_step!r})")
+            raise ArgumentValueError("at_step", at_step, "a step index >= 0 or a task_state name")
         if times is not None and (type(times) is not int or times < 1):
-            raise ValueError(f"times must be an int >= 1, or None for every run (got {times!r})")
+            raise ArgumentValueError("times", times, "an int >= 1, or None for every run")
         if probability is not None and (
             isinstance(probability, bool) or not isinstance(probability, int | float) or not 0.0 <= probability <= 1.0
         ):
-            raise ValueError(f"probability must be a number between 0 and 1 (got {probability!r})")
+            raise ArgumentValueError("probability", probability, "a number between 0 and 1")
         server_id = None if server is None else self._resolve(server).id
         return self.faults.add(FaultRule(operation, server_id, at_step, times, probability))
 
@@ -535,6 +581,8 @@ class Fleet:
             if self._by_name.get(target.name) is target:
                 del self._by_name[target.name]
             self._own_durations.pop(target.id, None)
+            if not self.events.enabled and not len(self.events):  # the log names it by index; if none, let go
+                self._all[target._ix] = None
         return target
 
     def purge_deleted(self) -> list[FleetServer]:
@@ -591,6 +639,8 @@ class Fleet:
         """
         if limit is not None:
             finite(limit, "limit")
+        if not callable(predicate):
+            raise ArgumentTypeError("predicate", predicate, "a function of no arguments returning a bool")
         start = self.clock.now()
         self.tick()
         while not predicate():
@@ -641,6 +691,20 @@ class Fleet:
             return server
         return self.get(server)
 
+    def _seedable(self, table: Table) -> frozenset[Pair]:
+        """The (vm_state, task_state) pairs a server reaches from ``create`` under the table's settings.
+
+        The same universe :func:`~lifecycle.trace.check_trace` judges against:
+        seeding outside it (SOFT_DELETED with ``reclaim_instance_interval=0``,
+        SHELVED for a volume-backed server, Huawei's SHELVED) would start a
+        server in a state the fleet's own checker then rejects.
+        """
+        found = self._seedable_pairs.get(table)
+        if found is None:
+            nodes = table.explore([table.node_for((None, None))])
+            found = self._seedable_pairs[table] = frozenset(table.nodes[n][:2] for n in nodes)
+        return found
+
     def _check_operation(self, operation: str) -> Operation:
         return self._probe.operation(operation)
 
@@ -662,7 +726,8 @@ class Fleet:
     def _fire_from_server(self, server: FleetServer, trigger: str, then: tuple[str, ...] | None = None) -> bool:
         """A trigger fired by the server's own methods (perform, advance, settle, fail)."""
         now = self.clock.now()
-        self._run_due(now)
+        if self._due_by(now):
+            self._run_due(now)
         if trigger in (ADVANCE, FAIL):
             entry = server._due
             plan: Plan | None = None
@@ -673,9 +738,17 @@ class Fleet:
             kind: EventKind = "step" if trigger == ADVANCE else "failure"
             return self._transition(server, trigger, now, kind, operation, step=step, plan=plan) is not None
         accepted = self._transition(server, trigger, now, "request", trigger, step=0, then=then) is not None
-        if accepted:
+        if accepted and self._due_by(now):
             self._run_due(now)  # steps that last 0 s happen now
         return accepted
+
+    def _due_by(self, now: float) -> bool:
+        """Whether the timetable's first entry is due by ``now``: a read without the lock, so a request
+        whose clock moved nothing costs no timetable round trip (heapq's C calls keep ``heap[0]`` whole)."""
+        try:
+            return self._heap[0][0] <= now
+        except IndexError:
+            return False
 
     def _transition(
         self,
@@ -697,38 +770,44 @@ class Fleet:
         that same time, so the composite runs on the clock like any task.
         """
         follow = False
-        with self._lock_of(server):
+        with self._stripes[(id(server) >> 4) % _STRIPES]:  # self._lock_of(server), inlined: the hot path
             if expect is not None and server._due is not expect:
                 return None
             table = server.table
-            before = server.node
+            before = table.index.get((server.vm_state, server.task_state, server.power_state, server.launched))
+            if before is None:
+                before = server.node  # a node not interned yet
             if self.engine == "machine":
                 if not Server._fire(server, trigger):
                     return None
                 after = server.node
                 self._log(server, operation, kind, before, after, now)
             else:
-                after_or_none = table.step_row(before).get(trigger)
+                row = table.step_rows[before]
+                after_or_none = (row if row is not None else table.step_row(before)).get(trigger)
                 if after_or_none is None:
                     return None
                 after = after_or_none
                 self._write(server, trigger, before, after, now, kind, operation)
             if then is not None:
                 server.pending = then  # with the check-and-set, so a refused rival cannot undo it
-            if ADVANCE in table.step_row(after):
+            row = table.step_rows[after]
+            if ADVANCE in (row if row is not None else table.step_row(after)):
                 if kind in ("request", "periodic"):
                     plan = self.faults.plan(operation, server.id)
                 elif kind == "failure":
                     plan = None
                 self._schedule_step(server, after, now, operation, step, plan)
             else:
+                if kind in ("request", "periodic"):  # a run with no task still was the next run
+                    self.faults.plan(operation, server.id, has_task=False)
                 self._set_due(server, None)
                 if kind in ("failure", "reset", "periodic"):
                     server.pending = ()  # a failed or interrupted composite ends here
                 follow = bool(server.pending)
                 if not follow:
                     self._arm_periodic(server, now)
-        if _pending.changes:
+        if self._listeners and _pending.changes:
             self._notify()
         if follow:
             self._request_next(server, now)
@@ -767,10 +846,12 @@ class Fleet:
                 b_vm, b_task, _, _ = table.nodes[before]
                 change = self._changes[key] = Change(trigger, (b_vm, b_task), server.pair, server.power_state)
             server.history.append(change)
-        self._log(server, operation, kind, before, after, now)
+        self.events.record_index(now, server._ix, operation, kind, before, after)  # self._log, inlined
+        if self._listeners:
+            _pending.changes.append((now, server, operation, kind, before, after))
 
     def _log(self, server: FleetServer, operation: str, kind: str, before: int, after: int, now: float) -> None:
-        self.events.record(now, server, operation, kind, before, after)
+        self.events.record_index(now, server._ix, operation, kind, before, after)
         if self._listeners:
             _pending.changes.append((now, server, operation, kind, before, after))
 
@@ -787,12 +868,11 @@ class Fleet:
         self, server: FleetServer, node: int, now: float, operation: str, step: int, plan: Plan | None
     ) -> None:
         """Put the end of the task the server is in now on the timetable (lock held)."""
-        durations = self._durations_of(server)
-        task = server.table.nodes[node][1]
-        seconds = durations.step(operation, None if task is None else task.value)
+        durations = self._own_durations.get(server.id, self.durations) if self._own_durations else self.durations
+        seconds = durations.step(operation, server.table.nodes[node][1])  # a TaskState is its str value
         if durations.jitter:
             seconds *= 1.0 + durations.jitter * (2.0 * self._jitter_rng.random() - 1.0)
-        self._set_due(server, (now + seconds, next(self._seq), server, operation, step, plan))
+        self._set_due(server, (now + seconds, next(self._seq), server._ix, operation, step, plan))
 
     def _arm_periodic(self, server: FleetServer, now: float) -> None:
         """Schedule the periodic job that will act on a server at rest, if any (lock held)."""
@@ -806,23 +886,31 @@ class Fleet:
         )
         if found is not None:
             job, due = found
-            self._set_due(server, (due, next(self._seq), server, job.operation, -1, job))
+            self._set_due(server, (due, next(self._seq), server._ix, job.operation, -1, _JOB_INDEX[job]))
 
     def _set_due(self, server: FleetServer, entry: _Entry | None) -> None:
         """Make ``entry`` the server's one live timetable entry (lock of the server held)."""
+        if entry is None and server._due is None:
+            return  # nothing scheduled, nothing to drop: no timetable round trip
         with self._heap_lock:
             old = server._due
-            if old is not None and old[4] >= 0:
-                self._tasks_pending -= 1
             server._due = entry
+            pending = self._tasks_pending
+            if old is not None and old[4] >= 0:
+                pending -= 1
             if entry is not None:
-                heapq.heappush(self._heap, entry)
+                _heappush(self._heap, entry)
                 if entry[4] >= 0:
-                    self._tasks_pending += 1
+                    pending += 1
+            self._tasks_pending = pending
 
     def _drop_stale(self) -> None:
-        heap = self._heap
-        while heap and heap[0][2]._due is not heap[0]:
+        heap, servers = self._heap, self._all
+        while heap:
+            entry = heap[0]
+            server = servers[entry[2]]
+            if server is not None and server._due is entry:
+                return
             heapq.heappop(heap)
 
     def _on_clock(self, now: float) -> None:
@@ -831,36 +919,48 @@ class Fleet:
     def _run_due(self, until: float) -> int:
         """Take every live entry due at or before ``until``, in time order."""
         taken = 0
-        heap = self._heap
+        heap, servers, pop = self._heap, self._all, heapq.heappop
         while True:
             with self._heap_lock:
                 if not heap or heap[0][0] > until:
                     return taken
-                entry = heapq.heappop(heap)
-            server = entry[2]
-            if server._due is not entry:
-                continue
-            taken += 1
-            due, _, _, operation, step, extra = entry
-            if step < 0:
-                job: PeriodicJob = extra
-                taken_now = self._transition(server, job.operation, due, "periodic", operation, step=0, expect=entry)
-            else:
-                fail = extra is not None and self._fails_now(server, step, extra)
-                taken_now = self._transition(
-                    server,
-                    FAIL if fail else ADVANCE,
-                    due,
-                    "failure" if fail else "step",
-                    operation,
-                    step=step + 1,
-                    expect=entry,
-                    plan=extra,
-                )
-            if taken_now is None:  # the machine refused what was due: forget it rather than keep a dead token
-                with self._lock_of(server):
-                    if server._due is entry:
-                        self._set_due(server, None)
+                first = pop(heap)
+                batch = [first]
+                if not self._listeners:
+                    # Every entry due at the same instant, in one lock round trip. Entries
+                    # scheduled while these run are due at this instant or later and have a
+                    # later seq, so the order is the heap's. A listener may act on the fleet
+                    # in between (and take entries itself): then one at a time, as it sees them.
+                    when = first[0]
+                    while heap and heap[0][0] == when:
+                        batch.append(pop(heap))
+            for entry in batch:
+                server = servers[entry[2]]
+                if server is None or server._due is not entry:
+                    continue
+                taken += 1
+                due, _, _, operation, step, extra = entry
+                if step < 0:
+                    job: PeriodicJob = JOBS[extra]
+                    taken_now = self._transition(
+                        server, job.operation, due, "periodic", operation, step=0, expect=entry
+                    )
+                else:
+                    fail = extra is not None and self._fails_now(server, step, extra)
+                    taken_now = self._transition(
+                        server,
+                        FAIL if fail else ADVANCE,
+                        due,
+                        "failure" if fail else "step",
+                        operation,
+                        step=step + 1,
+                        expect=entry,
+                        plan=extra,
+                    )
+                if taken_now is None:  # the machine refused what was due: forget it rather than keep a dead token
+                    with self._lock_of(server):
+                        if server._due is entry:
+                            self._set_due(server, None)
 
     @staticmethod
     def _fails_now(server: FleetServer, step: int, plan: Plan) -> bool:
@@ -879,3 +979,4 @@ class Fleet:
 
 
 _SETTING_NAMES = frozenset(f.name for f in dataclasses.fields(Settings))
+_JOB_INDEX = {job: index for index, job in enumerate(JOBS)}

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import math
 import random
 import threading
 import uuid
@@ -39,7 +40,13 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from lifecycle.blueprint import ADVANCE
-from lifecycle.errors import InvalidStateError, LifecycleError, ServerNotFoundError
+from lifecycle.errors import (
+    ArgumentTypeError,
+    ArgumentValueError,
+    InvalidStateError,
+    LifecycleError,
+    ServerNotFoundError,
+)
 from lifecycle.events import Event, timestamp
 from lifecycle.server import Server
 
@@ -290,10 +297,18 @@ class Jobs:
         init_seconds: float = 0.0,
         task_error_code: str = TASK_FAILED,
     ) -> None:
+        from lifecycle.fleet import Fleet
+
+        if not isinstance(fleet, Fleet):
+            raise ArgumentTypeError("fleet", fleet, "a Fleet (the servers the jobs act on)")
         if precondition not in ("immediate", "job"):
-            raise ValueError(f"precondition must be 'immediate' or 'job' (got {precondition!r})")
-        if init_seconds < 0:
-            raise ValueError(f"init_seconds must be >= 0 (got {init_seconds!r})")
+            raise ArgumentValueError("precondition", precondition, "'immediate' or 'job'")
+        if (
+            isinstance(init_seconds, bool)
+            or not isinstance(init_seconds, int | float)
+            or not 0 <= init_seconds < math.inf
+        ):
+            raise ArgumentValueError("init_seconds", init_seconds, "a finite number of seconds >= 0")
         self.fleet = fleet
         self.precondition: Precondition = precondition
         self.status_lag = status_lag

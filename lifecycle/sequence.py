@@ -208,16 +208,28 @@ def check(
     _reject_unknown(table, ops)
     first = node = start_node(table, start)
     rows = table.settle_rows if settle else table.step_rows
-    table.explore([node], settled=settle)  # fill every row the loop can reach
+    fill = table.settle_row if settle else table.step_row
 
+    # Rows are filled on first use: the loop stays a bare dict walk, and a row
+    # not filled yet (None has no .get) is filled once, then the walk resumes.
     nodes: list[int] = []
     append = nodes.append
-    for op in ops:
-        nxt = rows[node].get(op)  # type: ignore[union-attr]  # rows from start are filled
-        if nxt is None:
+    steps = iter(ops)
+    while True:
+        try:
+            for op in steps:
+                nxt = rows[node].get(op)  # type: ignore[union-attr]
+                if nxt is None:
+                    break
+                append(nxt)
+                node = nxt
             break
-        append(nxt)
-        node = nxt
+        except AttributeError:
+            nxt = fill(node).get(op)
+            if nxt is None:
+                break
+            append(nxt)
+            node = nxt
     violation = None if len(nodes) == len(ops) else _violation(table, ops, nodes, node, settle, server_id)
     return CheckResult(table, ops, first, nodes, settle, violation)
 

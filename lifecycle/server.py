@@ -22,7 +22,6 @@ from lifecycle.errors import (
     UnknownStateError,
     UnsupportedOperationError,
 )
-from lifecycle.machine import MachineError
 from lifecycle.settings import Settings, SettingTypeError
 from lifecycle.spec import Dialect, Operation, Pair
 from lifecycle.states import PowerState, Status, TaskState, VmState
@@ -176,14 +175,14 @@ class Server:
             UnsupportedOperationError: another dialect has it, this one does not.
             UnknownOperationError: no dialect has it.
         """
-        op = self.dialect.operation_map.get(name)
+        op = self.dialect.operation_map.get(name) if isinstance(name, str) else None
         if op is not None:
             return op
         raise operation_error(self.dialect, name)
 
     def may(self, operation: str) -> bool:
         """Whether ``operation`` would be accepted now (lock included); never raises for known names."""
-        op = self.dialect.operation_map.get(operation)
+        op = self.dialect.operation_map.get(operation) if isinstance(operation, str) else None
         if op is None:
             if operation in (ADVANCE, FAIL):
                 return operation in self.table.step_row(self.node)
@@ -315,6 +314,8 @@ class Server:
         A request replaces what was pending (a new request cancels the rest of a
         composite); the cloud's own follow-ups and task events pass None.
         """
+        from lifecycle.machine import MachineError  # transitions loads on the first fire, not on import
+
         event = self.table.machine.events.get(trigger)
         if event is None:
             return False
@@ -362,7 +363,7 @@ def _value(state: VmState | TaskState | None) -> str | None:
 def operation_error(dialect: Dialect, name: str) -> UnsupportedOperationError | UnknownOperationError:
     """The error for an operation ``dialect`` does not declare: unsupported here, or unknown everywhere."""
     own = list(dialect.operation_map)
-    if name in all_operation_names():
+    if isinstance(name, str) and name in all_operation_names():
         return UnsupportedOperationError(
             dialect.messages.unsupported.format(action=name, dialect=dialect.title),
             operation=name,

@@ -41,6 +41,8 @@ class Settings:
     @classmethod
     def from_kwargs(cls, base: Settings | None = None, /, **kwargs: Any) -> Settings:
         """Build settings from keyword arguments, naming any unknown or mistyped one."""
+        if not kwargs:  # every Server and FleetServer comes here: no copy when nothing changes (frozen)
+            return base if base is not None else _DEFAULT
         names = [f.name for f in dataclasses.fields(cls)]
         for key, value in kwargs.items():
             if key not in names:
@@ -62,3 +64,6 @@ class SettingTypeError(LifecycleError, TypeError):
         self.name = name
         self.value = value
         super().__init__(f"setting {name!r} must be {expected.__name__} (got {value!r}, a {type(value).__name__})")
+
+
+_DEFAULT = Settings()

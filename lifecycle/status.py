@@ -12,7 +12,7 @@ This module imports no state machine, so ``lifecycle status`` starts fast.
 from __future__ import annotations
 
 from lifecycle import dialects
-from lifecycle.errors import UnknownStateError
+from lifecycle.errors import ArgumentTypeError, UnknownStateError
 from lifecycle.spec import Dialect, Pair
 from lifecycle.states import PowerState, Status, TaskState, VmState
 
@@ -50,7 +50,7 @@ def parse_task_state(value: TaskState | str | None) -> TaskState | None:
     Raises:
         UnknownStateError: not one of Nova's task_states.
     """
-    if value is None or value in NO_TASK:
+    if value is None or (isinstance(value, str) and value in NO_TASK):
         return None
     try:
         return TaskState(value)
@@ -65,11 +65,16 @@ def parse_power_state(value: PowerState | int | str) -> PowerState:
         UnknownStateError: not a known code or name.
     """
     try:
-        if isinstance(value, bool):  # True would pass as 1 (RUNNING)
-            raise ValueError(value)
-        if isinstance(value, str) and not value.strip().isdigit():
-            return PowerState[value.strip().upper()]
-        return PowerState(int(value))
+        if isinstance(value, PowerState):
+            return value
+        if isinstance(value, str):
+            text = value.strip()
+            if text.isascii() and text.isdigit():
+                return PowerState(int(text))
+            return PowerState[text.upper()]
+        if isinstance(value, int) and not isinstance(value, bool):  # True would pass as 1 (RUNNING)
+            return PowerState(value)
+        raise ValueError(value)  # 1.5 is not taken as 1, nor a list as anything
     except (ValueError, KeyError):
         choices = [f"{p.value} ({p.name}{', legacy' if p.legacy else ''})" for p in PowerState]
         raise UnknownStateError("power_state", value, choices) from None
@@ -114,8 +119,12 @@ def status_of(
     Raises:
         UnknownStateError: with ``strict=True``, a name that is no vm_state or task_state.
         UnknownDialectError: ``dialect`` is not registered.
+        ArgumentTypeError: a state that is not a str (a list, a number), lenient or not.
     """
     spec = dialects.get(dialect)
+    for argument, value in (("vm_state", vm_state), ("task_state", task_state)):
+        if value is not None and not isinstance(value, str):  # VmState/TaskState are str enums
+            raise ArgumentTypeError(argument, value, "a state name (str) or None")
     if strict:
         if vm_state is None:
             raise UnknownStateError("vm_state", vm_state, [v.value for v in VmState])
@@ -125,7 +134,8 @@ def status_of(
     except ValueError:
         return Status.UNKNOWN
     try:
-        task = None if task_state is None or task_state in NO_TASK else TaskState(task_state)
+        no_task = task_state is None or (isinstance(task_state, str) and task_state in NO_TASK)
+        task = None if no_task else TaskState(task_state)  # type: ignore[arg-type]  # junk fails here
     except ValueError:
         return spec.status_defaults.get(vm, Status.UNKNOWN)
     return spec.status(vm, task)

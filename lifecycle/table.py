@@ -1,10 +1,14 @@
-"""Transition tables compiled from the `transitions` machine, for bulk work.
+"""Transition tables compiled from the blueprint the `transitions` machine is built from, for bulk work.
 
 A trigger through `transitions` costs ~24 us; a dict lookup ~0.05 us. Validating a
-million-step sequence, a trace, or a fleet wants the second. So the table is
-*derived from the machine*: each row is filled by setting a probe model to a node
-and firing every trigger at the machine, recording where it lands. The machine
-stays the single source of truth, and the table is exactly as legal as it is.
+million-step sequence, a trace, or a fleet wants the second. Each row is filled
+on first use from the blueprint's edges with the machine's own rule (the first
+edge of the trigger from that state whose guards hold; its effects set power and
+launched), without building the machine: firing all ~30 triggers of ~100 nodes
+through `transitions` was most of a first ``check()``. CI proves the two agree:
+``tests/test_bundled_dialects.py`` compares every reachable row with
+:meth:`Table.fire_machine`, which fills a row by firing the machine at a probe
+model, for every bundled dialect and settings profile.
 
 A node is the full state the machine reads: ``(vm_state, task_state,
 power_state, launched)``. Nodes are interned as small ints; rows are filled on
@@ -17,12 +21,16 @@ import functools
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
-from lifecycle.blueprint import ADVANCE, FAIL, Blueprint, blueprint, pair_name
-from lifecycle.machine import MachineError, machine_for
+from lifecycle import dialects
+from lifecycle.blueprint import ADVANCE, FAIL, Blueprint, Edge, blueprint, pair_name
 from lifecycle.settings import Settings
 from lifecycle.spec import Dialect, Pair
 from lifecycle.states import PowerState, TaskState, VmState
+
+if TYPE_CHECKING:
+    from transitions import Machine
 
 __all__ = ["Node", "Table", "table_for"]
 
@@ -48,7 +56,6 @@ class Table:
 
     def __init__(self, bp: Blueprint) -> None:
         self.blueprint = bp
-        self.machine = machine_for(bp.dialect, bp.settings)
         self.triggers = bp.triggers
         self.operations = tuple(t for t in bp.triggers if t not in (ADVANCE, FAIL))
         self._pair_by_name = {pair_name(p): p for p in bp.pairs}
@@ -58,6 +65,19 @@ class Table:
         self.step_rows: list[dict[str, int] | None] = []
         self.settle_rows: list[dict[str, int] | None] = []
         self._lock = threading.RLock()  # interning from several threads must not hand out one id twice
+        by_pair: dict[Pair, dict[str, list[Edge]]] = {}
+        for edge in bp.edges:
+            by_pair.setdefault(edge.source, {}).setdefault(edge.trigger, []).append(edge)
+        self._edges = {
+            pair: [(t, tuple(group[t])) for t in self.triggers if t in group] for pair, group in by_pair.items()
+        }
+
+    @functools.cached_property
+    def machine(self) -> Machine:
+        """The shared `transitions` machine of this dialect and settings (built on first use: Server fires it)."""
+        from lifecycle.machine import machine_for
+
+        return machine_for(self.blueprint.dialect, self.blueprint.settings)
 
     def node_id(self, node: Node) -> int:
         """The int of ``node``, interning it on first sight."""
@@ -81,6 +101,25 @@ class Table:
         return row
 
     def _fire_all(self, node: int) -> dict[str, int]:
+        """The row of ``node`` from the edges, by the machine's rule (see the module docstring)."""
+        vm, task, power, launched = self.nodes[node]
+        off = power == PowerState.SHUTDOWN
+        row: dict[str, int] = {}
+        for trigger, edges in self._edges.get((vm, task), ()):
+            for edge in edges:
+                if (edge.powered_off is None or edge.powered_off == off) and (
+                    edge.launched is None or edge.launched == bool(launched)
+                ):
+                    after_power = power if edge.power is None else edge.power
+                    after_launched = launched if edge.set_launched is None else edge.set_launched
+                    row[trigger] = self.node_id((*edge.dest, after_power, after_launched))
+                    break
+        return row
+
+    def fire_machine(self, node: int) -> dict[str, int]:
+        """The row of ``node`` found by firing every trigger of the `transitions` machine at a probe (for CI)."""
+        from lifecycle.machine import MachineError
+
         vm, task, power, launched = self.nodes[node]
         name = pair_name((vm, task))
         row: dict[str, int] = {}
@@ -168,7 +207,23 @@ def _table(dialect: Dialect, settings: Settings) -> Table:
     return Table(blueprint(dialect, settings))
 
 
+_SHARED: dict[tuple[Dialect, Settings | None], Table] = {}
+_SHARED_MAX = 256
+
+
 def table_for(dialect: str | Dialect = "nova", settings: Settings | None = None) -> Table:
-    """The shared compiled table of a dialect and settings."""
-    bp = blueprint(dialect, settings)
-    return _table(bp.dialect, bp.settings)
+    """The shared compiled table of a dialect and settings.
+
+    Every server calls this, so a table already built is one dict lookup away
+    (no blueprint lookup); the name is resolved each time, since a dialect
+    registered later under the same name must win.
+    """
+    key = (dialects.get(dialect), settings)
+    found = _SHARED.get(key)
+    if found is None:
+        bp = blueprint(dialect, settings)
+        found = _table(bp.dialect, bp.settings)
+        if len(_SHARED) >= _SHARED_MAX:
+            _SHARED.clear()
+        _SHARED[key] = found
+    return found

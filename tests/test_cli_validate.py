@@ -181,12 +181,13 @@ def test_trace_bad_input_exits_2(tmp_path: pathlib.Path, content: str, capsys: p
 def test_trace_stdin_json_and_missing_file(
     tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """'-' reads stdin; --json is parseable; a missing file or a directory is bad usage."""
+    """'-' reads stdin; --json is JSON Lines, one finding per line; a missing file or a directory is bad usage."""
     data = (json.dumps([A1, A2]) + "\n").encode()
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
     assert main(["trace", "-", "--json"]) == 0
-    report = json.loads(capsys.readouterr().out)
-    assert report["servers"][0]["changes"][0]["explanation"] == ["stop"]
+    change, summary = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert (change["kind"], change["explanation"]) == ("change", ["stop"])
+    assert (summary["kind"], summary["ok"], summary["observations"]) == ("summary", True, 2)
     assert main(["trace", str(tmp_path / "nope.jsonl")]) == 2
     assert "cannot read" in capsys.readouterr().err
     assert main(["trace", str(tmp_path)]) == 2

@@ -8,7 +8,7 @@ import pathlib
 
 import pytest
 
-from lifecycle import TraceReport, check_trace
+from lifecycle import Fleet, TraceReport, check_trace
 
 V, T, P = "OS-EXT-STS:vm_state", "OS-EXT-STS:task_state", "OS-EXT-STS:power_state"
 
@@ -93,12 +93,46 @@ def test_soft_deleted_needs_the_setting() -> None:
     assert check_trace(trace, reclaim_instance_interval=3600).ok
 
 
-def test_power_state_narrows_confirm_resize() -> None:
-    """A resized server powered off confirms to SHUTOFF, not ACTIVE, in one request."""
-    on = [srv("a", "VERIFY_RESIZE", "resized", power=1), srv("a", "ACTIVE", "active")]
-    off = [srv("a", "VERIFY_RESIZE", "resized", power=4), srv("a", "ACTIVE", "active")]
-    assert check_trace(on).changes[0].explanation == ("confirm_resize",)
-    assert not check_trace(off).valid
+def test_power_state_breaks_ties_but_never_rules_a_state_out() -> None:
+    """A resized server powered off confirms to SHUTOFF; seen ACTIVE next, its power came back on its own.
+
+    Nova's power_state moves without a request (the guest, the power-state sync,
+    manager.py:_sync_instance_power_state), so it cannot make a change unexplained.
+    """
+    off = srv("a", "VERIFY_RESIZE", "resized", power=4)
+    on = srv("a", "VERIFY_RESIZE", "resized", power=1)
+    assert check_trace([on, srv("a", "ACTIVE", "active")]).changes[0].explanation == ("confirm_resize",)
+    assert check_trace([off, srv("a", "SHUTOFF", "stopped")]).changes[0].explanation == ("confirm_resize",)
+    assert check_trace([off, srv("a", "ACTIVE", "active")]).valid
+
+
+def test_the_issues_reproduction_validates() -> None:
+    """Issue 12: a guest shutdown, then a reboot that fails, left a log the checker rejected."""
+    fleet = Fleet(seed=3)
+    server = fleet.create("web", vm_state="active")
+    fleet.guest_shutdown(server)
+    fleet.inject_failure("reboot", server=server)
+    server.reboot()
+    fleet.run_until_idle()
+    report = check_trace(fleet.events.to_jsonl())
+    assert report.ok, report.unexplained
+    assert [c.explanation for c in report.changes] == [("reboot",), ("fail",)]
+
+
+def test_a_rescheduled_build_is_explained() -> None:
+    """A build that fails on its host goes back to scheduling (manager.py:_do_build_and_run_instance,
+    RescheduledException: ``instance.task_state = task_states.SCHEDULING``)."""
+    trace = [
+        srv("a", "BUILD", "building", "scheduling"),
+        srv("a", "BUILD", "building", "spawning"),
+        srv("a", "BUILD", "building", "scheduling"),
+        srv("a", "BUILD", "building", "networking"),
+        srv("a", "ACTIVE", "active"),
+    ]
+    report = check_trace(trace)
+    assert report.ok, report.unexplained
+    assert report.changes[1].explanation == ("reschedule",)
+    assert not check_trace([srv("a", "ACTIVE", "active"), srv("a", "BUILD", "building", "scheduling")]).valid
 
 
 def _lines(*objs: object) -> str:

@@ -27,12 +27,13 @@ from lifecycle.api.errors import ApiError, bad_request, conflict, fault_body, no
 from lifecycle.api.filters import filter_servers
 from lifecycle.api.flavor_admin import listed
 from lifecycle.api.flavors import flavor_body
+from lifecycle.api.httpd import MAX_BODY
 from lifecycle.api.images import require_image
 from lifecycle.api.instance_actions import record_action, settle_running
 from lifecycle.api.keypairs import require_keypair
 from lifecycle.api.metadata import check_metadata_quota
 from lifecycle.api.routing import ROUTE_MODULES, no_query
-from lifecycle.api.schema import BOOLEAN_VALUES, validate
+from lifecycle.api.schema import BOOLEAN_VALUES, ascii_digits, validate
 from lifecycle.api.server_groups import add_member, group_ids, requested_group
 from lifecycle.api.shapes import shape
 from lifecycle.api.versions import MIN_VERSION, Version, negotiate, text, version_doc, versions_list
@@ -49,13 +50,45 @@ _TRUE = ("1", "t", "true", "on", "y", "yes")
 _FALSE = ("0", "f", "false", "off", "n", "no")
 _UNREAD = object()
 
+SUPPORTED_CONTENT_TYPES = ("application/json", "application/vnd.openstack.compute+json")
+"""``nova/api/openstack/wsgi.py:_SUPPORTED_CONTENT_TYPES``: any other Content-Type is a 415."""
+
+MAX_DEPTH = 64
+"""How deeply a JSON body may nest. Nova's bodies nest 4 levels at most; a deeper one
+(``[[[[...]]]]`` 10,000 times) would exhaust the parser's or the validator's recursion."""
+
+
+def decode_path(path: str) -> str:
+    """PEP 3333's ``PATH_INFO`` (the path's bytes as Latin-1 characters) as the UTF-8 text clients sent.
+
+    A path that is not Latin-1 (an in-process caller passing text) or not UTF-8
+    underneath is kept as it is: it matches nothing and is a 404.
+    """
+    try:
+        return path.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return path
+
+
+def _too_deep(value: Any) -> bool:
+    """Whether ``value`` nests deeper than :data:`MAX_DEPTH` (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_DEPTH:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
 
 class Request:
     """What a handler needs from the WSGI environ."""
 
     def __init__(self, environ: Mapping[str, Any], version: Version) -> None:
         self.method: str = environ.get("REQUEST_METHOD", "GET").upper()
-        self.path: str = environ.get("PATH_INFO", "") or "/"
+        self.path: str = decode_path(environ.get("PATH_INFO", "") or "/")
         self.query: dict[str, list[str]] = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
         host = (
             environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', '127.0.0.1')}:{environ.get('SERVER_PORT', '80')}"
@@ -69,22 +102,38 @@ class Request:
         """Servers this request created (one create can make several)."""
 
     def json(self) -> Any:
-        """The JSON body; 400 ``Malformed request body`` when it is not JSON (read once, then remembered)."""
+        """The JSON body (read once, then remembered); 400 ``Malformed request body`` when it is not JSON."""
         if self._body is not _UNREAD:
             return self._body
         self._body = self._read_json()
         return self._body
 
     def _read_json(self) -> Any:
-        try:
-            length = int(self._environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
+        """Read and parse the body; 400 when it is not JSON or nests too deeply.
+
+        The body is read only up to Nova's cap (a server that did not enforce
+        it still gets the 413 oslo.middleware's sizelimit answers).
+        """
+        text = str(self._environ.get("CONTENT_LENGTH") or "0").strip()
+        length = int(text) if ascii_digits(text) else 0
+        if length > MAX_BODY:
+            raise ApiError(413, "Request is too large.")
         raw = self._environ["wsgi.input"].read(length) if length > 0 else b""
         try:
-            return json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise bad_request("Malformed request body") from None
+        if _too_deep(body):
+            raise bad_request(f"Malformed request body: nested more than {MAX_DEPTH} levels deep")
+        return body
+
+    def check_content_type(self) -> None:
+        """Nova's ``Request.get_content_type``: none, empty or ``text/plain`` is fine, else JSON or 415."""
+        if "CONTENT_TYPE" not in self._environ:
+            return
+        content_type = str(self._environ["CONTENT_TYPE"]).split(";", 1)[0].strip()
+        if content_type and content_type != "text/plain" and content_type not in SUPPORTED_CONTENT_TYPES:
+            raise ApiError(415, "Unsupported Content-Type")
 
     def first(self, name: str) -> str | None:
         values = self.query.get(name)
@@ -156,6 +205,7 @@ class ComputeApp:
             version = negotiate(_headers_of(environ))
             request = Request(environ, version)
             request.request_id = request_id
+            request.check_content_type()
             status, body, extra = self._dispatch(request)
         except ApiError as exc:
             status, body, extra = exc.code, fault_body(exc.code, exc.message), exc.headers
@@ -246,7 +296,7 @@ class ComputeApp:
             records = records[ids.index(marker) + 1 :]
         limit = _MAX_LIMIT
         if limit_text is not None:
-            if not limit_text.isdigit():
+            if not ascii_digits(limit_text):
                 raise bad_request(f"Invalid input for query parameters limit. Value: {limit_text}.")
             limit = min(int(limit_text), _MAX_LIMIT)
         page = records[:limit]

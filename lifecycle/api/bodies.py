@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from lifecycle.api.schema import (
+    BOOLEAN_VALUES,
     Check,
     Field,
     any_of,
+    anything,
     array,
     boolean,
     count,
@@ -23,8 +25,12 @@ from lifecycle.api.schema import (
     ip_address,
     mapping,
     name,
+    non_negative_integer,
+    null,
     obj,
+    pattern,
     string,
+    uuid_text,
     versioned,
 )
 from lifecycle.api.versions import Version
@@ -52,11 +58,12 @@ _NETWORK = obj(
 )
 _NETWORK_LIST = array(_NETWORK)
 _FREE_OBJECT = free_object()
+_FLAVOR_REF = any_of(string(min_len=1), integer(minimum=1))
 
 SERVER: Mapping[str, Field | Check] = {
     "name": name(),
     "imageRef": string(),
-    "flavorRef": any_of(string(min_len=1), integer(minimum=1)),
+    "flavorRef": _FLAVOR_REF,
     "adminPass": string(),
     "metadata": _METADATA,
     "networks": versioned(_NETWORK_LIST, {(2, 37): any_of(_NETWORK_LIST, enum("none", "auto"))}),
@@ -131,9 +138,94 @@ REBUILD = obj(
     required=("imageRef",),
 )
 
+_ANY = anything()
+_ADMIN_PASS = string()  # parameter_types.admin_password: any string, no length or pattern
+_FQDN = pattern("^[a-zA-Z0-9-._]*$", min_len=1, max_len=255)  # parameter_types.fqdn
+_HOST_OR_NULL = pattern("^[a-zA-Z0-9-._]*$", min_len=1, max_len=255, nullable=True)  # migrate_server.host
+_BOOLEAN = boolean()
+_EVACUATE_V214 = obj({"host": _FQDN, "adminPass": _ADMIN_PASS})
+_MIGRATE_LIVE_V225 = {"block_migration": enum(*BOOLEAN_VALUES, "auto"), "host": _HOST_OR_NULL}
+
 ACTION_BODIES: Mapping[str, tuple[Check, Version]] = {
+    # servers.py (schemas/servers.py): reboot, resize, createImage, confirm/revert, start/stop, crash dump
     "reboot": (obj({"type": enum(*REBOOT_TYPES)}, required=("type",)), (2, 1)),
     "rebuild": (REBUILD, (2, 1)),
+    "resize": (obj({"flavorRef": _FLAVOR_REF, "OS-DCF:diskConfig": _DISK_CONFIG}, required=("flavorRef",)), (2, 1)),
+    "createImage": (obj({"name": name(), "metadata": _METADATA}, required=("name",)), (2, 1)),
+    "confirmResize": (_ANY, (2, 1)),
+    "revertResize": (_ANY, (2, 1)),
+    "os-start": (_ANY, (2, 1)),
+    "os-stop": (_ANY, (2, 1)),
+    "trigger_crash_dump": (null(), (2, 1)),
+    # create_backup.py
+    "createBackup": (
+        obj(
+            {"name": name(), "backup_type": string(), "rotation": non_negative_integer(), "metadata": _METADATA},
+            required=("name", "backup_type", "rotation"),
+        ),
+        (2, 1),
+    ),
+    # admin_password.py
+    "changePassword": (obj({"adminPass": _ADMIN_PASS}, required=("adminPass",)), (2, 1)),
+    # rescue.py
+    "rescue": (obj({"adminPass": _ADMIN_PASS, "rescue_image_ref": uuid_text()}, nullable=True), (2, 1)),
+    "unrescue": (_ANY, (2, 1)),
+    # evacuate.py: onSharedStorage required until 2.14, force in 2.29-2.67
+    "evacuate": (
+        versioned(
+            obj({"host": _FQDN, "onSharedStorage": _BOOLEAN, "adminPass": _ADMIN_PASS}, required=("onSharedStorage",)),
+            {
+                (2, 14): _EVACUATE_V214,
+                (2, 29): obj({"host": _FQDN, "adminPass": _ADMIN_PASS, "force": _BOOLEAN}),
+                (2, 68): _EVACUATE_V214,
+            },
+        ),
+        (2, 1),
+    ),
+    # migrate_server.py: migrate is validated from 2.56 only; os-migrateLive per 2.0/2.25/2.30/2.68
+    "migrate": (obj({"host": _HOST_OR_NULL}, nullable=True), (2, 56)),
+    "os-migrateLive": (
+        versioned(
+            obj(
+                {"block_migration": _BOOLEAN, "disk_over_commit": _BOOLEAN, "host": _HOST_OR_NULL},
+                required=("block_migration", "disk_over_commit", "host"),
+            ),
+            {
+                (2, 25): obj(_MIGRATE_LIVE_V225, required=("block_migration", "host")),
+                (2, 30): obj({**_MIGRATE_LIVE_V225, "force": _BOOLEAN}, required=("block_migration", "host")),
+                (2, 68): obj(_MIGRATE_LIVE_V225, required=("block_migration", "host")),
+            },
+        ),
+        (2, 1),
+    ),
+    # admin_actions.py
+    "os-resetState": (obj({"state": enum("active", "error")}, required=("state",)), (2, 1)),
+    # shelve.py: unshelve takes an availability_zone from 2.77 and a host from 2.91
+    "shelve": (_ANY, (2, 1)),
+    "shelveOffload": (_ANY, (2, 1)),
+    "unshelve": (
+        versioned(
+            _ANY,
+            {
+                (2, 77): obj({"availability_zone": name()}, required=("availability_zone",), nullable=True),
+                (2, 91): obj({"availability_zone": string(nullable=True), "host": string()}, nullable=True),
+            },
+        ),
+        (2, 1),
+    ),
+    # pause_server.py, suspend_server.py, deferred_delete.py
+    "pause": (_ANY, (2, 1)),
+    "unpause": (_ANY, (2, 1)),
+    "suspend": (_ANY, (2, 1)),
+    "resume": (_ANY, (2, 1)),
+    "restore": (_ANY, (2, 1)),
+    "forceDelete": (_ANY, (2, 1)),
+    # lock_server.py: a reason from 2.73
     "lock": (obj({"locked_reason": string(min_len=1, max_len=255)}, nullable=True), (2, 73)),
+    "unlock": (_ANY, (2, 1)),
 }
-"""Action body key -> (the rule for its argument, the microversion from which Nova validates it)."""
+"""Action body key -> (the rule for its argument, the microversion from which Nova validates it).
+
+Each rule is the action's schema in ``nova/api/openstack/compute/schemas/<file>.py``
+for the request's microversion (``@validation.schema`` ranges in the controller).
+"""

@@ -36,6 +36,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime
+import os
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -51,6 +52,7 @@ from lifecycle.clock import Clock, VirtualClock, WallClock
 from lifecycle.durations import Durations, DurationSpec
 from lifecycle.faults import FaultRule
 from lifecycle.fleet import Fleet, FleetServer
+from lifecycle.notifications import NovaNotifier
 from lifecycle.states import PowerState, TaskState, VmState
 
 __all__ = ["PACES", "Cloud", "Record"]
@@ -138,6 +140,11 @@ class Cloud:
         accounts: who may log in (:class:`~lifecycle.api.accounts.Accounts`; DevStack's by default).
         images: the Image service's images (a CirrOS by default).
         networks: the Network service's networks (``private`` and ``public`` by default).
+        notifications: where to send Nova's versioned notifications for every
+            change of the Compute API's servers: a
+            :class:`~lifecycle.notifications.NovaNotifier` (e.g. one sending
+            through oslo.messaging), a JSON Lines file's path, or a callable
+            taking each message (``list.append``).
         **settings: cloud options (:class:`~lifecycle.settings.Settings`), e.g.
             ``reclaim_instance_interval=3600`` makes DELETE a soft delete.
 
@@ -162,6 +169,7 @@ class Cloud:
         accounts: Accounts | None = None,
         images: Images | None = None,
         networks: Networks | None = None,
+        notifications: str | os.PathLike[str] | NovaNotifier | Callable[[dict[str, Any]], None] | None = None,
         **settings: Any,
     ) -> None:
         if pace not in PACES:
@@ -189,6 +197,16 @@ class Cloud:
         """Servers that reached DELETED, newest last (Nova keeps the rows; admins list them with ``deleted=true``)."""
         self._services: dict[str, Any] = {}
         self._services_lock = threading.RLock()
+        self.notifier: NovaNotifier | None = None
+        if notifications is not None:
+            # The one place the fake emits Nova's notifications: a listener on the Compute API's fleet.
+            if isinstance(notifications, NovaNotifier):
+                self.notifier = notifications
+            elif callable(notifications):
+                self.notifier = NovaNotifier(sink=notifications, epoch=now())
+            else:
+                self.notifier = NovaNotifier(os.fspath(notifications), epoch=now())
+            self.fleet.listen(self.notifier)
 
     def fleet_for(self, dialect: str) -> Fleet:
         """The fleet of ``dialect``'s servers, made on first use on the shared clock, durations and settings.

@@ -10,14 +10,23 @@ filter openstackclient offers is applied here. Honoured: ``status``, ``name``
 ``tags-any``, ``not-tags``, ``not-tags-any`` (2.26), ``changes-since``,
 ``changes-before`` (2.66), ``locked`` (2.73) and ``deleted``. Anything else is
 ignored, as Nova ignores it.
+
+The regular expressions come from clients, and a backtracking engine can take
+exponential time on a pattern like ``(a|aa)+$``: one request would freeze a
+thread for minutes. They run on the ``regex`` engine (the ``re`` syntax, as
+Nova's sqlite ``REGEXP`` uses) with a time budget per request
+(:data:`REGEX_SECONDS`) and without holding the GIL, so a pathological pattern
+is a 400 after a fraction of a second and other requests carry on meanwhile.
 """
 
 from __future__ import annotations
 
 import datetime
-import re
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
+
+import regex
 
 from lifecycle import dialects
 from lifecycle.api.cloud import Record
@@ -26,7 +35,13 @@ from lifecycle.api.schema import BOOLEAN_VALUES
 from lifecycle.api.versions import Version
 from lifecycle.api.views import addresses
 
-__all__ = ["filter_servers"]
+__all__ = ["REGEX_SECONDS", "filter_servers"]
+
+REGEX_SECONDS = 0.5
+"""CPU seconds one listing's regular-expression matching may take, over all its patterns and servers.
+
+CPU time of the matching itself, not wall time: on a loaded machine a listing
+waits for the CPU, and that must not turn an ordinary pattern into a 400."""
 
 Query = Mapping[str, list[str]]
 
@@ -54,11 +69,38 @@ def _status_filter(values: list[str]) -> tuple[set[Any], set[Any] | None]:
     return vms, None if default else tasks
 
 
-def _regex(field: str, text: str) -> re.Pattern[str]:
-    try:
-        return re.compile(text)
-    except re.error:
-        raise bad_request(f"Invalid regular expression for {field} filter: {text}") from None
+class _Budget:
+    """The CPU seconds a listing's patterns have left, shared by all of them."""
+
+    def __init__(self, seconds: float) -> None:
+        self.left = seconds
+
+
+class _Regex:
+    """A client's pattern for one filter, matched within the request's shared time budget."""
+
+    def __init__(self, field: str, text: str, budget: _Budget) -> None:
+        try:
+            self.pattern: Any = regex.compile(text)
+        except (regex.error, ValueError, OverflowError, RecursionError):
+            raise bad_request(f"Invalid regular expression for {field} filter: {text}") from None
+        self.field, self.text, self.budget = field, text, budget
+
+    def found(self, value: str, *, at_start: bool = False) -> bool:
+        """Whether the pattern occurs in ``value`` (``at_start``: matches at its start); 400 once time is up."""
+        budget = self.budget
+        start = time.thread_time()
+        try:
+            if budget.left <= 0:
+                raise TimeoutError
+            find = self.pattern.match if at_start else self.pattern.search
+            return find(value, timeout=budget.left, concurrent=True) is not None
+        except TimeoutError:
+            raise bad_request(
+                f"Regular expression for {self.field} filter took more than {REGEX_SECONDS} s to match: {self.text}"
+            ) from None
+        finally:
+            budget.left -= time.thread_time() - start
 
 
 def _moment(field: str, text: str) -> datetime.datetime:
@@ -93,17 +135,17 @@ _REGEX_FIELDS: Mapping[str, Callable[[Record], str | None]] = {
 """Filters Nova matches as a regular expression anywhere in the column (its non-exact filters)."""
 
 
-def _searches(pattern: re.Pattern[str], get: Callable[[Record], str | None]) -> Callable[[Record], bool]:
-    return lambda r: bool(pattern.search(get(r) or ""))
+def _searches(pattern: _Regex, get: Callable[[Record], str | None]) -> Callable[[Record], bool]:
+    return lambda r: pattern.found(get(r) or "")
 
 
 def _state_in(field: str, wanted: set[str | None]) -> Callable[[Record], bool]:
     return lambda r: _value(getattr(r.server, field)) in wanted
 
 
-def _has_ip(pattern: re.Pattern[str], family: int) -> Callable[[Record], bool]:
+def _has_ip(pattern: _Regex, family: int) -> Callable[[Record], bool]:
     """Nova's ``_ip_filter``: the pattern matches at the start of one of the server's fixed addresses."""
-    return lambda r: any(pattern.match(a) for a in _fixed_ips(r, family))
+    return lambda r: any(pattern.found(a, at_start=True) for a in _fixed_ips(r, family))
 
 
 def filter_servers(records: list[Record], query: Query, version: Version) -> list[Record]:
@@ -114,6 +156,7 @@ def filter_servers(records: list[Record], query: Query, version: Version) -> lis
         return values[-1] if values else None
 
     keep: list[Callable[[Record], bool]] = []
+    budget = _Budget(REGEX_SECONDS)
     statuses = [s for value in query.get("status", []) for s in value.split(",") if s]
     if statuses:
         vms, tasks = _status_filter(statuses)
@@ -125,7 +168,7 @@ def filter_servers(records: list[Record], query: Query, version: Version) -> lis
     for field, get in _REGEX_FIELDS.items():
         text = last(field)
         if text:
-            keep.append(_searches(_regex(field, text), get))
+            keep.append(_searches(_Regex(field, text, budget), get))
     for field in ("vm_state", "task_state"):
         values = query.get(field)
         if values:
@@ -142,7 +185,7 @@ def filter_servers(records: list[Record], query: Query, version: Version) -> lis
     for field, family in (("ip", 4), ("ip6", 6)):
         text = last(field)
         if text:
-            keep.append(_has_ip(_regex(field, text), family))
+            keep.append(_has_ip(_Regex(field, text, budget), family))
     if version >= (2, 26):
         every, any_of, not_every, not_any = (_tags(query, k) for k in ("tags", "tags-any", "not-tags", "not-tags-any"))
         if every:

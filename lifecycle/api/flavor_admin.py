@@ -25,6 +25,7 @@ from lifecycle.api.schema import (
     Check,
     Field,
     any_of,
+    ascii_digits,
     boolean,
     invalid,
     name,
@@ -179,7 +180,7 @@ def listed(app: ComputeApp, request: Request) -> list[Flavor]:
         flavors = flavors[ids.index(marker) + 1 :]
     text = request.first("limit")
     if text is not None:
-        if not text.isdigit():
+        if not ascii_digits(text):
             raise bad_request(
                 f"Invalid input for query parameters limit. Value: {text}. '{text}' does not match '^[0-9]*$'"
             )

@@ -25,6 +25,7 @@ from lifecycle.api.routing import (
     require_version,
     server_of,
 )
+from lifecycle.api.schema import ascii_digits
 from lifecycle.api.store import InstanceAction, Migration, state_of
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ LIVE_IN_PROGRESS = ("queued", "preparing", "running", "post-migrating")
 
 
 def _flavor_id(ref: str) -> Any:
-    return int(ref) if ref.isdigit() else ref
+    return int(ref) if ascii_digits(ref) else ref
 
 
 def record_migration(app: ComputeApp, request: Request, record: Record, action: str) -> None:

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from lifecycle.api.context import DEFAULT_PROJECT, RequestContext
 from lifecycle.api.errors import ApiError, bad_request, conflict, not_found
-from lifecycle.api.schema import Check, invalid, validate
+from lifecycle.api.schema import Check, ascii_digits, invalid, validate
 from lifecycle.api.versions import Version
 from lifecycle.states import VmState
 
@@ -135,7 +135,7 @@ def limit_marker(request: Request, ids: list[str], *, max_limit: int = 1000) -> 
     text = request.first("limit")
     limit = max_limit
     if text is not None:
-        if not text.isdigit():
+        if not ascii_digits(text):
             raise bad_request(
                 f"Invalid input for query parameters limit. Value: {text}. '{text}' does not match '^[0-9]*$'"
             )
@@ -149,7 +149,7 @@ def next_links(request: Request, items: list[str], collection: str, *, max_limit
     ``items`` are the ids of the page, in order.
     """
     text = request.first("limit")
-    wanted = int(text) if text is not None and text.isdigit() else max_limit
+    wanted = int(text) if text is not None and ascii_digits(text) else max_limit
     page = min(wanted, max_limit)
     if not page or page != len(items):
         return []

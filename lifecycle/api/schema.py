@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import re
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -26,7 +28,9 @@ __all__ = [
     "Field",
     "Invalid",
     "any_of",
+    "anything",
     "array",
+    "ascii_digits",
     "boolean",
     "count",
     "enum",
@@ -36,8 +40,12 @@ __all__ = [
     "ip_address",
     "mapping",
     "name",
+    "non_negative_integer",
+    "null",
     "obj",
+    "pattern",
     "string",
+    "uuid_text",
     "validate",
     "versioned",
 ]
@@ -78,6 +86,15 @@ class Invalid(ApiError):
         super().__init__(400, message)
         self.depth = len(path)
         self.why = why
+
+
+def ascii_digits(text: str) -> bool:
+    """Nova's ``^[0-9]+$`` (``parameter_types.non_negative_integer``, query ``limit``/``offset``).
+
+    ``str.isdigit`` alone also takes ``'²'`` (then ``int()`` raises: a 500) and
+    ``'١٢'`` (Arabic-Indic digits, which Nova's pattern refuses).
+    """
+    return text.isascii() and text.isdigit()
 
 
 def invalid(path: Path, value: Any, why: str) -> Invalid:
@@ -161,6 +178,66 @@ def integer(*, minimum: int | None = None) -> Check:
     return check
 
 
+def anything() -> Check:
+    """Nova's ``{}``: any JSON value (``{"pause": null}``, ``{"pause": {}}``; the action reads nothing)."""
+
+    def check(value: Any, path: Path, version: Version) -> None:
+        return
+
+    return check
+
+
+def null() -> Check:
+    """Nova's ``{'type': 'null'}`` (``trigger_crash_dump``)."""
+
+    def check(value: Any, path: Path, version: Version) -> None:
+        _type(value, path, "null")
+
+    return check
+
+
+def pattern(regex: str, *, min_len: int = 0, max_len: int | None = None, nullable: bool = False) -> Check:
+    """A string of ``min_len`` to ``max_len`` characters matching ``regex`` (JSON schema's ``pattern``: a search)."""
+    compiled = re.compile(regex)
+    length = string(min_len=min_len, max_len=max_len, nullable=nullable)
+
+    def check(value: Any, path: Path, version: Version) -> None:
+        length(value, path, version)
+        if value is not None and not compiled.search(value):
+            raise invalid(path, value, f"{value!r} does not match {regex!r}")
+
+    return check
+
+
+def uuid_text() -> Check:
+    """Nova's ``format: uuid`` (``oslo_utils.uuidutils.is_uuid_like``): a UUID in any of its spellings."""
+
+    def check(value: Any, path: Path, version: Version) -> None:
+        _type(value, path, "string")
+        canonical = value.replace("urn:", "").replace("uuid:", "").strip("{}").replace("-", "").lower()
+        try:
+            ok = str(uuid.UUID(value)).replace("-", "") == canonical
+        except ValueError:
+            ok = False
+        if not ok:
+            raise invalid(path, value, f"{value!r} is not a 'uuid'")
+
+    return check
+
+
+def non_negative_integer() -> Check:
+    """Nova's ``parameter_types.non_negative_integer``: an integer >= 0, or a string of ASCII digits."""
+
+    def check(value: Any, path: Path, version: Version) -> None:
+        _type(value, path, "integer", "string")
+        if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+            raise invalid(path, value, f"{value!r} does not match '^[0-9]*$'")
+        if isinstance(value, int) and value < 0:
+            raise invalid(path, value, f"{value!r} is less than the minimum of 0")
+
+    return check
+
+
 def free_object() -> Check:
     """Any object: a part of the body Nova checks in depth but the fake only stores or ignores."""
 
@@ -175,7 +252,7 @@ def count(*, maximum: int) -> Check:
 
     def check(value: Any, path: Path, version: Version) -> None:
         _type(value, path, "integer", "string")
-        if isinstance(value, str) and not value.isdigit():
+        if isinstance(value, str) and not (value.isascii() and value.isdigit()):  # Nova's '^[0-9]+$'
             raise invalid(path, value, f"{value!r} does not match '^[0-9]+$'")
         if not 1 <= int(value) <= maximum:
             raise invalid(path, value, f"{value!r} is not between 1 and {maximum}")

@@ -1,43 +1,27 @@
-"""Serving the fake: a threading stdlib WSGI server on loopback, in the foreground or in a thread.
+"""Serving the fake: an HTTP/1.1 keep-alive server on loopback, in the foreground or in a thread.
 
-``wsgiref`` speaks HTTP/1.0 and closes each connection, which sidesteps the
-Nagle/delayed-ACK stall of keep-alive ``http.server`` (about 40 ms a response,
-shared/reference/openstack-clients.md section 6); one thread per request lets
-many clients in at once, and the :class:`~lifecycle.api.cloud.Cloud`'s
-per-server locks keep them honest.
+The transport is :class:`~lifecycle.api.httpd.WsgiHttpServer`: keep-alive with
+``TCP_NODELAY``, a body cap answering 413 before reading (Nova's 112 KiB),
+read, body and idle timeouts, and a bounded pool of worker threads
+(:class:`~lifecycle.api.httpd.Limits`). Many clients are served at once; the
+:class:`~lifecycle.api.cloud.Cloud`'s per-server locks keep them honest.
 """
 
 from __future__ import annotations
 
 import contextlib
-import socketserver
 import threading
 from collections.abc import Iterator
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from lifecycle.api.app import ComputeApp
 from lifecycle.api.cloud import Cloud
 from lifecycle.api.gateway import Gateway
+from lifecycle.api.httpd import Limits, WsgiHttpServer
 
-__all__ = ["FakeCompute", "serve_forever", "serve_in_thread"]
+__all__ = ["FakeCompute", "Limits", "serve_forever", "serve_in_thread"]
 
 LOOPBACK = "127.0.0.1"
-
-
-class _Server(socketserver.ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        pass
-
-
-class _LoggingHandler(WSGIRequestHandler):
-    pass
 
 
 class FakeCompute:
@@ -53,7 +37,7 @@ class FakeCompute:
         auth_url: the Identity endpoint (``ROOT/identity``) for password auth.
     """
 
-    def __init__(self, gateway: Gateway, server: WSGIServer) -> None:
+    def __init__(self, gateway: Gateway, server: WsgiHttpServer) -> None:
         self.gateway = gateway
         self.app = gateway.compute
         self.cloud = gateway.cloud
@@ -107,26 +91,38 @@ class FakeCompute:
         return f"<FakeCompute {self.url} servers={len(self.cloud)}>"
 
 
-def make(app: ComputeApp | None = None, *, port: int = 0, host: str = LOOPBACK, quiet: bool = True) -> FakeCompute:
-    """Bind (not yet serve) a fake on ``host:port``; port 0 picks a free one."""
+def make(
+    app: ComputeApp | None = None,
+    *,
+    port: int = 0,
+    host: str = LOOPBACK,
+    quiet: bool = True,
+    limits: Limits | None = None,
+) -> FakeCompute:
+    """Bind (not yet serve) a fake on ``host:port``; port 0 picks a free one; ``limits`` bound the clients."""
     gateway = Gateway(app if app is not None else ComputeApp())
-    handler = _QuietHandler if quiet else _LoggingHandler
-    server = make_server(host, port, gateway, server_class=_Server, handler_class=handler)
+    server = WsgiHttpServer((host, port), gateway, limits=limits, quiet=quiet)
     return FakeCompute(gateway, server)
 
 
 @contextlib.contextmanager
 def serve_in_thread(
-    app: ComputeApp | None = None, *, cloud: Cloud | None = None, port: int = 0, **cloud_options: Any
+    app: ComputeApp | None = None,
+    *,
+    cloud: Cloud | None = None,
+    port: int = 0,
+    limits: Limits | None = None,
+    **cloud_options: Any,
 ) -> Iterator[FakeCompute]:
     """Run a fake on a free loopback port for the ``with`` block.
 
     ``cloud_options`` build the :class:`Cloud` (``pace="manual"``,
-    ``reclaim_instance_interval=3600``...) when neither ``app`` nor ``cloud`` is given.
+    ``reclaim_instance_interval=3600``...) when neither ``app`` nor ``cloud`` is given;
+    ``limits`` bound what clients may hold (body size, timeouts, workers).
     """
     if app is None:
         app = ComputeApp(cloud if cloud is not None else Cloud(**cloud_options))
-    fake = make(app, port=port).start()
+    fake = make(app, port=port, limits=limits).start()
     try:
         yield fake
     finally:
@@ -141,6 +137,7 @@ def serve_forever(
     quiet: bool = False,
     announce: bool = False,
     print_clouds_yaml: bool = False,
+    limits: Limits | None = None,
 ) -> None:
     """Serve in the foreground until interrupted; ``announce`` prints the endpoint first.
 
@@ -149,7 +146,7 @@ def serve_forever(
     """
     import sys
 
-    fake = make(app, port=port, host=host, quiet=quiet)
+    fake = make(app, port=port, host=host, quiet=quiet, limits=limits)
     if print_clouds_yaml:
         print(fake.clouds_yaml(), end="", flush=True)
     if announce:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from lifecycle.api.errors import bad_request, conflict, not_found
 from lifecycle.api.routing import Route, no_query, require_admin, require_version, server_of, unexpected, wrapped
-from lifecycle.api.schema import Field, enum, invalid, obj, string, validate
+from lifecycle.api.schema import Field, ascii_digits, enum, invalid, obj, string, validate
 from lifecycle.api.store import state_of
 from lifecycle.api.views import addresses
 from lifecycle.states import VmState
@@ -185,7 +185,7 @@ def _attachments(app: ComputeApp, request: Request, server_id: str) -> Reply:
     no_query(request, (2, 75), ("limit", "offset"))
     for key in ("limit", "offset"):
         for text in request.query.get(key, []):
-            if not text.isdigit():
+            if not ascii_digits(text):
                 raise bad_request(
                     f"Invalid input for query parameters {key}. Value: {text}. '{text}' does not match '^[0-9]*$'"
                 )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from lifecycle.api.errors import ApiError, bad_request, not_found
 from lifecycle.api.routing import Route, forbidden, no_query, require_admin, unexpected, wrapped
-from lifecycle.api.schema import invalid, name
+from lifecycle.api.schema import ascii_digits, invalid, name
 from lifecycle.api.store import ServerGroup, state_of
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def _parse(request: Request) -> tuple[str, str, dict[str, Any]]:
             raise invalid(("rules",), rules, unexpected(extra))
         if "max_server_per_host" in rules:
             value = rules["max_server_per_host"]
-            if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():
+            if isinstance(value, bool) or not isinstance(value, (int, str)) or not ascii_digits(str(value)):
                 raise invalid(("max_server_per_host",), value, f"{value!r} is not of type 'integer', 'string'")
             if int(value) < 1:
                 raise invalid(("max_server_per_host",), value, f"{value!r} is less than the minimum of 1")
@@ -150,7 +150,7 @@ def _index(app: ComputeApp, request: Request) -> Reply:
         groups = [g for g in groups if g.project_id == context.project_id]
     for key in ("limit", "offset"):
         text = request.first(key)
-        if text is not None and not text.isdigit():
+        if text is not None and not ascii_digits(text):
             raise bad_request(
                 f"Invalid input for query parameters {key}. Value: {text}. '{text}' does not match '^[0-9]*$'"
             )

@@ -74,8 +74,12 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     else:
+        from lifecycle.diagrams.output import write_atomic
+
         try:
-            Path(args.output).write_bytes(data)
+            replaced = write_atomic(Path(args.output), data)  # refuses links, folders, FIFOs, devices
         except OSError as exc:
             raise CliError(f"cannot write {args.output}: {exc.strerror}") from None
+        if replaced:
+            print(f"lifecycle diagram: replaced the existing file {args.output}", file=sys.stderr)
     return EXIT_OK

@@ -49,6 +49,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME:PASSWORD@PROJECT[/ROLES]",
         help="a user to log in as (repeatable; replaces the default admin, demo, alt_demo; default role: member)",
     )
+    parser.add_argument(
+        "--notifications",
+        metavar="FILE",
+        help="append Nova's versioned notifications for every change to FILE (JSON Lines)",
+    )
+    parser.add_argument(
+        "--notifications-url",
+        metavar="URL",
+        help="also send them through oslo.messaging to URL (rabbit://...; needs the [watch] extra)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,12 +75,20 @@ def run(args: argparse.Namespace) -> int:
         accounts = Accounts(args.user) if args.user else Accounts()
     except ValueError as exc:
         raise CliError(f"--user: {exc}") from None
+    notifier = None
+    if args.notifications or args.notifications_url:
+        from lifecycle.api.cloud import now
+        from lifecycle.notifications import NovaNotifier
+
+        # Stamped from the wall time the cloud starts at, like the API's own timestamps.
+        notifier = NovaNotifier(args.notifications, transport=args.notifications_url, epoch=now())
     cloud = Cloud(
         accounts=accounts,
         pace=args.pace,
         speed=args.speed,
         reclaim_instance_interval=args.reclaim_instance_interval,
         shelved_offload_time=args.shelved_offload_time,
+        notifications=notifier,
     )
     try:
         serve_forever(

@@ -5,11 +5,17 @@ byte by :func:`check`; images (SVG, PNG) depend on the Graphviz version, so they
 are only required to exist and are rewritten by :func:`write`. A file present in
 the directory with one of our extensions but no longer generated is reported
 too (an operation removed from a dialect leaves no stale picture behind).
+
+:func:`write` records what it wrote in :data:`MANIFEST` and later deletes only
+files that manifest lists; it refuses a non-empty folder it does not recognise
+(no manifest, and files the set would not write), writes each file atomically
+and never through a symbolic link (:mod:`lifecycle.diagrams.output`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
@@ -18,10 +24,14 @@ from lifecycle import dialects
 from lifecycle.diagrams import explorer, export, model, tables
 from lifecycle.diagrams.dot import to_dot
 from lifecycle.diagrams.mermaid import to_mermaid
+from lifecycle.diagrams.output import OutputRefusedError, check_target, write_atomic
 from lifecycle.diagrams.render import pipe_many
 from lifecycle.spec import Dialect
 
-__all__ = ["DocSet", "build", "check", "write"]
+__all__ = ["MANIFEST", "DocSet", "build", "check", "write"]
+
+MANIFEST = "manifest.json"
+"""The file, in the set's folder, listing every file ``lifecycle docs`` wrote there (and may delete)."""
 
 TEXT_SUFFIXES = (".dot", ".mmd", ".md", ".json", ".html")
 IMAGE_SUFFIXES = (".svg", ".png")
@@ -153,18 +163,78 @@ def build(names: Sequence[str] | None = None) -> DocSet:
 
 
 def write(out: Path, docset: DocSet) -> list[str]:
-    """Write every file under ``out``, render the images, delete generated-looking files no longer in the set."""
+    """Write every file under ``out``, render the images, delete files the manifest lists that left the set.
+
+    Raises:
+        OutputRefusedError: ``out`` is a link, holds files the set does not own
+            and no manifest, or a file would be written through a link or over
+            a non-file. Nothing is written then.
+    """
+    previous = _previous(out)
+    contents_paths = docset.paths
+    for rel in [*contents_paths, MANIFEST]:
+        check_target(out / rel, out)
     rendered = pipe_many(docset.images.values())
     contents = {**docset.text, **dict(zip(docset.images, rendered, strict=True))}
     for rel, data in contents.items():
         path = out / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists() or path.read_bytes() != data:
-            path.write_bytes(data)
-    for rel in _existing(out):
-        if rel not in contents and docset.owns(rel):
-            (out / rel).unlink()
+        if not path.is_file() or path.read_bytes() != data:
+            write_atomic(path, data, out)
+    for rel in previous:
+        path = out / rel
+        if rel not in contents and docset.owns(rel) and path.is_file() and not path.is_symlink():
+            path.unlink()
+    kept = [rel for rel in previous if not docset.owns(rel) and (out / rel).is_file()]
+    write_atomic(out / MANIFEST, _manifest([*kept, *contents]), out)
     return sorted(contents)
+
+
+def _manifest(paths: Sequence[str]) -> bytes:
+    body = {"generator": "lifecycle docs", "files": sorted(set(paths))}
+    return (json.dumps(body, indent=1) + "\n").encode()
+
+
+def _previous(out: Path) -> list[str]:
+    """What an earlier ``write`` put in ``out`` (its manifest), or refuse a folder that is not a set.
+
+    A folder without a manifest is recognised when it is empty or every file in
+    it is one the whole set writes (a set written before manifests existed).
+    """
+    if out.is_symlink():
+        raise OutputRefusedError(f"refusing to write through the symbolic link {out}")
+    if not out.exists():
+        return []
+    if not out.is_dir():
+        raise OutputRefusedError(f"{out} is not a directory")
+    manifest = out / MANIFEST
+    if manifest.is_file() and not manifest.is_symlink():
+        try:
+            files = json.loads(manifest.read_bytes())["files"]
+            if isinstance(files, list) and all(isinstance(f, str) and _safe(f) for f in files):
+                return list(files)
+        except (ValueError, KeyError, TypeError, RecursionError):
+            pass
+        raise OutputRefusedError(
+            f"{manifest} is not a manifest lifecycle docs wrote; remove it or choose another folder"
+        )
+    present = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if not p.is_dir() or p.is_symlink())
+    if not present:
+        return []
+    known = set(build().paths)
+    strangers = [rel for rel in present if rel not in known]
+    if strangers:
+        shown = ", ".join(strangers[:3]) + (f" and {len(strangers) - 3} more" if len(strangers) > 3 else "")
+        raise OutputRefusedError(
+            f"{out} is not empty and is not a documentation set (no {MANIFEST}; it holds {shown}); "
+            "choose an empty or new folder"
+        )
+    return present
+
+
+def _safe(rel: str) -> bool:
+    """A manifest entry stays inside the folder (no absolute path, no ``..``)."""
+    parts = Path(rel).parts
+    return bool(parts) and not Path(rel).is_absolute() and ".." not in parts
 
 
 def _existing(out: Path) -> list[str]:
@@ -173,7 +243,7 @@ def _existing(out: Path) -> list[str]:
     return sorted(
         p.relative_to(out).as_posix()
         for p in out.rglob("*")
-        if p.is_file() and p.suffix in (*TEXT_SUFFIXES, *IMAGE_SUFFIXES)
+        if p.is_file() and p.suffix in (*TEXT_SUFFIXES, *IMAGE_SUFFIXES) and p != out / MANIFEST
     )
 
 
@@ -189,4 +259,10 @@ def check(out: Path, docset: DocSet) -> list[str]:
     problems += [f"missing: {rel}" for rel in docset.images if not (out / rel).is_file()]
     expected = set(docset.paths)
     problems += [f"not generated: {rel}" for rel in _existing(out) if rel not in expected and docset.owns(rel)]
+    if docset.scope is None:  # a partial set cannot tell what the whole manifest should say
+        manifest = out / MANIFEST
+        if not manifest.is_file():
+            problems.append(f"missing: {MANIFEST}")
+        elif manifest.read_bytes() != _manifest(docset.paths):
+            problems.append(f"changed: {MANIFEST}")
     return sorted(problems)

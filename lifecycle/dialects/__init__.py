@@ -16,9 +16,10 @@ import pkgutil
 from lifecycle.errors import UnknownDialectError
 from lifecycle.spec import Dialect
 
-__all__ = ["builtin", "get", "names", "register"]
+__all__ = ["builtin", "get", "is_bundled", "names", "register"]
 
 _REGISTRY: dict[str, Dialect] = {}
+_BUNDLED: dict[str, Dialect] = {}  # the very objects this package's modules define
 
 
 def register(dialect: Dialect) -> Dialect:
@@ -38,7 +39,19 @@ def _load(module_name: str) -> Dialect | None:
     if not isinstance(dialect, Dialect):
         return None
     _REGISTRY.setdefault(dialect.name, dialect)
+    _BUNDLED.setdefault(dialect.name, dialect)
     return dialect
+
+
+def is_bundled(dialect: Dialect) -> bool:
+    """Whether ``dialect`` is the very object a module of this package defines.
+
+    Bundled declarations are checked in CI under every settings profile
+    (``tests/test_bundled_dialects.py``), so building them at run time skips the
+    check; a registered or modified copy (``dataclasses.replace``) is not bundled
+    and is checked when first used.
+    """
+    return _BUNDLED.get(dialect.name) is dialect
 
 
 def names() -> tuple[str, ...]:
@@ -62,7 +75,7 @@ def get(dialect: str | Dialect) -> Dialect:
     """
     if isinstance(dialect, Dialect):
         return dialect
-    found = _REGISTRY.get(dialect)
+    found = _REGISTRY.get(dialect) if isinstance(dialect, str) else None  # a list is unhashable: no TypeError
     if found is None and isinstance(dialect, str) and dialect.replace("-", "_").isidentifier():
         _load(dialect.replace("-", "_"))
         found = _REGISTRY.get(dialect)
