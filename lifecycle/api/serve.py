@@ -151,8 +151,7 @@ def serve_forever(
         print(fake.clouds_yaml(), end="", flush=True)
     if announce:
         print(
-            f"Fake OpenStack cloud (pace {app.cloud.pace}) at {fake.root}: compute {fake.url}, "
-            f"identity {fake.auth_url}  (Ctrl-C stops)",
+            f"Fake OpenStack cloud (pace {app.cloud.pace}) at {fake.url}  (identity {fake.auth_url}; Ctrl-C stops)",
             file=sys.stderr if print_clouds_yaml else sys.stdout,
             flush=True,
         )
