@@ -50,7 +50,7 @@ SERVICES: dict[str, str] = {
     "compute": "lifecycle.api.app:ComputeApp",
     "identity": "lifecycle.api.identity:Identity",
     "image": "lifecycle.api.images:ImageService",
-    "network": "lifecycle.api.networks:NetworkService",
+    "network": "lifecycle.api.network_service:NetworkService",
     "ecs": "lifecycle.api.huawei.app:EcsApp",
 }
 
