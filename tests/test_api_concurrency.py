@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from lifecycle.api import serve_in_thread
+from lifecycle.api.images import CIRROS_ID
 from lifecycle.api.serve import FakeCompute
 
 CLIENTS = 32
@@ -69,7 +70,7 @@ def test_many_clients_lose_no_server_and_corrupt_no_state() -> None:
 
     def client(i: int) -> tuple[str, Counter[int]]:
         codes: Counter[int] = Counter()
-        body = {"server": {"name": f"vm-{i}", "imageRef": "cirros", "flavorRef": "1", "networks": "none"}}
+        body = {"server": {"name": f"vm-{i}", "imageRef": CIRROS_ID, "flavorRef": "1", "networks": "none"}}
         code, created = request(fake, "POST", "/servers", body)
         codes[code] += 1
         sid = created["server"]["id"]

@@ -39,7 +39,7 @@ def app() -> ComputeApp:
     app = ComputeApp(Cloud(pace="manual"))
     cloud = app.cloud
     cloud.seed("active", name="one", locked=True, tags=["a", "b"], key_name="k1", availability_zone="az1")
-    cloud.seed("active", name="two", tags=["b"], key_name="k2", networks=[{"uuid": "net"}])
+    cloud.seed("active", name="two", tags=["b"], key_name="k2", networks=["private"])
     cloud.seed("active", name="three")
     return app
 

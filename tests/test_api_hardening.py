@@ -21,6 +21,7 @@ from test_api_http import call, create
 
 from lifecycle.api import Cloud, ComputeApp, serve_in_thread
 from lifecycle.api import filters as filters_module
+from lifecycle.api.images import CIRROS_ID
 
 
 @pytest.fixture
@@ -57,7 +58,9 @@ def _call_with(app: ComputeApp, method: str, path: str, body: bytes, extra: dict
     return Reply(seen["status"], seen["headers"], payload)
 
 
-_GOOD_BODY = json.dumps({"server": {"name": "vm", "imageRef": "cirros", "flavorRef": "1", "networks": "none"}}).encode()
+_GOOD_BODY = json.dumps(
+    {"server": {"name": "vm", "imageRef": CIRROS_ID, "flavorRef": "1", "networks": "none"}}
+).encode()
 
 
 @pytest.mark.parametrize(
@@ -131,7 +134,7 @@ def test_unicode_digits_in_every_listing_are_never_500(app: ComputeApp, path: st
 @pytest.mark.parametrize("field", ["min_count", "max_count"])
 @pytest.mark.parametrize("value", ["²", "\u0661", "\u0663", "1²"])
 def test_unicode_digits_in_counts_are_400_not_500(app: ComputeApp, field: str, value: str) -> None:
-    body = {"server": {"name": "vm", "imageRef": "cirros", "flavorRef": "1", "networks": "none", field: value}}
+    body = {"server": {"name": "vm", "imageRef": CIRROS_ID, "flavorRef": "1", "networks": "none", field: value}}
     reply = call(app, "POST", "/v2.1/servers", body)
     assert reply.code == 400
     assert field in reply.json["badRequest"]["message"]

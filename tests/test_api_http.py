@@ -12,6 +12,7 @@ import pytest
 from lifecycle.api import Cloud, ComputeApp
 from lifecycle.api.actions import ACTIONS, API_ONLY, HTTP_VERBS, OTHER_ROUTES, RESET_OPERATIONS, action_operations
 from lifecycle.api.context import ENVIRON_KEY, RequestContext
+from lifecycle.api.images import CIRROS_ALT_ID, CIRROS_ID
 from lifecycle.dialects import nova
 from lifecycle.durations import Durations
 
@@ -23,8 +24,8 @@ class Reply:
         self.json: Any = json.loads(body) if body else None
 
 
-MEMBER = RequestContext(user_id="demo", roles=("member", "reader"))
-"""A non-admin caller (admins pass instance locks: api.py:check_instance_lock)."""
+MEMBER = RequestContext(roles=("member", "reader"))
+"""A member (not an admin) of the default project, as a token would make it."""
 
 
 def call(
@@ -65,7 +66,7 @@ def app() -> ComputeApp:
 
 
 def create(app: ComputeApp, **extra: Any) -> str:
-    body = {"server": {"name": "vm", "imageRef": "cirros", "flavorRef": "1", "networks": "none", **extra}}
+    body = {"server": {"name": "vm", "imageRef": CIRROS_ID, "flavorRef": "1", "networks": "none", **extra}}
     reply = call(app, "POST", "/v2.1/servers", body)
     assert reply.code == 202, reply.json
     return str(reply.json["server"]["id"])
@@ -123,7 +124,10 @@ def test_bad_microversions(app: ComputeApp, version: str, code: int) -> None:
 def test_create_answers_minimal_body_and_builds(app: ComputeApp) -> None:
     """POST /servers is 202 with Nova's minimal body; the server starts BUILD/scheduling."""
     reply = call(
-        app, "POST", "/v2.1/servers", {"server": {"name": "a", "imageRef": "i", "flavorRef": "2", "networks": "auto"}}
+        app,
+        "POST",
+        "/v2.1/servers",
+        {"server": {"name": "a", "imageRef": CIRROS_ID, "flavorRef": "2", "networks": "auto"}},
     )
     assert reply.code == 202
     assert set(reply.json["server"]) == {"id", "links", "adminPass", "OS-DCF:diskConfig", "security_groups"}
@@ -140,9 +144,17 @@ def test_create_answers_minimal_body_and_builds(app: ComputeApp) -> None:
 @pytest.mark.parametrize(
     ("body", "version", "message"),
     [
-        ({"server": {"name": "a", "imageRef": "i", "flavorRef": "1"}}, "2.37", "'networks' is a required property"),
-        ({"server": {"name": "a", "imageRef": "i", "flavorRef": "9"}}, "2.1", "Invalid flavorRef provided."),
-        ({"server": {"imageRef": "i", "flavorRef": "1", "networks": "none"}}, "2.100", "'name' is a required property"),
+        (
+            {"server": {"name": "a", "imageRef": CIRROS_ID, "flavorRef": "1"}},
+            "2.37",
+            "'networks' is a required property",
+        ),
+        ({"server": {"name": "a", "imageRef": CIRROS_ID, "flavorRef": "9"}}, "2.1", "Invalid flavorRef provided."),
+        (
+            {"server": {"imageRef": CIRROS_ID, "flavorRef": "1", "networks": "none"}},
+            "2.100",
+            "'name' is a required property",
+        ),
         ({"server": {"name": "a", "flavorRef": "1", "networks": "x"}}, "2.100", "is not one of ['none', 'auto']"),
         (
             {"server": {"name": "a", "flavorRef": "1", "networks": "none", "bogus": 1}},
@@ -163,7 +175,7 @@ def test_create_validation(app: ComputeApp, body: Any, version: str, message: st
 def test_networks_optional_before_237(app: ComputeApp) -> None:
     """Before microversion 2.37 a create without networks is accepted."""
     reply = call(
-        app, "POST", "/v2.1/servers", {"server": {"name": "a", "imageRef": "i", "flavorRef": "1"}}, version="2.36"
+        app, "POST", "/v2.1/servers", {"server": {"name": "a", "imageRef": CIRROS_ID, "flavorRef": "1"}}, version="2.36"
     )
     assert reply.code == 202
 
@@ -202,17 +214,35 @@ def test_task_state_conflict_names_the_task(app: ComputeApp) -> None:
 
 
 def test_locked_server_is_409(app: ComputeApp) -> None:
-    """Locking answers 202; a locked server refuses with 'Instance <id> is locked'; unlock frees it."""
+    """Locking answers 202; a locked server refuses a member with 'Instance <id> is locked'; unlock frees it."""
     sid = app.cloud.seed("active")
-    assert action(app, sid, {"lock": {"locked_reason": "maintenance"}}).code == 202
+    assert action(app, sid, {"lock": {"locked_reason": "maintenance"}}, context=MEMBER).code == 202
     body = show(app, sid)
     assert body["locked"] is True
     assert body["locked_reason"] == "maintenance"
     reply = action(app, sid, {"pause": None}, context=MEMBER)
     assert reply.json == {"conflictingRequest": {"code": 409, "message": f"Instance {sid} is locked"}}
     assert call(app, "DELETE", f"/v2.1/servers/{sid}", context=MEMBER).code == 409
-    assert action(app, sid, {"unlock": None}).code == 202
+    assert action(app, sid, {"unlock": None}, context=MEMBER).code == 202
     assert action(app, sid, {"pause": None}, context=MEMBER).code == 202
+
+
+def test_admin_acts_on_a_locked_server(app: ComputeApp) -> None:
+    """Nova's check_instance_lock lets an admin through; a member's unlock of an admin's lock is a 403."""
+    other = app.cloud.accounts.project("demo").id
+    sid = app.cloud.seed("active", project_id=other)
+    assert action(app, sid, {"lock": None}).code == 202  # the admin locks a demo server: locked_by admin
+    demo_member = RequestContext(project_id=other, user_id="demo", roles=("member", "reader"))
+    assert action(app, sid, {"pause": None}, context=demo_member).code == 409
+    refused = action(app, sid, {"unlock": None}, context=demo_member)
+    assert refused.json == {
+        "forbidden": {
+            "code": 403,
+            "message": "Policy doesn't allow os_compute_api:os-lock-server:unlock:unlock_override to be performed.",
+        }
+    }
+    assert action(app, sid, {"pause": None}).code == 202
+    assert app.cloud.server(sid).task_state == "pausing"
 
 
 def test_admins_pass_the_lock(app: ComputeApp) -> None:
@@ -292,7 +322,7 @@ def test_every_model_operation_has_an_action() -> None:
         ("active", {"shelve": None}, 202),
         ("shelved", {"shelveOffload": None}, 202),
         ("shelved_offloaded", {"unshelve": None}, 202),
-        ("active", {"rebuild": {"imageRef": "img-2"}}, 202),
+        ("active", {"rebuild": {"imageRef": CIRROS_ALT_ID}}, 202),
         ("active", {"createImage": {"name": "snap"}}, 202),
         ("active", {"createBackup": {"name": "b", "backup_type": "daily", "rotation": 1}}, 202),
         ("active", {"changePassword": {"adminPass": "s3cret"}}, 202),
@@ -311,7 +341,7 @@ def test_action_codes(state: str, body: dict[str, Any], code: int) -> None:
     if key == "rescue":
         assert "adminPass" in reply.json
     if key == "rebuild":
-        assert reply.json["server"]["image"]["id"] == "img-2"
+        assert reply.json["server"]["image"]["id"] == CIRROS_ALT_ID
     if key == "createImage":
         assert "image_id" in reply.json
     if key == "os-resetState":

@@ -55,6 +55,7 @@ from huaweicloudsdkecs.v2 import (
     ShowServerRequest,
 )
 
+from lifecycle.api.images import CIRROS_ID
 from lifecycle.api.serve import FakeCompute, serve_in_thread
 
 PROJECT = "0123456789abcdef0123456789abcdef"
@@ -344,7 +345,7 @@ def test_a_huawei_cloud_creates_ecs_servers_through_the_compute_api_too() -> Non
             fake,
             "POST",
             "/v2.1/servers",
-            {"server": {"name": "n1", "imageRef": "i", "flavorRef": "1"}},
+            {"server": {"name": "n1", "imageRef": CIRROS_ID, "flavorRef": "1"}},
         )
         assert code == 202
         server_id = body["server"]["id"]

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from lifecycle.api import Cloud, ComputeApp
 from lifecycle.api.context import ENVIRON_KEY, RequestContext
+from lifecycle.api.images import CIRROS_ID
 from lifecycle.states import VmState
 
 MEMBER = RequestContext(project_id="p2", user_id="bob", roles=("member", "reader"))
@@ -262,7 +263,7 @@ def test_keypair_quota_and_owner(app: ComputeApp) -> None:
 
 def test_unknown_key_name_at_create_is_400(app: ComputeApp) -> None:
     """servers.py:create: KeypairNotFound is 400 'Invalid key_name provided.'; a known one is kept."""
-    server = {"name": "vm", "imageRef": "cirros", "flavorRef": "1", "networks": "none", "key_name": "nope"}
+    server = {"name": "vm", "imageRef": CIRROS_ID, "flavorRef": "1", "networks": "none", "key_name": "nope"}
     reply = call(app, "POST", "/servers", {"server": server})
     assert (reply.code, reply.message) == (400, "Invalid key_name provided.")
     call(app, "POST", "/os-keypairs", {"keypair": {"name": "nope", "public_key": PUBLIC_KEY}})
@@ -448,7 +449,7 @@ def test_group_hint_adds_members_and_server_groups_shape(app: ComputeApp) -> Non
     """The group hint adds the server; server_groups shows in show (2.71), not in detail; unknown group 400."""
     group = call(app, "POST", "/os-server-groups", {"server_group": {"name": "g", "policy": "affinity"}}).json
     gid = group["server_group"]["id"]
-    server = {"name": "vm", "imageRef": "cirros", "flavorRef": "1", "networks": "none"}
+    server = {"name": "vm", "imageRef": CIRROS_ID, "flavorRef": "1", "networks": "none"}
     made = call(app, "POST", "/servers", {"server": server, "os:scheduler_hints": {"group": gid}})
     sid = made.json["server"]["id"]
     assert call(app, "GET", f"/os-server-groups/{gid}").json["server_group"]["members"] == [sid]
@@ -474,7 +475,7 @@ def test_group_member_quota(app: ComputeApp) -> None:
     gid = call(app, "POST", "/os-server-groups", {"server_group": {"name": "g", "policy": "affinity"}}).json[
         "server_group"
     ]["id"]
-    body = {"server": {"name": "vm", "imageRef": "cirros", "flavorRef": "1", "networks": "none"},
+    body = {"server": {"name": "vm", "imageRef": CIRROS_ID, "flavorRef": "1", "networks": "none"},
             "os:scheduler_hints": {"group": gid}}  # fmt: skip
     assert call(app, "POST", "/servers", body).code == 202
     over = call(app, "POST", "/servers", body)
@@ -484,7 +485,7 @@ def test_group_member_quota(app: ComputeApp) -> None:
 # -- ips, password, consoles, volumes ----------------------------------------------------------------
 def test_ips(app: ComputeApp) -> None:
     """server-ips samples: {addresses: {net: [{addr, version}]}} and {net: [...]}; unknown network 404."""
-    sid = active(app, networks=[{"uuid": "private"}])
+    sid = active(app, networks=["private"])
     addresses = call(app, "GET", f"/servers/{sid}/ips").json["addresses"]
     assert list(addresses) == ["private"]
     assert set(addresses["private"][0]) == {"addr", "version"}
@@ -555,7 +556,7 @@ def test_volume_attachments_without_volumes(app: ComputeApp) -> None:
 # -- instance actions and migrations ---------------------------------------------------------------
 def test_instance_actions_record_accepted_requests(app: ComputeApp) -> None:
     """create, stop and start are recorded (newest first) with events; a refused request is not recorded."""
-    server = {"name": "vm", "imageRef": "cirros", "flavorRef": "1", "networks": "none"}
+    server = {"name": "vm", "imageRef": CIRROS_ID, "flavorRef": "1", "networks": "none"}
     sid = call(app, "POST", "/servers", {"server": server}).json["server"]["id"]
     app.cloud.settle()
     assert call(app, "POST", f"/servers/{sid}/action", {"os-start": None}).code == 409
@@ -661,12 +662,12 @@ def test_update_and_rebuild_bodies_before_2_75_carry_no_show_only_fields(app: Co
     assert not show_only & set(old)
     new = call(app, "PUT", f"/servers/{sid}", {"server": {"name": "b"}}, version="2.75").json["server"]
     assert show_only <= set(new)
-    rebuilt = call(app, "POST", f"/servers/{sid}/action", {"rebuild": {"imageRef": "cirros", "user_data": "aGk="}},
+    rebuilt = call(app, "POST", f"/servers/{sid}/action", {"rebuild": {"imageRef": CIRROS_ID, "user_data": "aGk="}},
                    version="2.57").json["server"]  # fmt: skip
     assert rebuilt["user_data"] == "aGk="
     assert "key_name" in rebuilt  # shown in rebuild from 2.54
     app.cloud.settle()
-    rebuilt = call(app, "POST", f"/servers/{sid}/action", {"rebuild": {"imageRef": "cirros"}}, version="2.53").json
+    rebuilt = call(app, "POST", f"/servers/{sid}/action", {"rebuild": {"imageRef": CIRROS_ID}}, version="2.53").json
     assert "key_name" not in rebuilt["server"]
     assert "user_data" not in rebuilt["server"]
 
@@ -680,7 +681,7 @@ def test_access_ipv6_is_normalised(app: ComputeApp) -> None:
 
 def test_pinned_availability_zone_2_104(app: ComputeApp) -> None:
     """servers.py:update at 2.104: unpin with null; pin only to the current zone; no direct change."""
-    server = {"name": "vm", "imageRef": "cirros", "flavorRef": "1", "networks": "none", "availability_zone": "nova"}
+    server = {"name": "vm", "imageRef": CIRROS_ID, "flavorRef": "1", "networks": "none", "availability_zone": "nova"}
     sid = call(app, "POST", "/servers", {"server": server}).json["server"]["id"]
     assert call(app, "GET", f"/servers/{sid}", version="2.96").json["server"]["pinned_availability_zone"] == "nova"
     unpinned = call(app, "PUT", f"/servers/{sid}", {"server": {"pinned_availability_zone": None}}, version="2.104")
@@ -710,7 +711,9 @@ def test_soft_deleted_servers_hidden_unless_admin_asks() -> None:
     listed = call(app, "GET", "/servers/detail?deleted=true").json["servers"]
     assert {(s["name"], s["status"]) for s in listed} == {("soft", "SOFT_DELETED"), ("hard", "DELETED")}
     # deleted is an admin-only filter: a member's is dropped (remove_invalid_options) and the default applies
-    assert [s["name"] for s in call(app, "GET", "/servers?deleted=true", context=MEMBER).json["servers"]] == ["kept"]
+    # (a member of the servers' own project: listings show only the caller's project, as Nova's _get_servers)
+    owner = RequestContext(roles=("member", "reader"))
+    assert [s["name"] for s in call(app, "GET", "/servers?deleted=true", context=owner).json["servers"]] == ["kept"]
     assert call(app, "GET", "/servers?vm_state=deleted", context=MEMBER).code == 403
     assert call(app, "GET", f"/servers/{kept}").code == 200
 
@@ -734,7 +737,7 @@ def test_no_route_answers_500_on_garbage(app: ComputeApp) -> None:
 
 def test_multi_create_records_an_action_per_server(app: ComputeApp) -> None:
     """compute/api.py:_provision_instances records CREATE for every instance of one request."""
-    body = {"server": {"name": "vm", "imageRef": "cirros", "flavorRef": "1", "networks": "none", "max_count": 3}}
+    body = {"server": {"name": "vm", "imageRef": CIRROS_ID, "flavorRef": "1", "networks": "none", "max_count": 3}}
     assert call(app, "POST", "/servers", body).code == 202
     ids = [s["id"] for s in call(app, "GET", "/servers").json["servers"]]
     assert len(ids) == 3
@@ -845,7 +848,7 @@ def test_lenient_queries_stay_lenient(app: ComputeApp) -> None:
 def test_create_with_too_much_metadata_is_403(app: ComputeApp) -> None:
     """_validate_and_build_base_options checks the metadata_items quota (128): 403, and nothing is created."""
     items = {f"k{n}": "v" for n in range(129)}
-    server = {"name": "vm", "imageRef": "cirros", "flavorRef": "1", "networks": "none", "metadata": items}
+    server = {"name": "vm", "imageRef": CIRROS_ID, "flavorRef": "1", "networks": "none", "metadata": items}
     reply = call(app, "POST", "/servers", {"server": server})
     assert (reply.code, reply.message) == (403, "Maximum number of metadata items exceeds 128")
     assert call(app, "GET", "/servers").json["servers"] == []

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from lifecycle.api import serve_in_thread
+from lifecycle.api.images import CIRROS_ID
 
 openstack = pytest.importorskip(
     "openstack", reason="openstacksdk is not installed: pip install 'server-lifecycle[sdk]'"
@@ -32,7 +33,7 @@ SAMPLE_FINGERPRINT = "1e:2c:9b:56:79:4b:45:77:f9:ca:7a:98:2c:b0:d5:3c"
 
 
 def boot(conn: Any, **extra: Any) -> Any:
-    server = conn.compute.create_server(name="vm1", image_id="cirros", flavor_id="1", networks="auto", **extra)
+    server = conn.compute.create_server(name="vm1", image_id=CIRROS_ID, flavor_id="1", networks="auto", **extra)
     return conn.compute.wait_for_server(server, **FAST)
 
 
@@ -51,7 +52,7 @@ def test_sdk_metadata_tags_keypairs(openstack_connection: Any) -> None:
     assert [k.name for k in compute.keypairs()] == ["k1"]
     assert compute.get_keypair("k1").fingerprint == SAMPLE_FINGERPRINT
     with pytest.raises(openstack.exceptions.BadRequestException, match=r"Invalid key_name provided\."):
-        compute.create_server(name="vm2", image_id="cirros", flavor_id="1", networks="none", key_name="nope")
+        compute.create_server(name="vm2", image_id=CIRROS_ID, flavor_id="1", networks="none", key_name="nope")
     assert boot(openstack_connection, key_name="k1").key_name == "k1"
     compute.delete_keypair("k1")
     with pytest.raises(openstack.exceptions.NotFoundException):

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from lifecycle.api.images import CIRROS_ID
 from lifecycle.api.serve import FakeCompute
 
 openstack = pytest.importorskip(
@@ -16,7 +17,7 @@ FAST = {"interval": 0.001, "wait": 10}
 
 
 def boot(conn: Any, name: str = "vm1") -> Any:
-    server = conn.compute.create_server(name=name, image_id="cirros", flavor_id="1", networks="none")
+    server = conn.compute.create_server(name=name, image_id=CIRROS_ID, flavor_id="1", networks="none")
     return conn.compute.wait_for_server(server, **FAST)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from lifecycle.api import Cloud, ComputeApp
+from lifecycle.api.images import CIRROS_ID
 
 pytest.importorskip("tempest.lib.api_schema", reason="tempest is not installed: pip install tempest")
 from tempest.lib.common import jsonschema_validator
@@ -144,7 +145,7 @@ def test_instance_actions_migrations_and_server_shapes(app: ComputeApp) -> None:
         check(app, f"{module}.servers", "get_server", "GET", f"/servers/{sid}", None, version)
         check(app, f"{module}.servers", "list_servers_detail", "GET", "/servers/detail", None, version)
         check(app, f"{module}.servers", "update_server", "PUT", f"/servers/{sid}", {"server": {"name": "n"}}, version)
-        rebuild = {"rebuild": {"imageRef": "cirros"}}
+        rebuild = {"rebuild": {"imageRef": CIRROS_ID}}
         check(
             app,
             f"{module}.servers",

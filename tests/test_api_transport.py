@@ -17,6 +17,7 @@ import pytest
 
 from lifecycle.api import serve_in_thread
 from lifecycle.api.httpd import MAX_BODY, Limits
+from lifecycle.api.images import CIRROS_ID
 from lifecycle.api.serve import FakeCompute
 
 HEAD = "OpenStack-API-Version: compute 2.100\r\nHost: 127.0.0.1\r\n"
@@ -182,7 +183,7 @@ def test_headers_dripping_in_are_cut_off_at_header_timeout_and_not_run() -> None
 
 
 def test_chunked_bodies_are_read_and_capped() -> None:
-    body = json.dumps({"server": {"name": "vm", "imageRef": "cirros", "flavorRef": "1", "networks": "none"}})
+    body = json.dumps({"server": {"name": "vm", "imageRef": CIRROS_ID, "flavorRef": "1", "networks": "none"}})
     with serve_in_thread() as fake:
         conn = http.client.HTTPConnection("127.0.0.1", fake.port, timeout=5)
         parts = iter([body[:10].encode(), body[10:].encode()])

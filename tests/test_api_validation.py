@@ -10,8 +10,9 @@ from wsgiref.util import setup_testing_defaults
 import pytest
 
 from lifecycle.api import Cloud, ComputeApp
+from lifecycle.api.images import CIRROS_ID
 
-GOOD = {"name": "vm", "flavorRef": "1", "imageRef": "cirros", "networks": "none"}
+GOOD = {"name": "vm", "flavorRef": "1", "imageRef": CIRROS_ID, "networks": "none"}
 
 
 def call(app: ComputeApp, method: str, path: str, body: Any = None, version: str = "2.90") -> tuple[int, Any]:
@@ -89,11 +90,14 @@ def test_create_rejects_unknown_top_level_key(app: ComputeApp) -> None:
 
 def test_create_accepts_a_full_valid_body(app: ComputeApp) -> None:
     """Every field the fake reads, well typed, is accepted and shown back (tags as a list, an int flavorRef)."""
+    private, public = (app.cloud.networks.by_name(name) for name in ("private", "public"))
+    assert private is not None
+    assert public is not None
     call(app, "POST", "/os-keypairs", {"keypair": {"name": "k"}})
     spec = {
         **GOOD,
         "flavorRef": 2,
-        "networks": [{"uuid": "net-1", "fixed_ip": "10.0.0.5"}, {"port": None, "uuid": "net-2"}],
+        "networks": [{"uuid": private.id, "fixed_ip": "10.0.0.5"}, {"port": None, "uuid": public.id}],
         "tags": ["a", "b"],
         "description": None,
         "key_name": "k",
@@ -111,18 +115,19 @@ def test_create_accepts_a_full_valid_body(app: ComputeApp) -> None:
     shown = call(app, "GET", f"/servers/{body['server']['id']}")[1]["server"]
     assert (shown["tags"], shown["key_name"], shown["flavor"]["original_name"]) == (["a", "b"], "k", "m1.small")
     assert shown["config_drive"] == "True"
-    assert sorted(shown["addresses"]) == ["net-1", "net-2"]
+    assert shown["addresses"]["private"][0]["addr"] == "10.0.0.5"  # the fixed_ip asked for
+    assert sorted(shown["addresses"]) == ["private", "public"]  # keyed by network name, as Nova does
 
 
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        ({"imageRef": "i", "name": ""}, "field/attribute name. Value: . '' is too short"),
+        ({"imageRef": CIRROS_ID, "name": ""}, "field/attribute name. Value: . '' is too short"),
         ({"imageRef": {"x": 1}}, "field/attribute imageRef. Value: {'x': 1}. {'x': 1} is not of type 'string'"),
         ({"imageRef": ""}, "field/attribute imageRef. Value: . '' is too short"),
         ({"name": "n"}, "'imageRef' is a required property"),
-        ({"imageRef": "i", "bogus": 1}, "('bogus' was unexpected)"),
-        ({"imageRef": "i", "metadata": {"k": 1}}, "field/attribute metadata.k"),
+        ({"imageRef": CIRROS_ID, "bogus": 1}, "('bogus' was unexpected)"),
+        ({"imageRef": CIRROS_ID, "metadata": {"k": 1}}, "field/attribute metadata.k"),
         ("i", "field/attribute rebuild. Value: i. 'i' is not of type 'object'"),
     ],
 )

@@ -16,6 +16,7 @@ import pytest
 
 from lifecycle import check_trace
 from lifecycle.api.cloud import Cloud
+from lifecycle.api.images import CIRROS_ID
 from lifecycle.cli import main
 
 SAMPLES = pathlib.Path(__file__).parent / "data" / "nova_notification_samples"
@@ -179,7 +180,7 @@ def test_lifecycle_serve_writes_notifications(tmp_path: pathlib.Path) -> None:
     try:
         assert served.stdout is not None
         url = served.stdout.readline().split(" at ")[1].split()[0]
-        body = json.dumps({"server": {"name": "vm", "imageRef": "cirros", "flavorRef": "1"}})
+        body = json.dumps({"server": {"name": "vm", "imageRef": CIRROS_ID, "flavorRef": "1"}})
         request = urllib.request.Request(
             f"{url}/servers", data=body.encode(), headers={"Content-Type": "application/json"}, method="POST"
         )

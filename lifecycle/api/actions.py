@@ -16,9 +16,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from lifecycle import dialects
+from lifecycle.api import policy
 from lifecycle.api.bodies import ACTION_BODIES
 from lifecycle.api.cloud import Cloud, Record
+from lifecycle.api.context import RequestContext
 from lifecycle.api.errors import ApiError, bad_request, conflict
+from lifecycle.api.images import require_image
 from lifecycle.api.schema import validate
 from lifecycle.api.server_extras import LEGACY_CONSOLES, console_output, legacy_console
 from lifecycle.api.versions import Version, text
@@ -84,7 +87,12 @@ class Call:
     args: Any
     version: Version
     base: str
-    admin: bool = True
+    context: RequestContext = dataclasses.field(default_factory=RequestContext)
+
+    @property
+    def admin(self) -> bool:
+        """The caller is an admin (passes locks, sees host fields)."""
+        return self.context.is_admin
 
     @property
     def server(self) -> Server:
@@ -227,10 +235,16 @@ def _rebuild(call: Call) -> Reply:
 
     args = call.dict_args()
     image = call.required("imageRef")
+    image_id = str(image).rstrip("/").rsplit("/", 1)[-1]
+    if call.server.may("rebuild") or call.context.is_admin:
+        try:
+            require_image(call.cloud.images, call.context, image_id)
+        except ApiError:
+            raise bad_request("Cannot find image for rebuild") from None
     with call.record.lock:
         _perform(call, "rebuild")
         record = call.record
-        record.image_id = str(image).rstrip("/").rsplit("/", 1)[-1]
+        record.image_id = image_id
         if "name" in args:
             record.server.name = args["name"]
         if "metadata" in args:
@@ -253,25 +267,48 @@ def _rebuild(call: Call) -> Reply:
     return 202, {"server": body}, {}
 
 
-def _image_reply(call: Call) -> Reply:
-    image_id = secrets.token_hex(16)
-    image_id = f"{image_id[:8]}-{image_id[8:12]}-{image_id[12:16]}-{image_id[16:20]}-{image_id[20:]}"
+def _image_reply(call: Call, image_id: str) -> Reply:
     if call.version >= (2, 45):
         return 202, {"image_id": image_id}, {}
     return 202, None, {"Location": f"{call.base}/images/{image_id}"}
 
 
+def _new_image(call: Call, operation: str, name: str, kind: str, rotation: int = 0, **extra: str) -> str:
+    """Perform ``operation`` and register the image it makes (queued until the upload starts)."""
+    images = call.cloud.images
+    with call.record.lock:
+        _perform(call, operation)
+        metadata = {k: str(v) for k, v in (call.dict_args().get("metadata") or {}).items()}
+        properties = {**metadata, **extra}
+        image = images.snapshot(
+            call.record, name, kind, call.context.project_id, rotation=rotation, properties=properties
+        )
+    return image.id
+
+
 def _create_image(call: Call) -> Reply:
-    call.required("name")
-    _perform(call, "create_image")
-    return _image_reply(call)
+    name = call.required("name")
+    return _image_reply(call, _new_image(call, "create_image", str(name), "snapshot"))
 
 
 def _create_backup(call: Call) -> Reply:
     for field in ("name", "backup_type", "rotation"):
         call.required(field)
-    _perform(call, "create_backup")
-    return _image_reply(call)
+    args = call.dict_args()
+    try:
+        rotation = int(args["rotation"])
+    except (TypeError, ValueError):
+        raise bad_request(f"Invalid input for field/attribute rotation. Value: {args['rotation']!r}.") from None
+    image_id = _new_image(
+        call, "create_backup", str(args["name"]), "backup", rotation=rotation, backup_type=str(args["backup_type"])
+    )
+    return _image_reply(call, image_id)
+
+
+def _shelve(call: Call) -> Reply:
+    """Shelving snapshots the server to ``<name>-shelved`` (``compute/api.py:shelve``)."""
+    _new_image(call, "shelve", f"{call.server.name}-shelved", "shelved")
+    return 202, None, {}
 
 
 def _change_password(call: Call) -> Reply:
@@ -293,18 +330,28 @@ def _reset_state(call: Call) -> Reply:
     return 202, None, {}
 
 
+def _locker(call: Call) -> str:
+    """``owner`` when the server's own project asks, else ``admin`` (``compute/api.py:lock``)."""
+    return "owner" if call.context.project_id == call.record.project_id else "admin"
+
+
 def _lock(call: Call) -> Reply:
     reason = call.dict_args().get("locked_reason") if call.version >= (2, 73) else None
     with call.record.lock:
         call.server.lock()
         call.record.locked_reason = reason
+        call.record.locked_by = _locker(call)
     return 202, None, {}
 
 
 def _unlock(call: Call) -> Reply:
     with call.record.lock:
+        if call.server.locked and call.record.locked_by not in (None, _locker(call)):
+            # lock_server.py: unlocking someone else's lock needs unlock_override (admin)
+            policy.authorize_route(call.context, "unlock_override", call.record.project_id)
         call.server.unlock()
         call.record.locked_reason = None
+        call.record.locked_by = None
     return 202, None, {}
 
 
@@ -319,6 +366,7 @@ _SPECIAL: dict[str, Callable[[Call], Reply]] = {
     "rebuild": _rebuild,
     "createImage": _create_image,
     "createBackup": _create_backup,
+    "shelve": _shelve,
     "changePassword": _change_password,
     "confirmResize": _simple("confirm_resize", 204),
     "os-resetState": _reset_state,
@@ -342,7 +390,9 @@ ACTIONS: Mapping[str, Callable[[Call], Reply]] = _build()
 """Body key -> handler, for every action of the Nova model plus the API-only ones."""
 
 
-def run_action(cloud: Cloud, record: Record, body: Any, version: Version, base: str, *, admin: bool = True) -> Reply:
+def run_action(
+    cloud: Cloud, record: Record, body: Any, version: Version, base: str, context: RequestContext | None = None
+) -> Reply:
     """Dispatch one action body (``{"reboot": {"type": "SOFT"}}``).
 
     Raises:
@@ -359,4 +409,4 @@ def run_action(cloud: Cloud, record: Record, body: Any, version: Version, base: 
     rule, since = ACTION_BODIES.get(key, (None, version))
     if rule is not None and version >= since:
         validate(body[key], rule, version, (key,))
-    return handler(Call(cloud, record, key, body[key], version, base, admin))
+    return handler(Call(cloud, record, key, body[key], version, base, context or RequestContext()))

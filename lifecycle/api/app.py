@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from lifecycle.api import bodies, hosts, views
+from lifecycle.api import bodies, hosts, image_proxy, policy, server_networks, views
 from lifecycle.api.actions import Reply, run_action
 from lifecycle.api.cloud import Cloud, Record, now
 from lifecycle.api.context import RequestContext, context_of
@@ -28,6 +28,7 @@ from lifecycle.api.filters import filter_servers
 from lifecycle.api.flavor_admin import listed
 from lifecycle.api.flavors import flavor_body
 from lifecycle.api.httpd import MAX_BODY
+from lifecycle.api.images import require_image
 from lifecycle.api.instance_actions import record_action, settle_running
 from lifecycle.api.keypairs import require_keypair
 from lifecycle.api.metadata import check_metadata_quota
@@ -45,6 +46,8 @@ StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 _REASONS = {200: "OK", 202: "Accepted", 204: "No Content", 300: "Multiple Choices"}
 _MAX_LIMIT = 1000
+_TRUE = ("1", "t", "true", "on", "y", "yes")
+_FALSE = ("0", "f", "false", "off", "n", "no")
 _UNREAD = object()
 
 SUPPORTED_CONTENT_TYPES = ("application/json", "application/vnd.openstack.compute+json")
@@ -180,6 +183,7 @@ class ComputeApp:
             (re.compile(r"^/v2\.1/servers/?$"), {"GET": self._list, "POST": self._create}),
             (re.compile(r"^/v2\.1/servers/detail/?$"), {"GET": self._detail}),
             (re.compile(r"^/v2\.1/servers/([^/]+)/action/?$"), {"POST": self._action}),
+            (re.compile(r"^/v2\.1/servers/([^/]+)/os-security-groups/?$"), {"GET": self._security_groups}),
             (
                 re.compile(r"^/v2\.1/servers/([^/]+)/?$"),
                 {"GET": self._show, "PUT": self._update, "DELETE": self._delete},
@@ -189,6 +193,14 @@ class ComputeApp:
             (re.compile(r"^/v2\.1/os-hypervisors/?$"), {"GET": self._hypervisors}),
             (re.compile(r"^/v2\.1/os-hypervisors/detail/?$"), {"GET": self._hypervisors_detail}),
             (re.compile(r"^/v2\.1/os-hypervisors/([^/]+)/?$"), {"GET": self._hypervisor}),
+            (re.compile(r"^/v2\.1/images(/.*)?$"), dict.fromkeys(("GET", "POST", "PUT", "DELETE"), self._images)),
+            (re.compile(r"^/v2\.1/os-security-groups$"), {"GET": self._proxy_groups, "POST": self._proxy_create}),
+            (re.compile(r"^/v2\.1/os-security-group-rules/?$"), {"POST": self._proxy_create_rule}),
+            (re.compile(r"^/v2\.1/os-security-group-rules/([^/]+)/?$"), {"DELETE": self._proxy_delete_rule}),
+            (
+                re.compile(r"^/v2\.1/os-security-groups/([^/]+)/?$"),
+                {"GET": self._proxy_group, "PUT": self._proxy_group, "DELETE": self._proxy_group},
+            ),
             (re.compile(r"^/v2\.1/flavors/?$"), {"GET": self._flavors}),
             (re.compile(r"^/v2\.1/flavors/detail/?$"), {"GET": self._flavors_detail}),
             (re.compile(r"^/v2\.1/flavors/([^/]+)/?$"), {"GET": self._flavor}),
@@ -256,9 +268,38 @@ class ComputeApp:
         return 200, version_doc(request.base), {}
 
     # -- servers --------------------------------------------------------------
+    def _owned(self, request: Request, server_id: str) -> Record:
+        """The server, if the caller's project owns it or the caller is an admin; else Nova's 404."""
+        record = self.cloud.record(server_id)
+        context = request.context
+        if not context.is_admin and record.project_id != context.project_id:
+            raise not_found(f"Instance {server_id} could not be found.")
+        return record
+
+    def _projects(self, request: Request, detail: bool) -> Callable[[Record], bool]:
+        """Nova's ``_get_servers``: one's own project, or (admins, ``all_tenants``) every or the named one."""
+        context = request.context
+        policy.authorize_route(context, "detail" if detail else "index", context.project_id)
+        flag = request.first("all_tenants")
+        every = False
+        if flag is not None:  # present and empty means yes (common.is_all_tenants)
+            if flag.strip().lower() not in (*_TRUE, *_FALSE, ""):
+                raise bad_request(
+                    f"Unrecognized value '{flag}', acceptable values are: "
+                    "'0', '1', 'f', 'false', 'n', 'no', 'off', 'on', 't', 'true', 'y', 'yes'"
+                )
+            every = flag.strip().lower() in (*_TRUE, "")
+        if every:
+            policy.authorize_route(context, "all_tenants:detail" if detail else "all_tenants:index", context.project_id)
+            named = request.first("project_id") or request.first("tenant_id")
+            return (lambda r: True) if not named else (lambda r: r.project_id == named)
+        own = context.project_id
+        return lambda r: r.project_id == own
+
     def _select(self, request: Request, detail: bool) -> Reply:
+        mine = self._projects(request, detail)
         start, remaining = visible(self.cloud, request)
-        records = filter_servers(start, remaining, request.version)
+        records = filter_servers([r for r in start if mine(r)], remaining, request.version)
         limit_text, marker = request.first("limit"), request.first("marker")
         if marker is not None:
             ids = [r.id for r in records]
@@ -273,12 +314,13 @@ class ComputeApp:
         page = records[:limit]
         if detail:
             admin = request.is_admin
-            items = self._read_many(
-                page,
+            render = policy.redact(
+                request.context,
                 lambda r: shape(
                     r, views.server_body(r, request.base, request.version, admin=admin), "detail", request.version
                 ),
             )
+            items = self._read_many(page, render)
         else:
             items = self._read_many(page, lambda r: views.server_summary(r, request.base))
         body: dict[str, Any] = {"servers": items}
@@ -304,8 +346,10 @@ class ComputeApp:
 
     def _show(self, request: Request, server_id: str) -> Reply:
         no_query(request)  # show_query_v2102: no parameters from 2.102
-        body = self.cloud.read(
-            self.cloud.record(server_id),
+        record = self._owned(request, server_id)
+        policy.authorize_route(request.context, "show", record.project_id)
+        render = policy.redact(
+            request.context,
             lambda r: shape(
                 r,
                 views.server_body(r, request.base, request.version, admin=request.is_admin),
@@ -314,9 +358,11 @@ class ComputeApp:
                 groups=group_ids(self.cloud, r),
             ),
         )
-        return 200, {"server": body}, {}
+        return 200, {"server": self.cloud.read(record, render)}, {}
 
     def _create(self, request: Request) -> Reply:
+        context = request.context
+        policy.authorize_route(context, "create", context.project_id)
         spec = _create_spec(request.json(), request.version)
         flavor_ref = str(spec["flavorRef"])
         try:
@@ -330,6 +376,10 @@ class ComputeApp:
                 "Block Device Mapping is Invalid: Boot sequence for the instance and image/block device "
                 "mapping combination is not valid."
             )
+        if image:
+            require_image(self.cloud.images, context, image)
+        plan = self.cloud.networks.requested(spec.get("networks", "auto"), context)
+        groups = server_networks.requested_groups(self.cloud, context, spec.get("security_groups"))
         count = int(spec.get("max_count", 1))
         require_keypair(self, request, spec.get("key_name"))
         check_metadata_quota(self, request.context.project_id, spec.get("metadata") or {})
@@ -352,8 +402,11 @@ class ComputeApp:
                 availability_zone=spec.get("availability_zone") or "nova",
                 pinned_az=spec.get("availability_zone"),
                 config_drive="True" if BOOLEAN_VALUES.get(spec.get("config_drive", False)) else "",
+                project_id=context.project_id,
+                user_id=context.user_id,
                 **({"admin_pass": spec["adminPass"]} if spec.get("adminPass") else {}),
             )
+            self.cloud.networks.plug(record, plan if n == 1 else _fresh(plan), context.project_id, groups)
             if group is not None:
                 add_member(self, group, record)
             first = first or record
@@ -366,7 +419,7 @@ class ComputeApp:
                 "id": first.id,
                 "links": views.server_links(request.base, first.id),
                 "OS-DCF:diskConfig": spec.get("OS-DCF:diskConfig", "MANUAL"),
-                "security_groups": [{"name": "default"}],
+                "security_groups": [{"name": name} for name in groups],
                 "adminPass": first.admin_pass,
             }
         }
@@ -376,7 +429,8 @@ class ComputeApp:
         body = request.json()
         validate(body, bodies.UPDATE, request.version)
         spec = body["server"]
-        record = self.cloud.record(server_id)
+        record = self._owned(request, server_id)
+        policy.authorize_route(request.context, "update", record.project_id)
         with record.lock:
             if "name" in spec:
                 record.server.name = spec["name"]
@@ -386,19 +440,66 @@ class ComputeApp:
             record.access_ipv6 = normalised_ip(spec.get("accessIPv6", record.access_ipv6))
             if "pinned_availability_zone" in spec:
                 record.pinned_az = pinned_zone(record, spec["pinned_availability_zone"])
-            body = views.server_body(record, request.base, request.version, admin=request.is_admin)
             groups = group_ids(self.cloud, record)
-            return 200, {"server": shape(record, body, "update", request.version, groups=groups)}, {}
+            render = policy.redact(
+                request.context,
+                lambda r: shape(
+                    r,
+                    views.server_body(r, request.base, request.version, admin=request.is_admin),
+                    "update",
+                    request.version,
+                    groups=groups,
+                ),
+            )
+            return 200, {"server": render(record)}, {}
 
     def _delete(self, request: Request, server_id: str) -> Reply:
-        record = self.cloud.record(server_id)
-        self.cloud.perform(record, "delete", microversion=text(request.version), admin=request.is_admin)
+        record = self._owned(request, server_id)
+        policy.authorize_route(request.context, "delete", record.project_id)
+        self.cloud.perform(record, "delete", microversion=text(request.version), bypass_lock=request.context.is_admin)
         return 204, None, {}
 
     def _action(self, request: Request, server_id: str) -> Reply:
         body = request.json()
-        record = self.cloud.record(server_id)
-        return run_action(self.cloud, record, body, request.version, request.base, admin=request.is_admin)
+        record = self._owned(request, server_id)
+        if isinstance(body, dict) and len(body) == 1:
+            key = next(iter(body))
+            policy.authorize_action(request.context, key, body[key], record.project_id)
+            if key in server_networks.ACTIONS:
+                return server_networks.ACTIONS[key](self.cloud, record, request.context, body[key])
+        return run_action(self.cloud, record, body, request.version, request.base, request.context)
+
+    def _security_groups(self, request: Request, server_id: str) -> Reply:
+        record = self._owned(request, server_id)
+        policy.authorize_route(request.context, "list_security_groups", record.project_id)
+        return 200, server_networks.groups_body(self.cloud, record), {}
+
+    def _images(self, request: Request, rest: str | None) -> Reply:
+        body = request.json() if request.method in ("POST", "PUT") else None
+        return image_proxy.handle(
+            self.cloud, request.context, request.version, request.method, rest or "", request.query, request.base, body
+        )
+
+    def _proxy_create_rule(self, request: Request) -> Reply:
+        body = request.json()
+        return server_networks.proxy_create_rule(self.cloud, request.context, request.version, body)
+
+    def _proxy_delete_rule(self, request: Request, rule_id: str) -> Reply:
+        return server_networks.proxy_delete_rule(self.cloud, request.context, request.version, rule_id)
+
+    def _proxy_groups(self, request: Request) -> Reply:
+        every = request.first("all_tenants")
+        return server_networks.proxy_groups(
+            self.cloud, request.context, request.version, every is not None and every.lower() not in _FALSE
+        )
+
+    def _proxy_create(self, request: Request) -> Reply:
+        body = request.json()
+        return server_networks.proxy_create(self.cloud, request.context, request.version, body)
+
+    def _proxy_group(self, request: Request, group_id: str) -> Reply:
+        body = request.json() if request.method == "PUT" else None
+        return server_networks.proxy_group(self.cloud, request.context, request.version, group_id, request.method, body)
 
     # -- hosts (admin only by Nova's default policy) ----------------------------
     @staticmethod
@@ -484,6 +585,13 @@ def _reason(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Unknown"
+
+
+def _fresh(plan: list[Any]) -> list[Any]:
+    """A multi-create's later servers get new ports on the same networks (a given port serves only the first)."""
+    from lifecycle.api.networks import Port
+
+    return [(target, None) for target, _ in plan if not isinstance(target, Port)]
 
 
 def _create_spec(body: Any, version: Version) -> dict[str, Any]:

@@ -42,9 +42,13 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
+from lifecycle.api.accounts import Accounts
+from lifecycle.api.context import DEFAULT_PROJECT, DEFAULT_USER
 from lifecycle.api.errors import ApiError, not_found
 from lifecycle.api.flavors import DEFAULT_FLAVORS, Flavor
 from lifecycle.api.hosts import DEFAULT_HOSTS, Host
+from lifecycle.api.images import CIRROS_ID, Images
+from lifecycle.api.networks import Networks, Port
 from lifecycle.clock import Clock, VirtualClock, WallClock
 from lifecycle.durations import Durations, DurationSpec
 from lifecycle.errors import LifecycleError, RequestRefusedError
@@ -98,6 +102,8 @@ class Record:
     availability_zone: str = "nova"
     config_drive: str = ""
     locked_reason: str | None = None
+    locked_by: str | None = None
+    """``owner`` or ``admin``: who locked it (an owner cannot lift an admin's lock)."""
     user_data: str | None = None
     pinned_az: str | None = None
     """The zone the request spec pins the server to (the one asked for at create; 2.96 shows it, 2.104 changes it)."""
@@ -119,6 +125,11 @@ class Record:
     """A host-moving operation whose end has not been synced yet."""
     fault_seen: Any = None
     """The model's fault record last turned into :attr:`fault` (each failure once)."""
+    project_id: str = DEFAULT_PROJECT
+    """The project that owns the server (the creator's); other projects get 404."""
+    user_id: str = DEFAULT_USER
+    ports: list[Port] = dataclasses.field(default_factory=list)
+    """The server's ports (the Network service plugs them), in plug order."""
     lock: threading.RLock = dataclasses.field(default_factory=threading.RLock, repr=False)
 
     @property
@@ -146,6 +157,9 @@ class Cloud:
         flavors: the flavors offered (DevStack's by default).
         seed: seeds the fleet (ids, fault chances), for reproducible runs.
         dialect: the dialect of the servers the Compute API creates (``nova``).
+        accounts: who may log in (:class:`~lifecycle.api.accounts.Accounts`; DevStack's by default).
+        images: the Image service's images (a CirrOS by default).
+        networks: the Network service's networks (``private`` and ``public`` by default).
         notifications: where to send Nova's versioned notifications for every
             change of the Compute API's servers: a
             :class:`~lifecycle.notifications.NovaNotifier` (e.g. one sending
@@ -158,6 +172,9 @@ class Cloud:
         fleet: the :class:`~lifecycle.fleet.Fleet` of the Compute API's servers.
         fleets: every dialect's fleet by dialect name, ``fleet`` among them (see :meth:`fleet_for`).
         clock: the clock they share (``cloud.clock.advance(30)`` at manual pace).
+        accounts: projects, users and tokens (the Identity service).
+        images: images (the Image service).
+        networks: networks, ports and security groups (the Network service).
     """
 
     def __init__(
@@ -170,6 +187,9 @@ class Cloud:
         seed: int | str | None = None,
         hosts: Iterable[str] = DEFAULT_HOSTS,
         dialect: str = "nova",
+        accounts: Accounts | None = None,
+        images: Images | None = None,
+        networks: Networks | None = None,
         notifications: str | os.PathLike[str] | NovaNotifier | Callable[[dict[str, Any]], None] | None = None,
         **settings: Any,
     ) -> None:
@@ -191,6 +211,10 @@ class Cloud:
             name: Host(name, index, forced_down=not self.settings.host_up) for index, name in enumerate(hosts)
         }
         """The compute hosts, by name (``os-services``, ``os-hypervisors``)."""
+        self.accounts = accounts if accounts is not None else Accounts()
+        self.images = images if images is not None else Images()
+        self.fleet.listen(self.images.on_event)
+        self.networks = networks if networks is not None else Networks()
         self._records: dict[str, Record] = {}
         self._lock = threading.Lock()
         self._counter = 0
@@ -321,13 +345,14 @@ class Cloud:
         new_flavor: Flavor | None = None,
         microversion: str | None = None,
         admin: bool = False,
+        bypass_lock: bool = False,
     ) -> None:
         """Request ``operation`` on a server; raises the model's errors (409, or 400/404 refusals).
 
         ``new_flavor`` is the flavor a resize switches to once it reaches
         VERIFY_RESIZE; ``microversion`` is the request's (the run follows that
-        version's routes: evacuate ends SHUTOFF from 2.95); ``admin`` passes
-        the instance lock (``check_instance_lock``). The server's dialect names
+        version's routes: evacuate ends SHUTOFF from 2.95); ``admin`` (or
+        ``bypass_lock``) passes the instance lock (``check_instance_lock``). The server's dialect names
         the operation a Compute API request runs (``Dialect.compute_operation``:
         a ``resize`` of an ECS is ``nova_resize``).
         """
@@ -341,7 +366,7 @@ class Cloud:
                 server.table = table_for(server.dialect, wanted)
             local = False
             try:
-                server.perform(operation, admin=admin)
+                server.perform(operation, admin=admin or bypass_lock)
             except RequestRefusedError as exc:
                 server.table = before
                 if record.host is not None:  # the model does not know host names; Nova's message does
@@ -484,7 +509,7 @@ class Cloud:
         name: str | None = None,
         server_id: str | None = None,
         flavor: str = "1",
-        image: str = "cirros",
+        image: str = CIRROS_ID,
         locked: bool = False,
         launched: bool | None = None,
         dialect: str | None = None,
@@ -495,7 +520,8 @@ class Cloud:
         A server seeded inside a task carries on with that task's remaining steps.
         ``dialect`` (default: the Compute API's) picks its fleet: ``"huawei-ecs"``
         seeds an ECS the ECS API acts on.
-        ``fields`` set :class:`Record` fields (``metadata``, ``networks``, ``key_name``...).
+        ``fields`` set :class:`Record` fields (``metadata``, ``key_name``, ``project_id``...);
+        ``networks`` (``"auto"`` or network names or ids) plugs it into those networks.
         """
         fleet = self.fleet if dialect is None else self.fleet_for(dialect)
         server = fleet.create(
@@ -508,6 +534,11 @@ class Cloud:
             launched=launched,
         )
         record = self._register(server, self.flavor(flavor), {"image_id": image, **fields})
+        nets = fields.get("networks", "none")
+        names = (
+            ["private"] if nets == "auto" else [n for n in nets if isinstance(n, str)] if isinstance(nets, list) else []
+        )
+        self.networks.plug_names(record, names, record.project_id)
         if server.launched:
             record.launched_at = record.created
         with record.lock:
@@ -544,6 +575,7 @@ class Cloud:
                 self.deleted[record.id] = record
                 while len(self.deleted) > DELETED_KEPT:
                     self.deleted.popitem(last=False)
+        self.networks.unplug(record)
         fleet = record.server.fleet
         if record.server in fleet:
             fleet.remove(record.server)

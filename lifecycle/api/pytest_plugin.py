@@ -5,6 +5,10 @@
   ``compute_api.cloud`` the control handle (seed, fail_next, advance, settle).
 * ``openstack_connection``: an openstacksdk connection to it (``auth_type="none"``),
   skipped with a reason when openstacksdk is not installed.
+* ``clouds_yaml``: the path of a ``clouds.yaml`` for ``compute_api`` (password
+  auth; cloud ``lifecycle`` is the admin, ``lifecycle-demo`` and
+  ``lifecycle-alt_demo`` members of two other projects), for the ``openstack``
+  CLI, Ansible or ``openstack.connect(cloud=...)`` (set ``OS_CLIENT_CONFIG_FILE``).
 
 Configure the cloud of one test with a marker::
 
@@ -18,6 +22,7 @@ of every project that installs server-lifecycle.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -25,7 +30,7 @@ import pytest
 if TYPE_CHECKING:
     from lifecycle.api.serve import FakeCompute
 
-__all__ = ["compute_api", "connect", "openstack_connection"]
+__all__ = ["clouds_yaml", "compute_api", "connect", "connect_as", "openstack_connection"]
 
 SDK_MISSING = "openstacksdk is not installed: pip install 'server-lifecycle[sdk]'"
 
@@ -58,6 +63,26 @@ def connect(url: str, **options: Any) -> Any:
             compute_endpoint_override=url,
             **options,
         )
+
+
+def connect_as(fake: FakeCompute, user: str = "admin", **options: Any) -> Any:
+    """An openstacksdk connection logged in to ``fake`` as ``user`` with a password (Keystone v3)."""
+    import warnings
+
+    import openstack
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return openstack.connect(load_yaml_config=False, load_envvars=False, **fake.auth(user), **options)
+
+
+@pytest.fixture
+def clouds_yaml(compute_api: FakeCompute, tmp_path: Path) -> Path:
+    """``compute_api``'s clouds.yaml, written in the test's temporary folder."""
+    path = tmp_path / "clouds.yaml"
+    path.write_text(compute_api.clouds_yaml(), encoding="utf-8")
+    return path
 
 
 @pytest.fixture

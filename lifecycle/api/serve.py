@@ -34,6 +34,7 @@ class FakeCompute:
         url: the compute endpoint, ``http://127.0.0.1:PORT/v2.1``.
         root: the server root, ``http://127.0.0.1:PORT`` (versions list).
         endpoints: service name -> base URL (``compute``: ``ROOT/compute``...).
+        auth_url: the Identity endpoint (``ROOT/identity``) for password auth.
     """
 
     def __init__(self, gateway: Gateway, server: WsgiHttpServer) -> None:
@@ -45,7 +46,24 @@ class FakeCompute:
         self.root = f"http://{LOOPBACK}:{self.port}"
         self.url = f"{self.root}/v2.1"
         self.endpoints = dict(gateway.endpoints(self.root))
+        self.auth_url = self.endpoints.get("identity", f"{self.root}/identity")
         self._thread: threading.Thread | None = None
+
+    def clouds_yaml(self) -> str:
+        """A ``clouds.yaml``: a password cloud per user, ``lifecycle`` the admin (:mod:`lifecycle.api.clouds`)."""
+        from lifecycle.api.clouds import clouds_yaml
+
+        return clouds_yaml(self.auth_url, self.cloud.accounts)
+
+    def auth(self, user: str = "admin") -> dict[str, Any]:
+        """``openstack.connect(**fake.auth("demo"))`` logs ``user`` in with a password."""
+        from lifecycle.api.clouds import auth_options
+
+        found = self.cloud.accounts.user_by_name(user)
+        if found is None:
+            names = ", ".join(sorted(u.name for u in self.cloud.accounts.users.values()))
+            raise ValueError(f"unknown user {user!r}; the fake's users: {names}")
+        return auth_options(self.auth_url, found)
 
     def start(self) -> FakeCompute:
         """Serve in a daemon thread; returns self."""
@@ -118,12 +136,25 @@ def serve_forever(
     host: str = LOOPBACK,
     quiet: bool = False,
     announce: bool = False,
+    print_clouds_yaml: bool = False,
     limits: Limits | None = None,
 ) -> None:
-    """Serve in the foreground until interrupted; ``announce`` prints the endpoint first."""
+    """Serve in the foreground until interrupted; ``announce`` prints the endpoint first.
+
+    ``print_clouds_yaml`` prints a ``clouds.yaml`` for the bound port on stdout first
+    (the announcement then goes to stderr, so ``> clouds.yaml`` captures only the file).
+    """
+    import sys
+
     fake = make(app, port=port, host=host, quiet=quiet, limits=limits)
+    if print_clouds_yaml:
+        print(fake.clouds_yaml(), end="", flush=True)
     if announce:
-        print(f"Fake Compute API (pace {app.cloud.pace}) at {fake.url}  (Ctrl-C stops)", flush=True)
+        print(
+            f"Fake OpenStack cloud (pace {app.cloud.pace}) at {fake.url}  (identity {fake.auth_url}; Ctrl-C stops)",
+            file=sys.stderr if print_clouds_yaml else sys.stdout,
+            flush=True,
+        )
     try:
         fake._server.serve_forever(poll_interval=0.2)
     finally:

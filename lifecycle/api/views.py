@@ -19,8 +19,6 @@ from lifecycle.states import Status
 __all__ = ["addresses", "server_body", "server_links", "server_summary"]
 
 _PROGRESS = frozenset({Status.ACTIVE, Status.BUILD, Status.REBUILD, Status.RESIZE, Status.VERIFY_RESIZE})
-_TENANT = "6f70656e737461636b20342065766572"
-_USER = "fake"
 
 
 def stamp(moment: datetime.datetime | None) -> str | None:
@@ -42,24 +40,13 @@ def server_links(base: str, server_id: str) -> list[dict[str, str]]:
 
 
 def addresses(record: Record) -> dict[str, list[dict[str, Any]]]:
-    """One fixed IPv4 per network; none for ``networks: "none"``."""
-    nets = record.networks
-    if nets in ("none", None, []):
-        return {}
-    names = ["private"] if nets == "auto" else [str(n.get("uuid") or n.get("port") or "private") for n in nets]
-    digest = hashlib.sha256(record.id.encode()).digest()
-    mac = "fa:16:3e:" + ":".join(f"{b:02x}" for b in digest[:3])
-    return {
-        name: [
-            {
-                "version": 4,
-                "addr": f"10.{i}.{digest[3]}.{digest[4] % 250 + 2}",
-                "OS-EXT-IPS:type": "fixed",
-                "OS-EXT-IPS-MAC:mac_addr": mac,
-            }
-        ]
-        for i, name in enumerate(names)
-    }
+    """The fixed IPs of the server's ports keyed by network name (``views/addresses.py``); none without ports."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for port in list(record.ports):
+        out.setdefault(port.network.name, []).append(
+            {"version": 4, "addr": port.ip, "OS-EXT-IPS:type": "fixed", "OS-EXT-IPS-MAC:mac_addr": port.mac}
+        )
+    return out
 
 
 def server_summary(record: Record, base: str) -> dict[str, Any]:
@@ -83,13 +70,13 @@ def server_body(record: Record, base: str, version: Version, *, admin: bool = Tr
     server = record.server
     status = server.status
     vm, task = server.vm_state, server.task_state
-    host_id = hashlib.sha224(f"{_TENANT}{record.host}".encode()).hexdigest() if record.host else ""
+    host_id = hashlib.sha224(f"{record.project_id}{record.host}".encode()).hexdigest() if record.host else ""
     body: dict[str, Any] = {
         "id": record.id,
         "name": server.name,
         "status": "UNKNOWN" if status is None else status.value,
-        "tenant_id": _TENANT,
-        "user_id": _USER,
+        "tenant_id": record.project_id,
+        "user_id": record.user_id,
         "metadata": dict(record.metadata),
         "hostId": host_id,
         "image": {"id": record.image_id, "links": [{"rel": "bookmark", "href": f"{base}/images/{record.image_id}"}]}
@@ -115,8 +102,9 @@ def server_body(record: Record, base: str, version: Version, *, admin: bool = Tr
     }
     if status in _PROGRESS:
         body["progress"] = 100 if server.task_state is None and status is not Status.BUILD else 0
-    if record.networks not in ("none", None, []):
-        body["security_groups"] = [{"name": "default"}]
+    groups = list(dict.fromkeys(g.name for port in list(record.ports) for g in port.groups))
+    if groups:  # Nova leaves the key out when the ports have none (_add_security_grps)
+        body["security_groups"] = [{"name": name} for name in groups]
     if admin:
         # views/servers.py:show (355-388): host, name, node; more from 2.3
         body["OS-EXT-SRV-ATTR:host"] = record.host

@@ -1,9 +1,9 @@
-"""Serve a fake OpenStack Compute API on loopback, e.g. ``lifecycle serve --port 8774``.
+"""Serve a fake OpenStack cloud (Compute, Identity, Image, Network) on loopback, e.g. ``lifecycle serve --port 8774``.
 
-Point openstacksdk at it with ``openstack.connect(auth_type="none",
-compute_endpoint_override="http://127.0.0.1:8774/v2.1")``, or the CLI with
-``openstack --os-auth-type none --os-endpoint http://127.0.0.1:8774/v2.1
---os-identity-api-version 3 server list``.
+``lifecycle serve --print-clouds-yaml > clouds.yaml`` writes a clouds.yaml with a
+password cloud per user; then ``openstack --os-cloud lifecycle server list``.
+Without a password, ``openstack.connect(auth_type="none",
+compute_endpoint_override="http://127.0.0.1:8774/v2.1")`` still works.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import math
 
 from lifecycle.cli._common import EXIT_OK, CliError
 
-HELP = "serve a fake Compute API (Nova v2.1) that openstacksdk and the openstack CLI can drive"
+HELP = "serve a fake OpenStack cloud (Nova, Keystone, Glance, Neutron) that real clients drive"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,6 +39,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--quiet", action="store_true", help="do not log requests")
     parser.add_argument(
+        "--print-clouds-yaml",
+        action="store_true",
+        help="print a clouds.yaml (password auth, one cloud per user) on stdout, then serve",
+    )
+    parser.add_argument(
+        "--user",
+        action="append",
+        metavar="NAME:PASSWORD@PROJECT[/ROLES]",
+        help="a user to log in as (repeatable; replaces the default admin, demo, alt_demo; default role: member)",
+    )
+    parser.add_argument(
         "--notifications",
         metavar="FILE",
         help="append Nova's versioned notifications for every change to FILE (JSON Lines)",
@@ -51,6 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from lifecycle.api.accounts import Accounts
     from lifecycle.api.app import ComputeApp
     from lifecycle.api.cloud import Cloud
     from lifecycle.api.serve import serve_forever
@@ -59,6 +71,10 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--port must be 0-65535 (got {args.port})")
     if not math.isfinite(args.speed) or args.speed <= 0:
         raise CliError(f"--speed must be a finite number > 0 (got {args.speed})")
+    try:
+        accounts = Accounts(args.user) if args.user else Accounts()
+    except ValueError as exc:
+        raise CliError(f"--user: {exc}") from None
     notifier = None
     if args.notifications or args.notifications_url:
         from lifecycle.api.cloud import now
@@ -67,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
         # Stamped from the wall time the cloud starts at, like the API's own timestamps.
         notifier = NovaNotifier(args.notifications, transport=args.notifications_url, epoch=now())
     cloud = Cloud(
+        accounts=accounts,
         pace=args.pace,
         speed=args.speed,
         reclaim_instance_interval=args.reclaim_instance_interval,
@@ -74,7 +91,13 @@ def run(args: argparse.Namespace) -> int:
         notifications=notifier,
     )
     try:
-        serve_forever(ComputeApp(cloud), port=args.port, quiet=args.quiet, announce=True)
+        serve_forever(
+            ComputeApp(cloud),
+            port=args.port,
+            quiet=args.quiet,
+            announce=True,
+            print_clouds_yaml=args.print_clouds_yaml,
+        )
     except OSError as exc:
         raise CliError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}") from None
     except KeyboardInterrupt:

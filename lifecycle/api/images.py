@@ -1,0 +1,450 @@
+"""A minimal Image v2 (Glance): seeded images, and the snapshots, backups and shelve images servers make.
+
+Clients resolve ``--image NAME`` here (``GET /v2/images?name=...``), Nova's
+create checks ``imageRef`` against it (400 ``Can not find requested image``),
+and ``createImage``/``createBackup``/``shelve`` add an image whose status walks
+``queued -> saving -> active`` in step with the server's task: queued while
+the snapshot is pending, ``saving`` in ``*_uploading``, ``active`` when the task
+ends (``nova/compute/manager.py:_snapshot_instance`` updates Glance as the
+task states move; a failed snapshot deletes its image). A backup that ends
+rotates the server's older backups of the same type away
+(``manager.py:_rotate_backups``); an unshelved server's shelve image goes
+(``manager.py:_unshelve_instance`` deletes it).
+
+Errors follow Glance's webob envelope ``{"code": "404 Not Found", "title",
+"message"}``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime
+import hashlib
+import re
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from lifecycle.api.context import RequestContext
+from lifecycle.api.errors import ApiError
+from lifecycle.api.service import Call, JsonService, Reply, reason
+
+if TYPE_CHECKING:
+    from lifecycle.api.cloud import Cloud, Record
+    from lifecycle.events import Event
+
+__all__ = ["CIRROS_ALT_ID", "CIRROS_ID", "Image", "ImageService", "Images", "default_images", "require_image"]
+
+CIRROS_ID = "a3b6f9e2-5c1d-4f8a-9e27-0c1f6d2b8a41"
+"""The id of the default ``cirros-0.6.2-x86_64-disk`` image."""
+CIRROS_ALT_ID = "6d3c1e84-2b9f-4a57-8c0e-3f5a7b9d1e26"
+"""The id of the second default image (``cirros-0.6.2-x86_64-disk-alt``), to rebuild to."""
+
+_QUEUED_TASKS = frozenset(
+    {"image_snapshot", "image_snapshot_pending", "image_backup", "image_pending_upload", "shelving",
+     "shelving_image_pending_upload"}
+)  # fmt: skip
+_SAVING_TASKS = frozenset({"image_uploading", "shelving_image_uploading"})
+_OFFLOADED = frozenset({"shelved", "shelved_offloaded"})
+_UPDATABLE_LIST_FILTERS = ("name", "status", "visibility", "owner", "disk_format", "container_format")
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def _stamp(moment: datetime.datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclasses.dataclass(eq=False)
+class Image:
+    """One image as Glance stores it; ``source`` is the server still making it."""
+
+    id: str
+    name: str
+    owner: str
+    status: str = "active"
+    visibility: str = "public"
+    disk_format: str = "qcow2"
+    container_format: str = "bare"
+    size: int | None = 21430272
+    min_disk: int = 0
+    min_ram: int = 0
+    protected: bool = False
+    properties: dict[str, str] = dataclasses.field(default_factory=dict)
+    created: datetime.datetime = dataclasses.field(default_factory=_now)
+    updated: datetime.datetime = dataclasses.field(default_factory=_now)
+    source: Record | None = None
+    """The server whose task makes this image (until the task ends)."""
+    origin: Record | None = None
+    """The server that made this image (a shelve image goes when it is unshelved)."""
+    rotation: int = 0
+    """A backup's ``rotation``: how many backups of its server and type to keep once it is active."""
+    kind: str = ""
+    """``snapshot``, ``backup``, ``shelved``, or ``""`` for an uploaded image."""
+
+    def body(self) -> dict[str, Any]:
+        """The JSON Glance shows for the image (``glance/api/v2/images.py``, ``ImagesController._format_image``)."""
+        digest = hashlib.sha512(self.id.encode()).hexdigest() if self.status == "active" else None
+        return {
+            **self.properties,
+            "id": self.id,
+            "name": self.name,
+            "status": self.status,
+            "visibility": self.visibility,
+            "protected": self.protected,
+            "os_hidden": False,
+            "tags": [],
+            "disk_format": self.disk_format,
+            "container_format": self.container_format,
+            "size": self.size if self.status == "active" else None,
+            "virtual_size": None,
+            "min_disk": self.min_disk,
+            "min_ram": self.min_ram,
+            "checksum": hashlib.md5(self.id.encode(), usedforsecurity=False).hexdigest() if digest else None,
+            "os_hash_algo": "sha512" if digest else None,
+            "os_hash_value": digest,
+            "owner": self.owner,
+            "created_at": _stamp(self.created),
+            "updated_at": _stamp(self.updated),
+            "self": f"/v2/images/{self.id}",
+            "file": f"/v2/images/{self.id}/file",
+            "schema": "/v2/schemas/image",
+        }
+
+
+def default_images(owner: str) -> list[Image]:
+    """DevStack's CirrOS image, and a second public image (to rebuild to)."""
+    return [
+        Image(CIRROS_ID, "cirros-0.6.2-x86_64-disk", owner, min_disk=0),
+        Image(CIRROS_ALT_ID, "cirros-0.6.2-x86_64-disk-alt", owner),
+    ]
+
+
+class Images:
+    """The images of one fake cloud (thread-safe); servers' snapshots walk their status lazily."""
+
+    def __init__(self, images: Iterable[Image] | None = None, *, owner: str = "") -> None:
+        from lifecycle.api.context import DEFAULT_PROJECT
+
+        self._images: dict[str, Image] = {}
+        self._lock = threading.RLock()
+        for image in default_images(owner or DEFAULT_PROJECT) if images is None else images:
+            self._images[image.id] = image
+
+    def add(self, image: Image) -> Image:
+        """Add (or replace) an image."""
+        with self._lock:
+            self._images[image.id] = image
+        return image
+
+    def get(self, image_id: str) -> Image | None:
+        """The image ``image_id`` (its status brought up to date), if it exists."""
+        with self._lock:
+            image = self._images.get(image_id)
+            if image is not None:
+                self._walk(image)
+            return self._images.get(image_id)
+
+    def all(self) -> list[Image]:
+        """Every image, oldest first, statuses brought up to date."""
+        with self._lock:
+            for image in list(self._images.values()):
+                self._walk(image)
+            return sorted(self._images.values(), key=lambda i: i.created)
+
+    def delete(self, image_id: str) -> None:
+        """Forget an image."""
+        with self._lock:
+            self._images.pop(image_id, None)
+
+    def snapshot(
+        self,
+        record: Record,
+        name: str,
+        kind: str,
+        project_id: str,
+        *,
+        rotation: int = 0,
+        properties: dict[str, str] | None = None,
+    ) -> Image:
+        """The image a server's ``createImage``/``createBackup``/``shelve`` makes (queued)."""
+        base = self._images.get(record.image_id)
+        image = Image(
+            str(uuid.uuid4()),
+            name,
+            project_id,
+            status="queued",
+            visibility="private",
+            size=None,
+            min_disk=record.flavor.disk,
+            min_ram=base.min_ram if base is not None else 0,  # inherited from the image booted (compute/utils.py)
+            properties={
+                "image_type": "backup" if kind == "backup" else "snapshot",
+                "instance_uuid": record.id,
+                "base_image_ref": record.image_id,
+                "user_id": record.user_id,
+                "image_location": "snapshot",
+                **(properties or {}),
+            },
+            source=record,
+            origin=record,
+            kind=kind,
+            rotation=rotation,
+        )
+        return self.add(image)
+
+    def on_event(self, event: Event) -> None:
+        """A fleet listener: a snapshot, backup or shelve whose task failed loses its image, as in Nova."""
+        if event.kind != "failure":
+            return
+        with self._lock:
+            for image in list(self._images.values()):
+                if image.source is not None and image.source.id == event.server_id:
+                    del self._images[image.id]
+
+    def _walk(self, image: Image) -> None:
+        """Bring a server-made image's status in line with its server's task (lock held)."""
+        if image.kind == "shelved" and image.source is None:
+            origin = image.origin
+            if origin is not None and (origin.gone or (_vm(origin) not in _OFFLOADED and not _busy(origin))):
+                self._images.pop(image.id, None)  # unshelved: Nova deletes the shelve image
+            return
+        record = image.source
+        if record is None:
+            return
+        task = record.server.task_state
+        task_name = None if task is None else str(task.value)
+        status = image.status
+        if task_name in _QUEUED_TASKS:
+            status = "queued"
+        elif task_name in _SAVING_TASKS:
+            status = "saving"
+        elif record.gone or _vm(record) == "error":
+            self._images.pop(image.id, None)  # the snapshot failed: Nova deletes the image
+            return
+        else:
+            status = "active"
+            image.size = 21430272
+            image.source = None
+            if image.kind == "backup":
+                self._rotate(image)
+        if status != image.status:
+            image.status, image.updated = status, _now()
+
+    def _rotate(self, image: Image) -> None:
+        """Keep the newest ``rotation`` backups of this server and type (Nova's ``_rotate_backups``)."""
+        props = image.properties
+        same = [
+            i
+            for i in self._images.values()
+            if i.kind == "backup"
+            and i.source is None
+            and i.properties.get("instance_uuid") == props.get("instance_uuid")
+            and i.properties.get("backup_type") == props.get("backup_type")
+        ]
+        same.sort(key=lambda i: i.created, reverse=True)
+        for old in same[image.rotation :]:
+            self._images.pop(old.id, None)
+
+
+def _vm(record: Record) -> str:
+    vm = record.server.vm_state
+    return "" if vm is None else str(vm.value)
+
+
+def _busy(record: Record) -> bool:
+    return record.server.task_state is not None
+
+
+def visible(image: Image, context: RequestContext) -> bool:
+    """Glance shows public images to all, private ones to their project and to admins."""
+    return (
+        image.visibility in ("public", "shared", "community") or context.is_admin or image.owner == context.project_id
+    )
+
+
+def _match_filter(name: str, wanted: str) -> Callable[[Image], bool]:
+    """Glance's ``in:a,b`` operator, or an exact match."""
+    values = {v for v in wanted[3:].split(",")} if wanted.startswith("in:") else {wanted}
+    if name == "id":
+        return lambda i: i.id in values
+    return lambda i: str(i.body().get(name)) in values
+
+
+class ImageService(JsonService):
+    """The Image v2 WSGI app (``/image``)."""
+
+    def __init__(self, cloud: Cloud) -> None:
+        self.cloud = cloud
+        self.images: Images = cloud.images
+        self.routes = [
+            (re.compile(r"^/?$"), {"GET": self._versions}),
+            (re.compile(r"^/versions/?$"), {"GET": self._versions_ok}),
+            (re.compile(r"^/v2/?$"), {"GET": self._versions}),
+            (re.compile(r"^/v2/images/?$"), {"GET": self._list, "POST": self._create}),
+            (re.compile(r"^/v2/images/([^/]+)/?$"), {"GET": self._show, "DELETE": self._delete}),
+            (re.compile(r"^/v2/images/([^/]+)/file/?$"), {"PUT": self._upload}),
+            (re.compile(r"^/v2/images/([^/]+)/tasks/?$"), {"GET": self._tasks}),
+            (re.compile(r"^/v2/schemas/images?/?$"), {"GET": self._schema}),
+        ]
+
+    def error_body(self, code: int, message: str) -> Any:
+        return {"code": f"{code} {reason(code)}", "title": reason(code), "message": message}
+
+    def _doc(self, call: Call) -> dict[str, Any]:
+        return {
+            "versions": [
+                {
+                    "id": f"v2.{minor}",
+                    "status": "CURRENT" if minor == 16 else "SUPPORTED",
+                    "links": [{"rel": "self", "href": f"{call.base}/v2/"}],
+                }
+                for minor in (16, 15, 9, 0)
+            ]
+        }
+
+    def _versions(self, call: Call) -> Reply:
+        return 300, self._doc(call), {}
+
+    def _versions_ok(self, call: Call) -> Reply:
+        return 200, self._doc(call), {}
+
+    def _visible(self, call: Call, image: Image) -> bool:
+        return visible(image, call.context)
+
+    def _walked(self, image: Image) -> None:
+        """A client reading a server-made image also watches its server: at instant pace its task steps on."""
+        self.cloud.fleet.tick()  # let due steps happen (wall pace), as a read of the server would
+        record = image.source
+        if record is not None and not record.gone and self.cloud.pace == "instant":
+            with contextlib.suppress(ApiError):
+                self.cloud.read(record, lambda r: None)
+
+    def _list(self, call: Call) -> Reply:
+        self.cloud.fleet.tick()
+        images = self.images.all()
+        for image in images:
+            self._walked(image)
+        keep = [i for i in self.images.all() if self._visible(call, i)]
+        for name in ("id", *_UPDATABLE_LIST_FILTERS):
+            wanted = call.first(name)
+            if wanted is not None:
+                rule = _match_filter(name, wanted)
+                keep = [i for i in keep if rule(i)]
+        marker, limit_text = call.first("marker"), call.first("limit")
+        if marker is not None:
+            ids = [i.id for i in keep]
+            if marker not in ids:
+                raise ApiError(400, f"Invalid marker. Image {marker} could not be found.")
+            keep = keep[ids.index(marker) + 1 :]
+        limit = len(keep)
+        if limit_text is not None:
+            if not limit_text.isdigit():
+                raise ApiError(400, "limit param must be an integer")
+            limit = int(limit_text)
+        page = keep[:limit]
+        body: dict[str, Any] = {
+            "images": [i.body() for i in page],
+            "first": "/v2/images",
+            "schema": "/v2/schemas/images",
+        }
+        if len(keep) > limit and page:
+            body["next"] = f"/v2/images?marker={page[-1].id}&limit={limit}"
+        return 200, body, {}
+
+    def _find(self, call: Call, image_id: str) -> Image:
+        image = self.images.get(image_id)
+        if image is None or not self._visible(call, image):
+            raise ApiError(404, f"No image found with ID {image_id}")
+        self._walked(image)
+        return self.images.get(image_id) or image
+
+    def _show(self, call: Call, image_id: str) -> Reply:
+        return 200, self._find(call, image_id).body(), {}
+
+    def _delete(self, call: Call, image_id: str) -> Reply:
+        image = self._find(call, image_id)
+        context = call.context
+        if not (context.is_admin or image.owner == context.project_id):
+            raise ApiError(403, "You are not permitted to delete this image.")
+        if image.protected:
+            raise ApiError(403, f"Image {image_id} is protected and cannot be deleted.")
+        self.images.delete(image_id)
+        return 204, None, {}
+
+    def _create(self, call: Call) -> Reply:
+        """``POST /v2/images``: a queued image record (data comes with ``PUT .../file``)."""
+        spec = call.json("Malformed request body")
+        if not isinstance(spec, dict):
+            raise ApiError(400, "Body expected in request.")
+        visibility = spec.get("visibility", "shared")
+        if visibility not in ("public", "private", "shared", "community"):
+            raise ApiError(400, f"Invalid value '{visibility}' for visibility.")
+        if visibility == "public" and not call.context.is_admin:
+            raise ApiError(403, "You are not authorized to complete publicize_image action.")
+        fields: dict[str, Any] = {}
+        for key, kind in (("min_ram", int), ("min_disk", int), ("protected", bool)):
+            if key in spec:
+                if not isinstance(spec[key], kind) or isinstance(spec[key], bool) is not (kind is bool):
+                    raise ApiError(400, f"Invalid value for {key}: {spec[key]!r}")
+                fields[key] = spec[key]
+        known = {"name", "visibility", "disk_format", "container_format", "min_ram", "min_disk", "protected", "tags"}
+        extra = {k: v for k, v in spec.items() if k not in known}
+        if any(not isinstance(v, str) for v in extra.values()) or "id" in extra:
+            raise ApiError(400, "Image properties must be strings; the fake does not take image ids.")
+        image = Image(
+            str(uuid.uuid4()),
+            str(spec.get("name") or ""),
+            call.context.project_id,
+            status="queued",
+            visibility=visibility,
+            disk_format=str(spec.get("disk_format") or "raw"),
+            container_format=str(spec.get("container_format") or "bare"),
+            size=None,
+            properties=extra,
+            **fields,
+        )
+        self.images.add(image)
+        return 201, image.body(), {"Location": f"{call.base}/v2/images/{image.id}"}
+
+    def _upload(self, call: Call, image_id: str) -> Reply:
+        """``PUT /v2/images/{id}/file``: the data arrive, the image is active."""
+        image = self._find(call, image_id)
+        if not (call.context.is_admin or image.owner == call.context.project_id):
+            raise ApiError(403, "You are not permitted to upload data for this image.")
+        if image.status != "queued":
+            raise ApiError(409, f"Image status transition from {image.status} to saving is not allowed")
+        try:
+            length = max(0, int(call.environ.get("CONTENT_LENGTH") or 0))
+        except ValueError:
+            length = 0
+        data = call.environ["wsgi.input"].read(length) if length else b""
+        image.size, image.status, image.updated = len(data), "active", _now()
+        return 204, None, {}
+
+    def _tasks(self, call: Call, image_id: str) -> Reply:
+        """``GET /v2/images/{id}/tasks`` (2.12): the fake runs no import tasks."""
+        self._find(call, image_id)
+        return 200, {"tasks": []}, {}
+
+    def _schema(self, call: Call) -> Reply:
+        return 200, {"name": "image", "properties": {}, "additionalProperties": {"type": "string"}}, {}
+
+
+def require_image(images: Images, context: RequestContext, image_id: str) -> Image:
+    """The image a server boots or rebuilds from, checked as Nova's ``compute/api.py:_get_image`` does.
+
+    Raises:
+        ApiError: 400 ``Can not find requested image`` when Glance would not show it to the caller,
+            400 ``Image X is not active.`` while it is still being made.
+    """
+    image = images.get(image_id)
+    if image is None or not visible(image, context):
+        raise ApiError(400, "Can not find requested image")
+    if image.status != "active":
+        raise ApiError(400, f"Image {image_id} is not active.")
+    return image
