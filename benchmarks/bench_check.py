@@ -30,9 +30,9 @@ import statistics
 import time
 from collections.abc import Callable
 
-from lifecycle.blueprint import ADVANCE, FAIL
-from lifecycle.sequence import check
-from lifecycle.table import Table, table_for
+from lifecycle.model.blueprint import ADVANCE, FAIL
+from lifecycle.model.table import Table, table_for
+from lifecycle.validate.sequence import check
 
 
 def legal_sequence(table: Table, n: int, seed: int = 7) -> list[str]:
@@ -78,7 +78,7 @@ class Model:
     __slots__ = ("launched", "power_state", "state")
 
     def __init__(self) -> None:
-        from lifecycle.states import PowerState
+        from lifecycle.model.states import PowerState
 
         self.state = "new"
         self.power_state = PowerState.NOSTATE

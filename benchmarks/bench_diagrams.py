@@ -30,10 +30,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    from lifecycle.blueprint import blueprint
     from lifecycle.diagrams import docset, model
     from lifecycle.diagrams.dot import to_dot
     from lifecycle.diagrams.render import pipe
+    from lifecycle.model.blueprint import blueprint
 
     blueprint("nova")  # warm the blueprint cache: it is not what is measured
     baseline = _time(lambda: to_dot(model.overview("nova")), args.rounds)

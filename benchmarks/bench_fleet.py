@@ -12,7 +12,7 @@ Two campaigns on every server of a fleet seeded ACTIVE:
 
 The peer is SimPy (the usual Python discrete-event simulator) running one
 process per server that writes the same (vm_state, task_state) pairs after the
-same durations (read from ``lifecycle.durations.DEFAULTS``), on slotted records.
+same durations (read from ``lifecycle.simulate.durations.DEFAULTS``), on slotted records.
 It does less than the fleet: no legality check, no history, no event log, no
 faults, no locks. Figures: microseconds per server and the ratio fleet / SimPy
 in the same round (the median of ``--rounds``). Memory: tracemalloc bytes per
@@ -33,8 +33,8 @@ from typing import Any
 
 import simpy
 
-from lifecycle.durations import DEFAULTS
-from lifecycle.fleet import Fleet
+from lifecycle.simulate.durations import DEFAULTS
+from lifecycle.simulate.fleet import Fleet
 
 REBOOT = [(task, DEFAULTS["reboot"][task]) for task in ("rebooting", "reboot_pending", "reboot_started")]
 RESIZE = [

@@ -80,7 +80,7 @@ if mode == "baseline":
             count += 1
     extra = 0
 else:
-    from lifecycle.trace import check_trace
+    from lifecycle.validate.trace import check_trace
     import pathlib
     report = check_trace(pathlib.Path(path), keep_explained=False)
     count = report.observations

@@ -5,7 +5,7 @@ Every ratio is against a baseline measured in the same run, on the same machine:
 
 * memory: a bare object holding the three state fields (``__slots__``), per
   server, measured with tracemalloc; target: fleet - bare <= 2 KB.
-* reboot all + settle: the same Nova machine (``lifecycle.machine``) driven
+* reboot all + settle: the same Nova machine (``lifecycle.model.machine``) driven
   directly with ``machine.events[t].trigger(obj)`` on bare model objects (the
   cheapest way to drive `transitions`); target: fleet <= 2x.
 * 100,000 servers: traced memory after building them and after a reboot of all
@@ -26,10 +26,10 @@ import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
-from lifecycle.blueprint import ADVANCE, blueprint
-from lifecycle.fleet import Fleet
-from lifecycle.machine import build_machine, machine_for
-from lifecycle.states import PowerState
+from lifecycle.model.blueprint import ADVANCE, blueprint
+from lifecycle.model.machine import build_machine, machine_for
+from lifecycle.model.states import PowerState
+from lifecycle.simulate.fleet import Fleet
 
 
 class Bare:

@@ -37,21 +37,21 @@ from lifecycle.errors import (
     UnknownStateError,
     UnsupportedOperationError,
 )
-from lifecycle.settings import Settings
-from lifecycle.states import PowerState, Status, TaskState, VmState
-from lifecycle.status import pairs_for, status_of
+from lifecycle.model.settings import Settings
+from lifecycle.model.states import PowerState, Status, TaskState, VmState
+from lifecycle.model.status import pairs_for, status_of
 
 if TYPE_CHECKING:
-    from lifecycle.clock import Clock, VirtualClock, WallClock
-    from lifecycle.durations import Durations
-    from lifecycle.events import Event, EventLog
-    from lifecycle.faults import FaultRule
-    from lifecycle.fleet import ApplyResult, Fleet, FleetServer
-    from lifecycle.jobs import Job, JobRequestError, Jobs, JobStatus, SubJob
-    from lifecycle.paths import plan, reachable
-    from lifecycle.sequence import CheckResult, check
-    from lifecycle.server import Server
-    from lifecycle.trace import TraceReport, check_trace
+    from lifecycle.simulate.clock import Clock, VirtualClock, WallClock
+    from lifecycle.simulate.durations import Durations
+    from lifecycle.simulate.events import Event, EventLog
+    from lifecycle.simulate.faults import FaultRule
+    from lifecycle.simulate.fleet import ApplyResult, Fleet, FleetServer
+    from lifecycle.simulate.jobs import Job, JobRequestError, Jobs, JobStatus, SubJob
+    from lifecycle.simulate.server import Server
+    from lifecycle.validate.paths import plan, reachable
+    from lifecycle.validate.sequence import CheckResult, check
+    from lifecycle.validate.trace import TraceReport, check_trace
 
 __version__ = "0.1.0"
 
@@ -100,28 +100,28 @@ __all__ = [
 ]
 
 _LAZY = {
-    "ApplyResult": "lifecycle.fleet",
-    "CheckResult": "lifecycle.sequence",
-    "Clock": "lifecycle.clock",
-    "Durations": "lifecycle.durations",
-    "Event": "lifecycle.events",
-    "EventLog": "lifecycle.events",
-    "FaultRule": "lifecycle.faults",
-    "Fleet": "lifecycle.fleet",
-    "FleetServer": "lifecycle.fleet",
-    "Job": "lifecycle.jobs",
-    "JobRequestError": "lifecycle.jobs",
-    "JobStatus": "lifecycle.jobs",
-    "Jobs": "lifecycle.jobs",
-    "Server": "lifecycle.server",
-    "SubJob": "lifecycle.jobs",
-    "TraceReport": "lifecycle.trace",
-    "VirtualClock": "lifecycle.clock",
-    "WallClock": "lifecycle.clock",
-    "check": "lifecycle.sequence",
-    "check_trace": "lifecycle.trace",
-    "plan": "lifecycle.paths",
-    "reachable": "lifecycle.paths",
+    "ApplyResult": "lifecycle.simulate.fleet",
+    "CheckResult": "lifecycle.validate.sequence",
+    "Clock": "lifecycle.simulate.clock",
+    "Durations": "lifecycle.simulate.durations",
+    "Event": "lifecycle.simulate.events",
+    "EventLog": "lifecycle.simulate.events",
+    "FaultRule": "lifecycle.simulate.faults",
+    "Fleet": "lifecycle.simulate.fleet",
+    "FleetServer": "lifecycle.simulate.fleet",
+    "Job": "lifecycle.simulate.jobs",
+    "JobRequestError": "lifecycle.simulate.jobs",
+    "JobStatus": "lifecycle.simulate.jobs",
+    "Jobs": "lifecycle.simulate.jobs",
+    "Server": "lifecycle.simulate.server",
+    "SubJob": "lifecycle.simulate.jobs",
+    "TraceReport": "lifecycle.validate.trace",
+    "VirtualClock": "lifecycle.simulate.clock",
+    "WallClock": "lifecycle.simulate.clock",
+    "check": "lifecycle.validate.sequence",
+    "check_trace": "lifecycle.validate.trace",
+    "plan": "lifecycle.validate.paths",
+    "reachable": "lifecycle.validate.paths",
 }
 
 

@@ -6,8 +6,8 @@ so it imports nothing of the simulator until a test asks for a fixture.
 
 Fixtures:
 
-* ``lifecycle_fleet``: an empty :class:`~lifecycle.fleet.Fleet` on a fresh
-  :class:`~lifecycle.clock.VirtualClock` at 0, seeded (seed 0) so runs repeat.
+* ``lifecycle_fleet``: an empty :class:`~lifecycle.simulate.fleet.Fleet` on a fresh
+  :class:`~lifecycle.simulate.clock.VirtualClock` at 0, seeded (seed 0) so runs repeat.
 * ``lifecycle_server``: one ACTIVE server named ``server-1`` in that fleet.
 * ``lifecycle_clock``: that fleet's clock.
 
@@ -17,7 +17,7 @@ The ``lifecycle`` marker chooses the dialect and options::
     def test_shelve_keeps_the_host(lifecycle_server, lifecycle_clock): ...
 
 ``vm_state``, ``task_state``, ``power_state``, ``locked`` and ``name`` apply to
-``lifecycle_server``; every other keyword goes to :class:`~lifecycle.fleet.Fleet`
+``lifecycle_server``; every other keyword goes to :class:`~lifecycle.simulate.fleet.Fleet`
 (``durations=``, ``seed=``, settings such as ``reclaim_instance_interval=``).
 
 The assertion helpers of :mod:`lifecycle.testing` (light: no state machine) are re-exported here.
@@ -39,8 +39,8 @@ from lifecycle.testing import (
 )
 
 if TYPE_CHECKING:
-    from lifecycle.clock import VirtualClock
-    from lifecycle.fleet import Fleet, FleetServer
+    from lifecycle.simulate.clock import VirtualClock
+    from lifecycle.simulate.fleet import Fleet, FleetServer
 
 __all__ = [
     "assert_allowed",
@@ -84,7 +84,7 @@ def _options(request: pytest.FixtureRequest) -> tuple[dict[str, Any], dict[str, 
 @pytest.fixture
 def lifecycle_fleet(request: pytest.FixtureRequest) -> Fleet:
     """An empty simulated fleet on a fresh virtual clock (options from the ``lifecycle`` marker)."""
-    from lifecycle.fleet import Fleet  # the simulator loads only when a test asks
+    from lifecycle.simulate.fleet import Fleet  # the simulator loads only when a test asks
 
     fleet_options, _ = _options(request)
     return Fleet(**fleet_options)
@@ -102,7 +102,7 @@ def lifecycle_server(lifecycle_fleet: Fleet, request: pytest.FixtureRequest) -> 
 @pytest.fixture
 def lifecycle_clock(lifecycle_fleet: Fleet) -> VirtualClock:
     """The virtual clock of ``lifecycle_fleet``: ``lifecycle_clock.advance(30)`` lets 30 s pass."""
-    from lifecycle.clock import VirtualClock
+    from lifecycle.simulate.clock import VirtualClock
 
     clock = lifecycle_fleet.clock
     assert isinstance(clock, VirtualClock)

@@ -31,10 +31,10 @@ from sphinx.ext.graphviz import Graphviz
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import OptionSpec
 
-from lifecycle import dialects
 from lifecycle.diagrams import model, tables
 from lifecycle.diagrams.dot import to_dot
 from lifecycle.errors import LifecycleError, UnknownNameError
+from lifecycle.model import dialects
 
 __all__ = ["setup"]
 

@@ -25,17 +25,17 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
-from lifecycle.blueprint import ADVANCE, FAIL
-from lifecycle.settings import Settings
-from lifecycle.spec import Dialect, Pair
-from lifecycle.states import PowerState, VmState
-from lifecycle.status import parse_task_state, parse_vm_state
+from lifecycle.model.blueprint import ADVANCE, FAIL
+from lifecycle.model.settings import Settings
+from lifecycle.model.spec import Dialect, Pair
+from lifecycle.model.states import PowerState, VmState
+from lifecycle.model.status import parse_task_state, parse_vm_state
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
-    from lifecycle.server import Server
-    from lifecycle.table import Table
+    from lifecycle.model.table import Table
+    from lifecycle.simulate.server import Server
 
 __all__ = ["operations"]
 
@@ -55,7 +55,7 @@ def operations(
 
     Args:
         start: where the server starts: a vm_state (at rest), a ``(vm_state,
-            task_state)`` pair, or a :class:`~lifecycle.server.Server` (its
+            task_state)`` pair, or a :class:`~lifecycle.simulate.server.Server` (its
             current state, power and dialect; its settings unless given).
         dialect: the dialect when ``start`` is not a server.
         min_size / max_size: bounds on the length; a sequence stops early in a
@@ -64,11 +64,11 @@ def operations(
         settle: each operation runs to its end before the next (as after
             ``srv.perform(op); srv.settle()``); with False, every item is one
             step and the task events ``advance`` and ``fail`` are drawn too (use
-            :meth:`~lifecycle.server.Server.fire`).
+            :meth:`~lifecycle.simulate.server.Server.fire`).
         exclude: operation names never to draw (``{"delete", "force_delete"}``
             keeps the server alive).
         power_state: the starting power (default: the vm_state's nominal one).
-        **settings: cloud settings, see :class:`~lifecycle.settings.Settings`.
+        **settings: cloud settings, see :class:`~lifecycle.model.settings.Settings`.
 
     Raises:
         ImportError: hypothesis is not installed.
@@ -76,8 +76,8 @@ def operations(
     """
     from hypothesis import strategies as st
 
-    from lifecycle.server import Server
-    from lifecycle.table import table_for
+    from lifecycle.model.table import table_for
+    from lifecycle.simulate.server import Server
 
     if isinstance(start, Server):
         table = (

@@ -23,12 +23,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 
 from lifecycle.errors import InvalidStateError
-from lifecycle.states import PowerState, Status, TaskState, VmState
-from lifecycle.status import parse_power_state, parse_status, parse_task_state, parse_vm_state
+from lifecycle.model.states import PowerState, Status, TaskState, VmState
+from lifecycle.model.status import parse_power_state, parse_status, parse_task_state, parse_vm_state
 
 if TYPE_CHECKING:
-    from lifecycle.fleet import Fleet
-    from lifecycle.server import Server
+    from lifecycle.simulate.fleet import Fleet
+    from lifecycle.simulate.server import Server
 
 __all__ = [
     "assert_allowed",

@@ -13,8 +13,8 @@ from lifecycle.api import Cloud, ComputeApp
 from lifecycle.api.actions import ACTIONS, API_ONLY, HTTP_VERBS, OTHER_ROUTES, RESET_OPERATIONS, action_operations
 from lifecycle.api.context import ENVIRON_KEY, RequestContext
 from lifecycle.api.images import CIRROS_ALT_ID, CIRROS_ID
-from lifecycle.dialects import nova
-from lifecycle.durations import Durations
+from lifecycle.model.dialects import nova
+from lifecycle.simulate.durations import Durations
 
 
 class Reply:

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from lifecycle.api import Cloud, ComputeApp
 from lifecycle.api.context import ENVIRON_KEY, RequestContext
 from lifecycle.api.images import CIRROS_ID
-from lifecycle.states import VmState
+from lifecycle.model.states import VmState
 
 MEMBER = RequestContext(project_id="p2", user_id="bob", roles=("member", "reader"))
 PUBLIC_KEY = (

@@ -49,7 +49,7 @@ def test_the_api_plugin_imports_nothing_heavy() -> None:
 
     code = (
         "import sys, lifecycle.api.pytest_plugin; "
-        "print(sorted(m for m in ('transitions', 'lifecycle.fleet', 'lifecycle.api.app') if m in sys.modules))"
+        "print(sorted(m for m in ('transitions', 'lifecycle.simulate.fleet', 'lifecycle.api.app') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -14,10 +14,11 @@ import itertools
 
 import pytest
 
-from lifecycle import DeclarationError, dialects
-from lifecycle.blueprint import blueprint, check_dialect, check_settings, profiles
-from lifecycle.settings import Settings
-from lifecycle.table import Table
+from lifecycle import DeclarationError
+from lifecycle.model import dialects
+from lifecycle.model.blueprint import blueprint, check_dialect, check_settings, profiles
+from lifecycle.model.settings import Settings
+from lifecycle.model.table import Table
 
 BUNDLED = dialects.builtin()
 

@@ -8,9 +8,9 @@ import time
 import pytest
 
 from lifecycle import Durations, Fleet, Status, UnknownOperationError, UnknownStateError, VirtualClock, WallClock
-from lifecycle.blueprint import blueprint, profiles
-from lifecycle.clock import Clock
-from lifecycle.durations import DEFAULT_STEP, DEFAULTS
+from lifecycle.model.blueprint import blueprint, profiles
+from lifecycle.simulate.clock import Clock
+from lifecycle.simulate.durations import DEFAULT_STEP, DEFAULTS
 
 
 def test_virtual_clock_moves_only_when_told() -> None:

@@ -9,10 +9,10 @@ import pytest
 
 import lifecycle
 from lifecycle import DeclarationError, Server, Status, TaskState, VmState
-from lifecycle import dialects as registry
-from lifecycle.blueprint import blueprint
-from lifecycle.dialects import nova
-from lifecycle.spec import Dialect, Failure, Messages, Operation, Route, Step
+from lifecycle.model import dialects as registry
+from lifecycle.model.blueprint import blueprint
+from lifecycle.model.dialects import nova
+from lifecycle.model.spec import Dialect, Failure, Messages, Operation, Route, Step
 
 MESSAGES = Messages("no {action} for {id} in {attr} {state}", "no {action} for {id}", "{id} locked",
                     "{action} unsupported by {dialect}", 409, "conflict")  # fmt: skip

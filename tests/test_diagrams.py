@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from lifecycle import dialects
-from lifecycle.blueprint import ADVANCE, FAIL, NEW, blueprint, pair_name, profiles
 from lifecycle.cli import main
 from lifecycle.diagrams import docset, model, tables
 from lifecycle.diagrams.dot import to_dot
 from lifecycle.diagrams.mermaid import mermaid_id, to_mermaid
 from lifecycle.diagrams.render import GraphvizMissingError, render
-from lifecycle.machine import machine_for
-from lifecycle.states import VmState
-from lifecycle.table import table_for
+from lifecycle.model import dialects
+from lifecycle.model.blueprint import ADVANCE, FAIL, NEW, blueprint, pair_name, profiles
+from lifecycle.model.machine import machine_for
+from lifecycle.model.states import VmState
+from lifecycle.model.table import table_for
 
 DIALECTS = ("nova", "huawei-ecs")
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from lifecycle import dialects
 from lifecycle.diagrams import model
 from lifecycle.diagrams.dot import _quote, to_digraph, to_dot
+from lifecycle.model import dialects
 
 
 def _diagrams() -> list[tuple[str, model.Diagram]]:

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from lifecycle import Server
-from lifecycle.blueprint import profiles
 from lifecycle.cli import main
 from lifecycle.diagrams import docset, explorer, export
-from lifecycle.settings import Settings
-from lifecycle.states import VmState
-from lifecycle.table import table_for
+from lifecycle.model.blueprint import profiles
+from lifecycle.model.settings import Settings
+from lifecycle.model.states import VmState
+from lifecycle.model.table import table_for
 
 DIALECTS = ("nova", "huawei-ecs")
 

@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 
-from lifecycle import Server, dialects, pairs_for
+from lifecycle import Server, pairs_for
 from lifecycle.cli import main
 from lifecycle.diagrams import docset
+from lifecycle.model import dialects
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("LIFECYCLE_CHROMIUM", "/usr/bin/chromium")

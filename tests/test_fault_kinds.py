@@ -1,7 +1,7 @@
 """Named failure kinds end where Nova's code leaves the server (expected values from Nova, cited).
 
 nova/conductor/manager.py and nova/compute/manager.py at 00a030403f; independent of
-lifecycle/dialects/nova.py.
+lifecycle/model/dialects/nova.py.
 """
 
 from __future__ import annotations

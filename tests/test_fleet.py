@@ -19,8 +19,8 @@ from lifecycle import (
     VirtualClock,
     VmState,
 )
-from lifecycle.blueprint import ADVANCE
-from lifecycle.server import Server
+from lifecycle.model.blueprint import ADVANCE
+from lifecycle.simulate.server import Server
 
 
 def test_create_boots_through_timed_build_steps() -> None:
@@ -185,7 +185,7 @@ def test_manual_steps_act_at_once_and_the_timetable_follows() -> None:
 
 def test_zero_durations_finish_at_once() -> None:
     """With every step lasting 0 s, an accepted request has finished when perform returns."""
-    from lifecycle.durations import Durations
+    from lifecycle.simulate.durations import Durations
 
     fleet = Fleet(durations=Durations(scale=0))
     srv = fleet.create()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lifecycle import Fleet, Status, UnknownOperationError, UnknownStateError, VmState
-from lifecycle.dialects import nova
+from lifecycle.model.dialects import nova
 
 
 def test_next_run_fails_once_then_runs_succeed() -> None:

@@ -6,8 +6,8 @@ import gc
 import threading
 
 from lifecycle import Durations, Fleet, Status
-from lifecycle.events import EventLog
-from lifecycle.server import Server
+from lifecycle.simulate.events import EventLog
+from lifecycle.simulate.server import Server
 
 
 def test_zero_second_steps_still_happen_at_each_request() -> None:
@@ -28,7 +28,7 @@ def test_timetable_entries_hold_no_server_for_the_collector() -> None:
     servers = fleet.create_many(3, vm_state="active")
     fleet.apply("reboot")
     gc.collect()
-    assert all(s.due == 2.0 for s in servers)  # rebooting lasts 2 s (lifecycle.durations.DEFAULTS)
+    assert all(s.due == 2.0 for s in servers)  # rebooting lasts 2 s (lifecycle.simulate.durations.DEFAULTS)
     assert not any(gc.is_tracked(s._due) for s in servers)
 
 

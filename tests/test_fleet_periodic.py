@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lifecycle import Fleet, InvalidStateError, Status
-from lifecycle.periodic import JOBS
+from lifecycle.simulate.periodic import JOBS
 
 
 def test_shelved_server_is_offloaded_after_shelved_offload_time() -> None:

@@ -143,7 +143,7 @@ def test_cli_argv_fuzz_finds_no_traceback(sandbox: Path, capsys: pytest.CaptureF
 # -- library arguments ------------------------------------------------------------------------------------
 def _entry_points() -> dict[str, Callable[[Any], object]]:
     from lifecycle import Durations, Fleet, Server, VirtualClock, WallClock
-    from lifecycle.jobs import Jobs
+    from lifecycle.simulate.jobs import Jobs
 
     def with_server(call: Callable[[Any, Any], object]) -> Callable[[Any], object]:
         def go(value: Any) -> object:

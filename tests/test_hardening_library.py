@@ -29,8 +29,8 @@ from lifecycle import (
     status_of,
 )
 from lifecycle.cli import main
-from lifecycle.jobs import Jobs
-from lifecycle.status import parse_power_state
+from lifecycle.model.status import parse_power_state
+from lifecycle.simulate.jobs import Jobs
 
 
 def _fleet_with_server() -> tuple[Fleet, Any]:

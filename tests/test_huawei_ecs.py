@@ -1,7 +1,7 @@
 """Huawei ECS operations: legal exactly where Huawei's references say, walking the seed table's rows.
 
 EXPECTED and WALKS are transcribed from ../shared/reference/huawei-ecs.md (sections 2 and 6)
-and the seed table, independently of lifecycle/dialects/huawei_ecs.py.
+and the seed table, independently of lifecycle/model/dialects/huawei_ecs.py.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from lifecycle import (
     UnsupportedOperationError,
     VmState,
 )
-from lifecycle.blueprint import pair_name
-from lifecycle.dialects import huawei_ecs, nova
-from lifecycle.table import table_for
+from lifecycle.model.blueprint import pair_name
+from lifecycle.model.dialects import huawei_ecs, nova
+from lifecycle.model.table import table_for
 
 D = "huawei-ecs"
 IDLE: frozenset[str | None] = frozenset({None})
@@ -334,7 +334,7 @@ def test_a_refused_rival_request_does_not_cancel_an_accepted_composite(monkeypat
     import time
 
     from lifecycle import Fleet, InvalidStateError
-    from lifecycle.fleet import Fleet as FleetClass
+    from lifecycle.simulate.fleet import Fleet as FleetClass
 
     fleet = Fleet(dialect=D)
     srv = fleet.create("a", vm_state="active")

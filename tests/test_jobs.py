@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lifecycle import Fleet, Job, JobRequestError, Jobs, JobStatus, Status, UnsupportedOperationError
-from lifecycle.jobs import TASK_FAILED, JobNotFoundError
+from lifecycle.simulate.jobs import TASK_FAILED, JobNotFoundError
 
 D = "huawei-ecs"
 

@@ -2,7 +2,7 @@
 
 ACCEPTS is transcribed from the @check_instance_state decorators of
 nova/compute/api.py at 00a030403f (shared/reference/nova-lifecycle.md section 3),
-independently of lifecycle/dialects/nova.py.
+independently of lifecycle/model/dialects/nova.py.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import pytest
 
 import lifecycle
 from lifecycle import InstanceLockedError, InvalidStateError, Server, Settings, UnknownStateError
-from lifecycle.blueprint import NEW, pair_name, profiles
 from lifecycle.errors import UnknownOperationError
-from lifecycle.table import table_for
+from lifecycle.model.blueprint import NEW, pair_name, profiles
+from lifecycle.model.table import table_for
 
 ANY = None
 NO_TASK = {None}
@@ -250,7 +250,7 @@ def test_machine_state_names_are_nested_pairs() -> None:
 
 def test_flags_must_be_booleans() -> None:
     """Server(locked="no") is refused with the value named, not taken as true."""
-    from lifecycle.settings import SettingTypeError
+    from lifecycle.model.settings import SettingTypeError
 
     with pytest.raises(SettingTypeError, match="'locked' must be bool"):
         Server("active", locked="no")  # type: ignore[arg-type]

@@ -2,7 +2,7 @@
 
 Expected sequences are transcribed from nova/compute/manager.py at 00a030403f
 (summarised with line cites in shared/reference/nova-lifecycle.md section 4),
-independently of the declaration in lifecycle/dialects/nova.py.
+independently of the declaration in lifecycle/model/dialects/nova.py.
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ def test_task_steps(start: str | None, operation: str, settings: dict[str, int],
 
 def test_every_nova_operation_has_a_walk() -> None:
     """The walks above cover every operation of the nova dialect."""
-    from lifecycle.dialects import nova
+    from lifecycle.model.dialects import nova
 
     assert {op.name for op in nova.OPERATIONS} == {w[1] for w in WALKS} | {"hard_reboot"}
 

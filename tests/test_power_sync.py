@@ -1,6 +1,6 @@
 """Nova's power-state sync on its real matrix (manager.py:_sync_instance_power_state, 11298-11370 at 00a030403f).
 
-Transcribed from Nova's code, not from lifecycle/periodic.py: for each rest
+Transcribed from Nova's code, not from lifecycle/simulate/periodic.py: for each rest
 vm_state and power the hypervisor reports, what the sync does.
 """
 

@@ -6,8 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lifecycle import InvalidStateError, Server, Settings, Status
-from lifecycle.blueprint import ADVANCE, FAIL, blueprint, profiles
-from lifecycle.dialects import nova
+from lifecycle.model.blueprint import ADVANCE, FAIL, blueprint, profiles
+from lifecycle.model.dialects import nova
 
 TRIGGERS = [op.name for op in nova.OPERATIONS] + [ADVANCE] * 8 + [FAIL]
 STEPS = st.lists(st.sampled_from(TRIGGERS), min_size=50, max_size=150)

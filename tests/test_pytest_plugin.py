@@ -127,7 +127,7 @@ def test_entry_point_is_declared() -> None:
 
 def test_plugin_import_is_light() -> None:
     """Importing the plugin (pytest does it for every run) loads neither transitions nor the simulator."""
-    heavy = "('transitions', 'lifecycle.fleet', 'lifecycle.server')"
+    heavy = "('transitions', 'lifecycle.simulate.fleet', 'lifecycle.simulate.server')"
     code = f"import sys, lifecycle.pytest_plugin; print(sorted(m for m in {heavy} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"

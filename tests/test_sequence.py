@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 import lifecycle
 from lifecycle import InvalidStateError, Server, Status, UnknownOperationError, UnknownStateError, check
-from lifecycle.dialects import nova
-from lifecycle.table import table_for
+from lifecycle.model.dialects import nova
+from lifecycle.model.table import table_for
 
 OPERATIONS = [op.name for op in nova.OPERATIONS]  # no registry access at collection time
 
@@ -95,13 +95,13 @@ def test_events_drive_a_task_step_by_step() -> None:
         (None, None),
     ],
 )
-def test_start_accepts_statuses_vm_states_and_pairs(start: lifecycle.nodes.Place, status: Status | None) -> None:
+def test_start_accepts_statuses_vm_states_and_pairs(start: lifecycle.model.nodes.Place, status: Status | None) -> None:
     """start= takes a status, a vm_state, a pair (tuple or 'vm/task') or None."""
     assert check([], start=start).start.status is status
 
 
 @pytest.mark.parametrize("start", ["SHUTOF", ("active", "sleeping"), ("stopped", "rebooting"), "soft-deleted"])
-def test_unknown_start_names_the_choices(start: lifecycle.nodes.Place) -> None:
+def test_unknown_start_names_the_choices(start: lifecycle.model.nodes.Place) -> None:
     """An unknown start raises UnknownStateError listing valid names."""
     with pytest.raises(UnknownStateError, match="Valid choices"):
         check(["start"], start=start)
@@ -159,9 +159,9 @@ def test_result_as_dict_is_json() -> None:
 
 def test_lifecycle_check_stays_the_function_after_module_import() -> None:
     """Importing the implementing modules does not shadow the package's functions."""
-    import lifecycle.paths
-    import lifecycle.sequence
-    import lifecycle.trace
+    import lifecycle.validate.paths
+    import lifecycle.validate.sequence
+    import lifecycle.validate.trace
 
     assert callable(lifecycle.check)
     assert callable(lifecycle.plan)

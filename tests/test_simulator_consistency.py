@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from lifecycle import Fleet, LifecycleError, VmState, check_trace
-from lifecycle.status import status_of
+from lifecycle.model.status import status_of
 
 
 def test_a_delete_that_runs_no_task_uses_up_the_next_delete_failure() -> None:

@@ -8,8 +8,8 @@ import pytest
 
 import lifecycle
 from lifecycle import Status, TaskState, UnknownDialectError, UnknownStateError, VmState, pairs_for, status_of
-from lifecycle.dialects import huawei_ecs
-from lifecycle.status import parse_power_state, rest_pair
+from lifecycle.model.dialects import huawei_ecs
+from lifecycle.model.status import parse_power_state, rest_pair
 
 SEEDS = pathlib.Path(__file__).resolve().parents[2] / "shared" / "seeds"
 

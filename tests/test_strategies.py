@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lifecycle import Fleet, Server, Status
-from lifecycle.blueprint import ADVANCE, FAIL
+from lifecycle.model.blueprint import ADVANCE, FAIL
 from lifecycle.strategies import operations
 
 FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

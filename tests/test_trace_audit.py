@@ -11,8 +11,8 @@ import pytest
 from lifecycle import check_trace
 from lifecycle.cli import main
 from lifecycle.errors import ArgumentValueError
-from lifecycle.stuck import StuckLimits
-from lifecycle.trace import Audit, Change, Stuck, read_observations
+from lifecycle.validate.stuck import StuckLimits
+from lifecycle.validate.trace import Audit, Change, Stuck, read_observations
 
 V, T = "OS-EXT-STS:vm_state", "OS-EXT-STS:task_state"
 

@@ -4,7 +4,7 @@ Issue 12 found 1,413 of 9,132 simulated logs rejected (power_state used to rule
 states out). The exhaustive part runs every operation, failing at each of its
 steps, from a state that accepts it, under each setting; the hypothesis part
 mixes requests, failures, guest shutdowns and Nova's periodic jobs at random.
-Both also check the same runs as Nova notifications (lifecycle.notifications).
+Both also check the same runs as Nova notifications (lifecycle.validate.notifications).
 ``LIFECYCLE_EXAMPLES=3000`` runs more random examples (the default keeps CI under a few seconds).
 """
 
@@ -19,12 +19,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lifecycle import Fleet, check_trace
-from lifecycle.blueprint import ADVANCE
 from lifecycle.errors import LifecycleError
-from lifecycle.notifications import NovaNotifier
-from lifecycle.paths import search
-from lifecycle.states import PowerState
-from lifecycle.table import table_for
+from lifecycle.model.blueprint import ADVANCE
+from lifecycle.model.states import PowerState
+from lifecycle.model.table import table_for
+from lifecycle.validate.notifications import NovaNotifier
+from lifecycle.validate.paths import search
 
 EXAMPLES = int(os.environ.get("LIFECYCLE_EXAMPLES", "100"))
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from lifecycle.cli import main
-from lifecycle.trace import Audit, Change, Finding
-from lifecycle.watch import NOVA_TOPIC, import_oslo, poll_cloud, transport_for, watch_notifications
+from lifecycle.validate.trace import Audit, Change, Finding
+from lifecycle.validate.watch import NOVA_TOPIC, import_oslo, poll_cloud, transport_for, watch_notifications
 
 pytest.importorskip("oslo_messaging", reason="the [watch] extra (oslo.messaging) is not installed")
 
@@ -43,7 +43,7 @@ def _watch_until(transport: Any, audit: Audit, found: list[Finding], until: Any,
 def test_watch_reports_an_unexplained_change_from_the_fake_clouds_notifications() -> None:
     """The fake cloud sends its notifications through oslo.messaging's fake:// transport; a forged jump is reported."""
     from lifecycle.api.cloud import Cloud
-    from lifecycle.notifications import NovaNotifier
+    from lifecycle.validate.notifications import NovaNotifier
 
     transport = transport_for("fake://")
     messages: list[dict[str, Any]] = []

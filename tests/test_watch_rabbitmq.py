@@ -103,8 +103,8 @@ def rabbitmq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def test_watch_cli_reports_a_change_from_a_real_broker(rabbitmq: str, tmp_path: pathlib.Path) -> None:
     """The fake's notifications go through RabbitMQ as Nova sends them; the CLI reports the one forged jump."""
     from lifecycle import Fleet
-    from lifecycle.notifications import NovaNotifier
-    from lifecycle.watch import NOVA_TOPIC, import_oslo, transport_for
+    from lifecycle.validate.notifications import NovaNotifier
+    from lifecycle.validate.watch import NOVA_TOPIC, import_oslo, transport_for
 
     messages: list[dict[str, Any]] = []
     fleet = Fleet(seed=4)

@@ -1,6 +1,6 @@
 """``POST /servers/{id}/action``: the API's action names mapped onto the model's operations.
 
-The mapping is derived from the dialect: each :class:`~lifecycle.spec.Operation`
+The mapping is derived from the dialect: each :class:`~lifecycle.model.spec.Operation`
 names the action its 409 message uses (``confirmResize``, ``os-migrateLive``),
 which is also the body key, except where Nova's body key differs from the word
 in the message (``os-stop`` is refused as ``'stop'``). Legality is never decided
@@ -15,7 +15,6 @@ import secrets
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from lifecycle import dialects
 from lifecycle.api import policy
 from lifecycle.api.bodies import ACTION_BODIES
 from lifecycle.api.cloud import Cloud, Record
@@ -25,9 +24,10 @@ from lifecycle.api.images import require_image
 from lifecycle.api.schema import validate
 from lifecycle.api.server_extras import LEGACY_CONSOLES, console_output, legacy_console
 from lifecycle.api.versions import Version, text
-from lifecycle.server import Server
-from lifecycle.spec import Dialect, Operation
-from lifecycle.states import VmState
+from lifecycle.model import dialects
+from lifecycle.model.spec import Dialect, Operation
+from lifecycle.model.states import VmState
+from lifecycle.simulate.server import Server
 
 __all__ = ["ACTIONS", "Reply", "action_operations", "run_action"]
 

@@ -1,6 +1,6 @@
 """The state behind the fake API, and the handle tests drive it with.
 
-The servers live in a :class:`~lifecycle.fleet.Fleet`, which owns time: an
+The servers live in a :class:`~lifecycle.simulate.fleet.Fleet`, which owns time: an
 accepted request starts its first task now and the fleet takes the other steps
 when its clock reaches them. A :class:`Record` adds what the API shows about a
 server beyond its state (name, flavor, image, timestamps). The pace decides
@@ -19,7 +19,7 @@ how the clock moves:
 **One store, a fleet per dialect.** Each server is a server of one dialect:
 the Compute API creates ``nova`` servers (the Cloud's ``dialect``), the Huawei
 ECS API (:mod:`lifecycle.api.ecs`) creates ``huawei-ecs`` servers. Each dialect
-has its own :class:`~lifecycle.fleet.Fleet` (a fleet runs one dialect's
+has its own :class:`~lifecycle.simulate.fleet.Fleet` (a fleet runs one dialect's
 machine), all on the Cloud's one clock, and every server has a
 :class:`Record` in the one store, so every API lists and shows every server,
 with the status its own dialect derives. :meth:`Cloud.fleet_for` gives a
@@ -49,15 +49,15 @@ from lifecycle.api.flavors import DEFAULT_FLAVORS, Flavor
 from lifecycle.api.hosts import DEFAULT_HOSTS, Host
 from lifecycle.api.images import CIRROS_ID, Images
 from lifecycle.api.networks import Networks, Port
-from lifecycle.clock import Clock, VirtualClock, WallClock
-from lifecycle.durations import Durations, DurationSpec
 from lifecycle.errors import LifecycleError, RequestRefusedError
-from lifecycle.faults import FaultRule
-from lifecycle.fleet import Fleet, FleetServer
-from lifecycle.notifications import NovaNotifier
-from lifecycle.server import has_host
-from lifecycle.states import PowerState, TaskState, VmState
-from lifecycle.table import table_for
+from lifecycle.model.states import PowerState, TaskState, VmState
+from lifecycle.model.table import table_for
+from lifecycle.simulate.clock import Clock, VirtualClock, WallClock
+from lifecycle.simulate.durations import Durations, DurationSpec
+from lifecycle.simulate.faults import FaultRule
+from lifecycle.simulate.fleet import Fleet, FleetServer
+from lifecycle.simulate.server import has_host
+from lifecycle.validate.notifications import NovaNotifier
 
 __all__ = ["PACES", "Cloud", "Record"]
 
@@ -151,7 +151,7 @@ class Cloud:
 
     Args:
         pace: ``"instant"`` (default), ``"manual"`` or ``"wall"`` (see the module docstring).
-        durations: step durations for the fleet (:mod:`lifecycle.durations`);
+        durations: step durations for the fleet (:mod:`lifecycle.simulate.durations`);
             at ``wall`` pace the defaults are scaled by :data:`WALL_SCALE`.
         speed: at ``wall`` pace, simulated seconds per real second.
         flavors: the flavors offered (DevStack's by default).
@@ -162,14 +162,14 @@ class Cloud:
         networks: the Network service's networks (``private`` and ``public`` by default).
         notifications: where to send Nova's versioned notifications for every
             change of the Compute API's servers: a
-            :class:`~lifecycle.notifications.NovaNotifier` (e.g. one sending
+            :class:`~lifecycle.validate.notifications.NovaNotifier` (e.g. one sending
             through oslo.messaging), a JSON Lines file's path, or a callable
             taking each message (``list.append``).
-        **settings: cloud options (:class:`~lifecycle.settings.Settings`), e.g.
+        **settings: cloud options (:class:`~lifecycle.model.settings.Settings`), e.g.
             ``reclaim_instance_interval=3600`` makes DELETE a soft delete.
 
     Attributes:
-        fleet: the :class:`~lifecycle.fleet.Fleet` of the Compute API's servers.
+        fleet: the :class:`~lifecycle.simulate.fleet.Fleet` of the Compute API's servers.
         fleets: every dialect's fleet by dialect name, ``fleet`` among them (see :meth:`fleet_for`).
         clock: the clock they share (``cloud.clock.advance(30)`` at manual pace).
         accounts: projects, users and tokens (the Identity service).
@@ -239,7 +239,7 @@ class Cloud:
         Raises:
             UnknownDialectError: no such dialect.
         """
-        from lifecycle import dialects
+        from lifecycle.model import dialects
 
         name = dialects.get(dialect).name
         with self._lock:
@@ -262,7 +262,7 @@ class Cloud:
     def service_state(self, key: str, make: Callable[[], T]) -> T:
         """State a service keeps on the Cloud, one per cloud however many apps serve it (made on first use).
 
-        The ECS API keeps its :class:`~lifecycle.jobs.Jobs` service here, so two
+        The ECS API keeps its :class:`~lifecycle.simulate.jobs.Jobs` service here, so two
         gateways over one cloud see the same jobs.
         """
         with self._services_lock:
@@ -495,7 +495,7 @@ class Cloud:
 
         ``at_step`` is the step index (0: the first task) or the task_state it
         fails in (default: the first); ``fault`` a failure kind (``"NoValidHost"``,
-        ``"reschedule"``...); see :meth:`lifecycle.fleet.Fleet.inject_failure`.
+        ``"reschedule"``...); see :meth:`lifecycle.simulate.fleet.Fleet.inject_failure`.
         """
         server = self.record(server_id).server
         return server.fleet.inject_failure(operation, server=server, at_step=at_step, times=1, fault=fault)

@@ -28,12 +28,12 @@ from typing import Any
 
 import regex
 
-from lifecycle import dialects
 from lifecycle.api.cloud import Record
 from lifecycle.api.errors import bad_request
 from lifecycle.api.schema import BOOLEAN_VALUES
 from lifecycle.api.versions import Version
 from lifecycle.api.views import addresses
+from lifecycle.model import dialects
 
 __all__ = ["REGEX_SECONDS", "filter_servers"]
 

@@ -33,7 +33,7 @@ from lifecycle.api.service import Call, JsonService, Reply, reason
 
 if TYPE_CHECKING:
     from lifecycle.api.cloud import Cloud, Record
-    from lifecycle.events import Event
+    from lifecycle.simulate.events import Event
 
 __all__ = ["CIRROS_ALT_ID", "CIRROS_ID", "Image", "ImageService", "Images", "default_images", "require_image"]
 

@@ -20,7 +20,7 @@ from lifecycle.api.cloud import now
 from lifecycle.api.errors import ApiError, bad_request, not_found
 from lifecycle.api.routing import Route, limit_marker, next_links, no_query, project_of, server_of
 from lifecycle.api.store import InstanceAction, state_of
-from lifecycle.states import VmState
+from lifecycle.model.states import VmState
 
 if TYPE_CHECKING:
     from lifecycle.api.actions import Reply

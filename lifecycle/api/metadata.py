@@ -29,7 +29,7 @@ from lifecycle.api.routing import (
 )
 from lifecycle.api.schema import invalid
 from lifecycle.api.store import state_of
-from lifecycle.states import VmState
+from lifecycle.model.states import VmState
 
 if TYPE_CHECKING:
     from lifecycle.api.actions import Reply

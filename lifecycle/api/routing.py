@@ -17,7 +17,7 @@ from lifecycle.api.context import DEFAULT_PROJECT, RequestContext
 from lifecycle.api.errors import ApiError, bad_request, conflict, not_found
 from lifecycle.api.schema import Check, ascii_digits, invalid, validate
 from lifecycle.api.versions import Version
-from lifecycle.states import VmState
+from lifecycle.model.states import VmState
 
 if TYPE_CHECKING:
     from lifecycle.api.app import ComputeApp, Request

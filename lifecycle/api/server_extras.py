@@ -19,7 +19,7 @@ from lifecycle.api.routing import Route, no_query, require_admin, require_versio
 from lifecycle.api.schema import Field, ascii_digits, enum, invalid, obj, string, validate
 from lifecycle.api.store import state_of
 from lifecycle.api.views import addresses
-from lifecycle.states import VmState
+from lifecycle.model.states import VmState
 
 if TYPE_CHECKING:
     from lifecycle.api.actions import Reply

@@ -14,7 +14,7 @@ from typing import Any
 from lifecycle.api.cloud import Record
 from lifecycle.api.flavors import server_flavor_body
 from lifecycle.api.versions import Version
-from lifecycle.states import Status
+from lifecycle.model.states import Status
 
 __all__ = ["addresses", "server_body", "server_links", "server_summary"]
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from lifecycle.api.routing import forbidden
 from lifecycle.api.schema import BOOLEAN_VALUES
-from lifecycle.states import VmState
+from lifecycle.model.states import VmState
 
 if TYPE_CHECKING:
     from lifecycle.api.app import Request

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 from lifecycle.cli._common import CliError
 
 if TYPE_CHECKING:
-    from lifecycle.stuck import StuckLimits
-    from lifecycle.trace import Finding, ServerTrace, TraceReport
+    from lifecycle.validate.stuck import StuckLimits
+    from lifecycle.validate.trace import Finding, ServerTrace, TraceReport
 
 
 def add_stuck(parser: argparse.ArgumentParser) -> None:
@@ -35,8 +35,8 @@ def add_stuck(parser: argparse.ArgumentParser) -> None:
 def stuck_of(args: argparse.Namespace, settings: dict[str, Any]) -> StuckLimits:
     """The limits the options ask for, with the cloud settings' resize window and offload time."""
     from lifecycle.errors import LifecycleError
-    from lifecycle.settings import Settings
-    from lifecycle.stuck import StuckLimits
+    from lifecycle.model.settings import Settings
+    from lifecycle.validate.stuck import StuckLimits
 
     try:
         return StuckLimits.from_settings(
@@ -52,7 +52,7 @@ def stuck_of(args: argparse.Namespace, settings: dict[str, Any]) -> StuckLimits:
 
 def finding_json(finding: Finding) -> str:
     """One finding as one JSON line, with its ``kind``: ``change``, ``stuck`` or ``problem``."""
-    from lifecycle.trace import Change, Stuck
+    from lifecycle.validate.trace import Change, Stuck
 
     if isinstance(finding, Change):
         data = {"kind": "change", **finding.as_dict()}

@@ -6,7 +6,7 @@ import argparse
 import dataclasses
 from typing import Any
 
-from lifecycle.settings import Settings
+from lifecycle.model.settings import Settings
 
 _HELP = {
     "shelved_offload_time": "seconds before a shelved server is offloaded (0: at once, -1: never)",

@@ -44,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lifecycle.sequence import check
+    from lifecycle.validate.sequence import check
 
     stdin_text = sys.stdin.read() if "-" in args.operations else None
     ops = operation_names(args.operations, stdin_text)

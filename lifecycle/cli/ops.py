@@ -26,11 +26,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lifecycle.blueprint import ADVANCE, is_failure
-    from lifecycle.nodes import State, start_node, state_of
-    from lifecycle.server import refusal
-    from lifecycle.settings import Settings
-    from lifecycle.table import table_for
+    from lifecycle.model.blueprint import ADVANCE, is_failure
+    from lifecycle.model.nodes import State, start_node, state_of
+    from lifecycle.model.settings import Settings
+    from lifecycle.model.table import table_for
+    from lifecycle.simulate.server import refusal
 
     table = table_for(args.dialect, Settings.from_kwargs(**settings_of(args)))
     place = args.state if args.task_state is None else (args.state, args.task_state)

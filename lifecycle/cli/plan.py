@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lifecycle.paths import plan
+    from lifecycle.validate.paths import plan
 
     start = args.start
     settings = settings_of(args)

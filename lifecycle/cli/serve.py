@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     notifier = None
     if args.notifications or args.notifications_url:
         from lifecycle.api.cloud import now
-        from lifecycle.notifications import NovaNotifier
+        from lifecycle.validate.notifications import NovaNotifier
 
         # Stamped from the wall time the cloud starts at, like the API's own timestamps.
         notifier = NovaNotifier(args.notifications, transport=args.notifications_url, epoch=now())

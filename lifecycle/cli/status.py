@@ -21,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from lifecycle.errors import UnknownStateError
-    from lifecycle.status import parse_task_state, parse_vm_state, status_of
+    from lifecycle.model.status import parse_task_state, parse_vm_state, status_of
 
     status = status_of(args.vm_state, args.task_state, dialect=args.dialect, strict=args.strict)
     for parse, value in ((parse_vm_state, args.vm_state), (parse_task_state, args.task_state)):

@@ -53,7 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lifecycle.trace import Audit, read_input
+    from lifecycle.validate.trace import Audit, read_input
 
     if args.max_ops < 0:
         raise CliError(f"--max-ops must be 0 or more (got {args.max_ops})")

@@ -39,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lifecycle.trace import Audit, Change, Finding
+    from lifecycle.validate.trace import Audit, Change, Finding
 
     for name in ("interval", "duration"):
         value = getattr(args, name)
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         timer.start()
     try:
         if args.transport_url is not None:
-            from lifecycle.watch import transport_for, watch_notifications
+            from lifecycle.validate.watch import transport_for, watch_notifications
 
             transport = transport_for(args.transport_url)
             try:
@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
 def _poll(args: argparse.Namespace, audit: object, report: object, stop: threading.Event) -> None:
     import warnings
 
-    from lifecycle.watch import poll_cloud
+    from lifecycle.validate.watch import poll_cloud
 
     try:
         with warnings.catch_warnings():

@@ -20,13 +20,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
-from lifecycle import dialects
 from lifecycle.diagrams import explorer, export, model, tables
 from lifecycle.diagrams.dot import to_dot
 from lifecycle.diagrams.mermaid import to_mermaid
 from lifecycle.diagrams.output import OutputRefusedError, check_target, write_atomic
 from lifecycle.diagrams.render import pipe_many
-from lifecycle.spec import Dialect, Operation
+from lifecycle.model import dialects
+from lifecycle.model.spec import Dialect, Operation
 
 __all__ = ["MANIFEST", "DocSet", "build", "check", "write"]
 

@@ -1,10 +1,10 @@
 """The compiled machine as JSON (``diagrams/<dialect>/model.json``), the data the explorer page reads.
 
 The CLI (``lifecycle ops``, ``check``, ``plan``) answers from the compiled
-:class:`~lifecycle.table.Table`; this module writes the same table out, one
+:class:`~lifecycle.model.table.Table`; this module writes the same table out, one
 *variant* per combination of the model's inputs, so the page shows exactly what
 the CLI says. Today the only input is the settings profile
-(:func:`lifecycle.blueprint.profiles`); each input is a *dimension* with
+(:func:`lifecycle.model.blueprint.profiles`); each input is a *dimension* with
 choices, and each variant says in ``when`` which choice of every dimension it
 holds, so a new input (a microversion, say) adds a dimension and variants
 without changing the shape the page reads.
@@ -33,13 +33,13 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from lifecycle import dialects, spec
-from lifecycle.blueprint import ADVANCE, FAIL, profiles
 from lifecycle.diagrams import tables
-from lifecycle.settings import Settings
-from lifecycle.spec import ANY, Dialect, Pair
-from lifecycle.states import PowerState
-from lifecycle.table import Node, Table, table_for
+from lifecycle.model import dialects, spec
+from lifecycle.model.blueprint import ADVANCE, FAIL, profiles
+from lifecycle.model.settings import Settings
+from lifecycle.model.spec import ANY, Dialect, Pair
+from lifecycle.model.states import PowerState
+from lifecycle.model.table import Node, Table, table_for
 
 __all__ = ["FORMAT", "export", "settings_label", "to_json"]
 
@@ -151,7 +151,7 @@ def _pair_record(d: Dialect, pair: Pair) -> list[str | None]:
 
 
 def export(dialect: str | Dialect, settings: Iterable[Settings] | None = None) -> dict[str, Any]:
-    """The explorer data of ``dialect`` for each settings profile (default: :func:`~lifecycle.blueprint.profiles`)."""
+    """The explorer data of ``dialect`` per settings profile (default: :func:`~lifecycle.model.blueprint.profiles`)."""
     d = dialects.get(dialect)
     chosen = list(dict.fromkeys(settings or profiles()))
     compiled = [table_for(d, s) for s in chosen]

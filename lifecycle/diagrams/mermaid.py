@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from lifecycle.blueprint import NEW
 from lifecycle.diagrams.model import Diagram, Node
+from lifecycle.model.blueprint import NEW
 
 __all__ = ["mermaid_id", "to_mermaid"]
 

@@ -10,7 +10,7 @@ history's.
 Three views:
 
 - :func:`overview`: one node per vm_state, the operations between them. It merges
-  every settings profile (:func:`lifecycle.blueprint.profiles`): an edge that
+  every settings profile (:func:`lifecycle.model.blueprint.profiles`): an edge that
   exists only under some settings carries the condition, so one picture answers
   "what can I do from SHUTOFF?" for every cloud configuration.
 - :func:`full`: every state and every transition of the machine under one set of
@@ -28,7 +28,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Literal
 
-from lifecycle.blueprint import (
+from lifecycle.errors import UnknownOperationError
+from lifecycle.model.blueprint import (
     ADVANCE,
     FAIL,
     NEW,
@@ -40,10 +41,9 @@ from lifecycle.blueprint import (
     pair_name,
     profiles,
 )
-from lifecycle.errors import UnknownOperationError
-from lifecycle.settings import Settings
-from lifecycle.spec import ANY, Dialect, Operation, Pair
-from lifecycle.states import VmState
+from lifecycle.model.settings import Settings
+from lifecycle.model.spec import ANY, Dialect, Operation, Pair
+from lifecycle.model.states import VmState
 
 __all__ = [
     "ANY_SUFFIX",

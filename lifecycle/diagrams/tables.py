@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from lifecycle.blueprint import blueprint, profiles
-from lifecycle.spec import ANY, Dialect, Pair
-from lifecycle.states import TaskState, VmState
+from lifecycle.model.blueprint import blueprint, profiles
+from lifecycle.model.spec import ANY, Dialect, Pair
+from lifecycle.model.states import TaskState, VmState
 
 __all__ = ["differences", "legality", "legality_table", "pairs", "status_table"]
 

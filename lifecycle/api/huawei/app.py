@@ -3,10 +3,10 @@
 Paths and bodies are the ones Huawei's Python SDK sends (``huaweicloudsdkecs/v2/ecs_client.py``,
 the ``_*_http_info`` of each method) and answers are what its response models
 read. Legality is never decided here: every mutating call is a job of
-:class:`lifecycle.jobs.Jobs` over the ``huawei-ecs`` fleet, so the dialect's
+:class:`lifecycle.simulate.jobs.Jobs` over the ``huawei-ecs`` fleet, so the dialect's
 rules (native resize only from SHUTOFF, ``withStopServer`` as one composite
 job, reinstall from SHUTOFF or ERROR...) and its refusal (HTTP 400
-``Ecs.0100``) come from ``lifecycle/dialects/huawei_ecs.py``.
+``Ecs.0100``) come from ``lifecycle/model/dialects/huawei_ecs.py``.
 
 The ECS API acts on ECS servers only: a server the Compute API created is a
 ``nova`` server, not an ECS, and is 404 ``Ecs.0114`` here (the Compute API
@@ -50,9 +50,9 @@ from lifecycle.api.huawei.errors import (
 )
 from lifecycle.api.huawei.views import ECS_FLAVORS, server_detail
 from lifecycle.errors import InvalidStateError, LifecycleError, ServerNotFoundError
-from lifecycle.events import Event
-from lifecycle.fleet import FleetServer
-from lifecycle.jobs import Job, JobNotFoundError, JobRequestError, Jobs
+from lifecycle.simulate.events import Event
+from lifecycle.simulate.fleet import FleetServer
+from lifecycle.simulate.jobs import Job, JobNotFoundError, JobRequestError, Jobs
 
 __all__ = ["DIALECT", "EcsApp", "EcsService"]
 
@@ -74,7 +74,7 @@ class EcsService:
 
     Attributes:
         fleet: the ``huawei-ecs`` fleet of the cloud.
-        jobs: the :class:`~lifecycle.jobs.Jobs` service every native request runs as.
+        jobs: the :class:`~lifecycle.simulate.jobs.Jobs` service every native request runs as.
     """
 
     def __init__(self, cloud: Cloud) -> None:
@@ -357,7 +357,7 @@ class EcsApp:
             # [doc] api-ecs/ecs_02_0203 / _0204 accept a running ECS with withStopServer; the dialect does not model it.
             raise bad_request(
                 f"{key} with mode {_STOP_SERVER} of an ECS in status {record.server.status} is not modelled "
-                f"(lifecycle/dialects/huawei_ecs.py, {operation}): stop the ECS first"
+                f"(lifecycle/model/dialects/huawei_ecs.py, {operation}): stop the ECS first"
             )
         return record, args
 

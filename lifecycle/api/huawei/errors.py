@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lifecycle.jobs import BATCH_TOO_LARGE, NOT_FOUND, TASK_FAILED
+from lifecycle.simulate.jobs import BATCH_TOO_LARGE, NOT_FOUND, TASK_FAILED
 
 __all__ = [
     "BAD_REQUEST",

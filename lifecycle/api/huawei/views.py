@@ -15,7 +15,7 @@ from typing import Any
 from lifecycle.api import views
 from lifecycle.api.cloud import Record
 from lifecycle.api.flavors import Flavor
-from lifecycle.states import Status
+from lifecycle.model.states import Status
 
 __all__ = ["ECS_FLAVORS", "server_detail"]
 

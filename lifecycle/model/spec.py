@@ -1,6 +1,6 @@
 """The shape of a dialect declaration: the one place a lifecycle is written down.
 
-A dialect (:mod:`lifecycle.dialects.nova`, :mod:`lifecycle.dialects.huawei_ecs`)
+A dialect (:mod:`lifecycle.model.dialects.nova`, :mod:`lifecycle.model.dialects.huawei_ecs`)
 is plain data made of these records. The state machine, the compiled tables, the
 validator, the simulator, the diagrams and the docs are all derived from it, so a
 rule changes in one place.
@@ -19,8 +19,8 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Final
 
-from lifecycle.settings import Settings
-from lifecycle.states import PowerState, Status, TaskState, VmState
+from lifecycle.model.settings import Settings
+from lifecycle.model.states import PowerState, Status, TaskState, VmState
 
 __all__ = [
     "ANY",
@@ -155,7 +155,7 @@ class Step:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class When:
-    """A condition on :class:`~lifecycle.settings.Settings` that selects a route."""
+    """A condition on :class:`~lifecycle.model.settings.Settings` that selects a route."""
 
     text: str
     test: Callable[[Settings], bool] = dataclasses.field(compare=False)

@@ -4,17 +4,17 @@ Nova computes it in ``nova/api/openstack/common.py:status_from_state``: an
 unknown vm_state gives UNKNOWN; otherwise the task's row of ``_STATE_MAP`` if
 listed, else the vm_state's default, so a null or unlisted task shows the
 default. Huawei ECS's table has no defaults: a pair it does not list is UNKNOWN.
-Both are :meth:`lifecycle.spec.Dialect.status` over the dialect's data.
+Both are :meth:`lifecycle.model.spec.Dialect.status` over the dialect's data.
 
 This module imports no state machine, so ``lifecycle status`` starts fast.
 """
 
 from __future__ import annotations
 
-from lifecycle import dialects
 from lifecycle.errors import ArgumentTypeError, UnknownStateError
-from lifecycle.spec import Dialect, Pair
-from lifecycle.states import PowerState, Status, TaskState, VmState
+from lifecycle.model import dialects
+from lifecycle.model.spec import Dialect, Pair
+from lifecycle.model.states import PowerState, Status, TaskState, VmState
 
 __all__ = [
     "NO_TASK",

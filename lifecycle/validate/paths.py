@@ -16,12 +16,12 @@ import heapq
 from collections.abc import Iterable
 from typing import Any
 
-from lifecycle.blueprint import ADVANCE, is_failure
-from lifecycle.nodes import Place, matching, parse_place, start_node
-from lifecycle.settings import Settings
-from lifecycle.spec import Dialect
-from lifecycle.states import Status
-from lifecycle.table import Table, table_for
+from lifecycle.model.blueprint import ADVANCE, is_failure
+from lifecycle.model.nodes import Place, matching, parse_place, start_node
+from lifecycle.model.settings import Settings
+from lifecycle.model.spec import Dialect
+from lifecycle.model.states import Status
+from lifecycle.model.table import Table, table_for
 
 __all__ = ["Search", "plan", "reachable", "search"]
 

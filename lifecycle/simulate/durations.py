@@ -22,7 +22,7 @@ from types import MappingProxyType
 from typing import Final, TypeAlias
 
 from lifecycle.errors import ArgumentTypeError, ArgumentValueError, UnknownOperationError, UnknownStateError
-from lifecycle.states import TaskState
+from lifecycle.model.states import TaskState
 
 __all__ = ["DEFAULTS", "DEFAULT_STEP", "DurationSpec", "Durations"]
 
@@ -88,7 +88,7 @@ DEFAULTS: Final[Mapping[str, _Steps]] = MappingProxyType(
         "power_update_on": MappingProxyType({"powering-on": 5.0}),
         "force_stop": MappingProxyType({"powering-off": 10.0}),
         "power_update_off": MappingProxyType({"powering-off": 5.0}),
-        # Huawei ECS operations of their own (lifecycle/dialects/huawei_ecs.py). The
+        # Huawei ECS operations of their own (lifecycle/model/dialects/huawei_ecs.py). The
         # Terraform provider notes power actions "usually" take 15-35 s (TF-ci:2282).
         "resize_with_stop": MappingProxyType({"powering-off": 10.0}),
         "nova_resize": MappingProxyType(

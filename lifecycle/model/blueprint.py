@@ -1,11 +1,11 @@
 """A dialect's declaration expanded into states and edges for one set of settings.
 
-The declaration (:mod:`lifecycle.spec`) speaks in routes: "from these vm_states,
+The declaration (:mod:`lifecycle.model.spec`) speaks in routes: "from these vm_states,
 walk these steps". A state machine needs the flat list of states and labelled
 edges. :func:`blueprint` does that expansion once, checks the result (every edge
 deterministic, every legal request has exactly one route, no task that cannot
 finish, every shown status known) and raises :class:`DeclarationError` listing
-every offender. The runtime machine (:mod:`lifecycle.machine`) and the diagram
+every offender. The runtime machine (:mod:`lifecycle.model.machine`) and the diagram
 machine are both built from a blueprint, so they cannot disagree.
 """
 
@@ -17,11 +17,11 @@ import itertools
 from collections.abc import Iterable, Iterator
 from typing import Literal
 
-from lifecycle import dialects
 from lifecycle.errors import DeclarationError
-from lifecycle.settings import Settings
-from lifecycle.spec import ANY, FAIL_PREFIX, Dialect, Failure, Fault, Operation, Pair, Route
-from lifecycle.states import PowerState, Status, VmState
+from lifecycle.model import dialects
+from lifecycle.model.settings import Settings
+from lifecycle.model.spec import ANY, FAIL_PREFIX, Dialect, Failure, Fault, Operation, Pair, Route
+from lifecycle.model.states import PowerState, Status, VmState
 
 __all__ = [
     "ADVANCE",

@@ -4,7 +4,7 @@ A Compute API server carries three state fields: ``OS-EXT-STS:vm_state`` (the
 stable state an operation leaves behind), ``OS-EXT-STS:task_state`` (the step of
 the operation running now, or null) and ``OS-EXT-STS:power_state`` (what the
 hypervisor reports). The public ``status`` is derived from the first two; see
-:mod:`lifecycle.status`.
+:mod:`lifecycle.model.status`.
 
 Mirrors Nova at commit 00a030403f672b975364c855b7d25b40ef83e757:
 ``nova/compute/vm_states.py``, ``nova/compute/task_states.py``,

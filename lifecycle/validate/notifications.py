@@ -19,7 +19,7 @@ Unversioned (legacy ``compute.instance.*``) payloads are read the same way.
 Events that are not about an instance's state (``service.update``...) carry no
 observation and are passed over.
 
-:class:`NovaNotifier` does the reverse for a :class:`~lifecycle.fleet.Fleet`
+:class:`NovaNotifier` does the reverse for a :class:`~lifecycle.simulate.fleet.Fleet`
 (and so for the fake API's :class:`~lifecycle.api.cloud.Cloud`): a listener that
 turns every change into the notifications Nova would send, into a JSON Lines
 file or any callable (an oslo.messaging notifier's ``info``, a list's ``append``).
@@ -34,9 +34,9 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, Any
 
-from lifecycle.events import EPOCH, Event, timestamp
-from lifecycle.states import PowerState
-from lifecycle.trace import FAULT_KEY, NOTIFICATION_KEY, SEEN_KEY, Problem
+from lifecycle.model.states import PowerState
+from lifecycle.simulate.events import EPOCH, Event, timestamp
+from lifecycle.validate.trace import FAULT_KEY, NOTIFICATION_KEY, SEEN_KEY, Problem
 
 __all__ = ["ACTIONS", "NovaNotifier", "notification_of", "notifications_for", "observations_of", "oslo_sink"]
 
@@ -301,7 +301,7 @@ def oslo_sink(transport: Any, topic: str = "versioned_notifications") -> Callabl
     Raises:
         WatchError: oslo.messaging is missing, or the URL is unusable.
     """
-    from lifecycle.watch import import_oslo, transport_for
+    from lifecycle.validate.watch import import_oslo, transport_for
 
     messaging, _ = import_oslo()
     if isinstance(transport, str):

@@ -5,7 +5,7 @@ here?" without raising: the result holds the state after every accepted step and
 for the first refused one, the 409 the cloud would answer and what it would have
 accepted instead.
 
-The hot loop only follows the compiled table (:mod:`lifecycle.table`): the rows
+The hot loop only follows the compiled table (:mod:`lifecycle.model.table`): the rows
 reachable from the start are filled first (by firing the machine), then each
 step is ``rows[node].get(op)``. States are built from node ints only when asked
 for. Named ``sequence`` rather than ``check`` so that ``lifecycle.check`` stays the
@@ -19,13 +19,13 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from lifecycle.blueprint import ADVANCE, FAIL, fault_triggers, is_failure
 from lifecycle.errors import InvalidStateError, LifecycleError, UnknownOperationError, UnsupportedOperationError
-from lifecycle.nodes import Place, State, name_list, start_node, state_of
-from lifecycle.server import all_operation_names, idle_refusal, operation_error, refusal
-from lifecycle.settings import Settings
-from lifecycle.spec import Dialect
-from lifecycle.table import Table, table_for
+from lifecycle.model.blueprint import ADVANCE, FAIL, fault_triggers, is_failure
+from lifecycle.model.nodes import Place, State, name_list, start_node, state_of
+from lifecycle.model.settings import Settings
+from lifecycle.model.spec import Dialect
+from lifecycle.model.table import Table, table_for
+from lifecycle.simulate.server import all_operation_names, idle_refusal, operation_error, refusal
 
 __all__ = ["CheckResult", "Violation", "check"]
 

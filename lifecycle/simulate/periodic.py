@@ -34,8 +34,8 @@ import dataclasses
 import math
 from collections.abc import Callable
 
-from lifecycle.settings import Settings
-from lifecycle.states import PowerState, TaskState, VmState
+from lifecycle.model.settings import Settings
+from lifecycle.model.states import PowerState, TaskState, VmState
 
 __all__ = ["JOBS", "PeriodicJob", "due_job"]
 

@@ -1,7 +1,7 @@
 """A simulated fleet: many servers on one shared machine, driven by a clock.
 
 A :class:`Fleet` holds servers of one dialect and settings. Each is a
-:class:`FleetServer`: a :class:`~lifecycle.server.Server` (same attributes, same
+:class:`FleetServer`: a :class:`~lifecycle.simulate.server.Server` (same attributes, same
 ``perform``/``may``/``allowed_operations``, same errors) whose changes go
 through the fleet, so an accepted request does not finish at once: its task
 steps are put on the fleet's timetable and taken when the clock reaches them.
@@ -10,15 +10,15 @@ Design, and why:
 
 * **One machine, no per-server machinery.** Every server of a dialect and
   settings shares one `transitions` machine and its compiled table
-  (:mod:`lifecycle.table`, derived by firing that machine). Servers are not
+  (:mod:`lifecycle.model.table`, derived by firing that machine). Servers are not
   ``add_model``-ed: the default decoration costs ~69 KiB per server and even
   ``model_override=True`` ~1 ms per server to add (numbers in
   ``docs/simulation.md``). By default the fleet takes each step through the
   compiled table (``engine="table"``); ``engine="machine"`` fires the machine
-  itself on the server, as :class:`~lifecycle.server.Server` does, and gives
+  itself on the server, as :class:`~lifecycle.simulate.server.Server` does, and gives
   the same event log, several times slower.
 * **The fleet owns the timetable, the clock only tells time.** Due steps and
-  periodic jobs sit in one heap. A :class:`~lifecycle.clock.VirtualClock` tells
+  periodic jobs sit in one heap. A :class:`~lifecycle.simulate.clock.VirtualClock` tells
   the fleet when it moves, so ``fleet.clock.advance(30)`` and then reading any
   server is already right; on other clocks the fleet catches up on every
   fleet call (:meth:`Fleet.tick`).
@@ -43,9 +43,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal, TypeAlias
 
-from lifecycle.blueprint import ADVANCE, FAIL, is_failure, pair_name
-from lifecycle.clock import Clock, VirtualClock, finite
-from lifecycle.durations import Durations, DurationSpec
 from lifecycle.errors import (
     ArgumentTypeError,
     ArgumentValueError,
@@ -54,16 +51,19 @@ from lifecycle.errors import (
     ServerNotFoundError,
     UnknownStateError,
 )
-from lifecycle.events import Event, EventKind, EventLog
-from lifecycle.faults import FaultRule, Faults, Plan
-from lifecycle.nodes import name_list
-from lifecycle.periodic import JOBS, PeriodicJob, due_job
-from lifecycle.server import Change, Server, find_fault
-from lifecycle.settings import Settings
-from lifecycle.spec import Dialect, Operation, Pair
-from lifecycle.states import PowerState, Status, TaskState, VmState
-from lifecycle.status import parse_power_state, parse_status, parse_task_state, parse_vm_state
-from lifecycle.table import Table, table_for
+from lifecycle.model.blueprint import ADVANCE, FAIL, is_failure, pair_name
+from lifecycle.model.nodes import name_list
+from lifecycle.model.settings import Settings
+from lifecycle.model.spec import Dialect, Operation, Pair
+from lifecycle.model.states import PowerState, Status, TaskState, VmState
+from lifecycle.model.status import parse_power_state, parse_status, parse_task_state, parse_vm_state
+from lifecycle.model.table import Table, table_for
+from lifecycle.simulate.clock import Clock, VirtualClock, finite
+from lifecycle.simulate.durations import Durations, DurationSpec
+from lifecycle.simulate.events import Event, EventKind, EventLog
+from lifecycle.simulate.faults import FaultRule, Faults, Plan
+from lifecycle.simulate.periodic import JOBS, PeriodicJob, due_job
+from lifecycle.simulate.server import Change, Server, find_fault
 
 __all__ = ["ApplyResult", "Fleet", "FleetServer"]
 
@@ -109,7 +109,7 @@ _pending = _Pending()
 
 
 class FleetServer(Server):
-    """A :class:`~lifecycle.server.Server` that lives in a :class:`Fleet` and takes time.
+    """A :class:`~lifecycle.simulate.server.Server` that lives in a :class:`Fleet` and takes time.
 
     Requests (``srv.reboot()``, ``srv.perform("reboot")``) are checked and
     refused exactly as on a plain server; an accepted one starts its first task
@@ -163,21 +163,21 @@ class Fleet:
     """Many simulated servers of one dialect, one shared machine and one clock.
 
     Args:
-        dialect: ``"nova"`` (default), ``"huawei-ecs"`` or a :class:`~lifecycle.spec.Dialect`.
-        clock: a :class:`~lifecycle.clock.VirtualClock` (default: a new one at 0) or
-            any :class:`~lifecycle.clock.Clock`, such as a
-            :class:`~lifecycle.clock.WallClock` for a fake API polled in real time.
-        durations: step durations, a :class:`~lifecycle.durations.Durations` or
-            overrides of the defaults (see :mod:`lifecycle.durations`).
+        dialect: ``"nova"`` (default), ``"huawei-ecs"`` or a :class:`~lifecycle.model.spec.Dialect`.
+        clock: a :class:`~lifecycle.simulate.clock.VirtualClock` (default: a new one at 0) or
+            any :class:`~lifecycle.simulate.clock.Clock`, such as a
+            :class:`~lifecycle.simulate.clock.WallClock` for a fake API polled in real time.
+        durations: step durations, a :class:`~lifecycle.simulate.durations.Durations` or
+            overrides of the defaults (see :mod:`lifecycle.simulate.durations`).
         seed: seeds server ids, failure chances and jitter; the same seed and the
             same calls give the same run (None: different every time).
         sync_power_state_interval: seconds between runs of Nova's power-state
-            sync (see :mod:`lifecycle.periodic`).
-        history: keep each server's :attr:`~lifecycle.server.Server.history`.
+            sync (see :mod:`lifecycle.simulate.periodic`).
+        history: keep each server's :attr:`~lifecycle.simulate.server.Server.history`.
         events: record the :attr:`events` log.
         engine: ``"table"`` (default) takes steps through the compiled table;
             ``"machine"`` fires the `transitions` machine for each.
-        **settings: cloud options, see :class:`~lifecycle.settings.Settings`.
+        **settings: cloud options, see :class:`~lifecycle.model.settings.Settings`.
 
     Raises:
         UnknownDialectError / UnknownNameError / SettingTypeError: bad arguments.
@@ -255,7 +255,7 @@ class Fleet:
             id: its id (default: a UUID4, seeded by the fleet's seed).
             durations: this server's own step durations, over the fleet's.
             **server_options: ``launched``, ``locked``, or settings of its own
-                (``volume_backed=True``), see :class:`~lifecycle.server.Server`.
+                (``volume_backed=True``), see :class:`~lifecycle.simulate.server.Server`.
 
         Raises:
             UnknownStateError: a state name or pair the dialect does not have.
@@ -481,7 +481,7 @@ class Fleet:
         """The guest powers itself off (or crashes): power_state changes now, the vm_state later.
 
         Nova notices at its next power-state sync and stops an ACTIVE server
-        (:mod:`lifecycle.periodic`); until then it shows ACTIVE with power 4.
+        (:mod:`lifecycle.simulate.periodic`); until then it shows ACTIVE with power 4.
 
         A paused guest may shut down too (Nova then force-stops the PAUSED server).
 
@@ -507,7 +507,7 @@ class Fleet:
         """The hypervisor now reports ``power_state`` for the guest (started, paused, suspended behind Nova's back).
 
         Nothing else changes until Nova's power-state sync runs and answers
-        per ``_sync_instance_power_state`` (:mod:`lifecycle.periodic`): a
+        per ``_sync_instance_power_state`` (:mod:`lifecycle.simulate.periodic`): a
         STOPPED server whose guest runs is force-stopped, for example.
 
         Raises:
@@ -724,7 +724,7 @@ class Fleet:
     def _seedable(self, table: Table) -> frozenset[Pair]:
         """The (vm_state, task_state) pairs a server reaches from ``create`` under the table's settings.
 
-        The same universe :func:`~lifecycle.trace.check_trace` judges against:
+        The same universe :func:`~lifecycle.validate.trace.check_trace` judges against:
         seeding outside it (SOFT_DELETED with ``reclaim_instance_interval=0``,
         SHELVED for a volume-backed server, Huawei's SHELVED) would start a
         server in a state the fleet's own checker then rejects.

@@ -23,11 +23,11 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from lifecycle import dialects
-from lifecycle.blueprint import ADVANCE, Blueprint, Edge, blueprint, is_failure, pair_name
-from lifecycle.settings import Settings
-from lifecycle.spec import Dialect, Pair
-from lifecycle.states import PowerState, TaskState, VmState
+from lifecycle.model import dialects
+from lifecycle.model.blueprint import ADVANCE, Blueprint, Edge, blueprint, is_failure, pair_name
+from lifecycle.model.settings import Settings
+from lifecycle.model.spec import Dialect, Pair
+from lifecycle.model.states import PowerState, TaskState, VmState
 
 if TYPE_CHECKING:
     from transitions import Machine
@@ -75,7 +75,7 @@ class Table:
     @functools.cached_property
     def machine(self) -> Machine:
         """The shared `transitions` machine of this dialect and settings (built on first use: Server fires it)."""
-        from lifecycle.machine import machine_for
+        from lifecycle.model.machine import machine_for
 
         return machine_for(self.blueprint.dialect, self.blueprint.settings)
 
@@ -121,7 +121,7 @@ class Table:
 
     def fire_machine(self, node: int) -> dict[str, int]:
         """The row of ``node`` found by firing every trigger of the `transitions` machine at a probe (for CI)."""
-        from lifecycle.machine import MachineError
+        from lifecycle.model.machine import MachineError
 
         vm, task, power, launched = self.nodes[node]
         name = pair_name((vm, task))

@@ -13,8 +13,6 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from lifecycle import dialects
-from lifecycle.blueprint import ADVANCE, FAIL, is_failure, pair_name
 from lifecycle.errors import (
     InstanceLockedError,
     InstanceNotReadyError,
@@ -25,11 +23,13 @@ from lifecycle.errors import (
     UnknownStateError,
     UnsupportedOperationError,
 )
-from lifecycle.settings import Settings, SettingTypeError
-from lifecycle.spec import Dialect, Fault, Operation, Pair
-from lifecycle.states import PowerState, Status, TaskState, VmState
-from lifecycle.status import parse_power_state, parse_task_state, parse_vm_state
-from lifecycle.table import Table, table_for
+from lifecycle.model import dialects
+from lifecycle.model.blueprint import ADVANCE, FAIL, is_failure, pair_name
+from lifecycle.model.settings import Settings, SettingTypeError
+from lifecycle.model.spec import Dialect, Fault, Operation, Pair
+from lifecycle.model.states import PowerState, Status, TaskState, VmState
+from lifecycle.model.status import parse_power_state, parse_task_state, parse_vm_state
+from lifecycle.model.table import Table, table_for
 
 __all__ = [
     "Change",
@@ -233,7 +233,7 @@ class Server:
 
     @property
     def node(self) -> int:
-        """This server's node in the compiled :class:`~lifecycle.table.Table`."""
+        """This server's node in the compiled :class:`~lifecycle.model.table.Table`."""
         return self.table.node_id((self.vm_state, self.task_state, self.power_state, self.launched))
 
     @property
@@ -417,7 +417,7 @@ class Server:
         A request replaces what was pending (a new request cancels the rest of a
         composite); the cloud's own follow-ups and task events pass None.
         """
-        from lifecycle.machine import MachineError  # transitions loads on the first fire, not on import
+        from lifecycle.model.machine import MachineError  # transitions loads on the first fire, not on import
 
         event = self.table.machine.events.get(trigger)
         if event is None:
@@ -465,7 +465,7 @@ class Server:
 
 
 # Refusals are built here, outside Server, so that code judging states without a
-# Server (lifecycle.sequence, lifecycle.trace) words them exactly as Server does.
+# Server (lifecycle.validate.sequence, lifecycle.validate.trace) words them exactly as Server does.
 
 
 def _value(state: VmState | TaskState | None) -> str | None:

@@ -25,7 +25,7 @@ and ``my-kualalumpur-1-...`` are regional copies), the Python SDK
 
 The differences from Nova this encodes: the native resize takes only a stopped
 server (``withStopServer`` is a composite stop/resize/start request, see
-:attr:`lifecycle.spec.Operation.then`); reinstall_os and change_os are
+:attr:`lifecycle.model.spec.Operation.then`); reinstall_os and change_os are
 operations of their own; rebuild refuses ERROR; there is no pause, suspend,
 rescue, shelve, soft delete, evacuate or live migration (the server API has no
 such action, so they are unsupported, not refused by state); a refusal is HTTP
@@ -39,11 +39,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from lifecycle.spec import ANY, Dialect, Failure, Messages, Operation, Route, Step
-from lifecycle.states import PowerState as P
-from lifecycle.states import Status as S
-from lifecycle.states import TaskState as T
-from lifecycle.states import VmState as V
+from lifecycle.model.spec import ANY, Dialect, Failure, Messages, Operation, Route, Step
+from lifecycle.model.states import PowerState as P
+from lifecycle.model.states import Status as S
+from lifecycle.model.states import TaskState as T
+from lifecycle.model.states import VmState as V
 
 __all__ = ["DIALECT"]
 

@@ -31,16 +31,16 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from lifecycle.blueprint import ADVANCE
 from lifecycle.errors import ArgumentTypeError, ArgumentValueError, UnknownStateError
-from lifecycle.nodes import matching, state_of
-from lifecycle.paths import Search, search
-from lifecycle.settings import Settings
-from lifecycle.spec import Dialect, Pair
-from lifecycle.states import PowerState, Status, VmState
-from lifecycle.status import parse_power_state, parse_status, parse_task_state, parse_vm_state
-from lifecycle.stuck import StuckLimits, parse_time
-from lifecycle.table import Table, table_for
+from lifecycle.model.blueprint import ADVANCE
+from lifecycle.model.nodes import matching, state_of
+from lifecycle.model.settings import Settings
+from lifecycle.model.spec import Dialect, Pair
+from lifecycle.model.states import PowerState, Status, VmState
+from lifecycle.model.status import parse_power_state, parse_status, parse_task_state, parse_vm_state
+from lifecycle.model.table import Table, table_for
+from lifecycle.validate.paths import Search, search
+from lifecycle.validate.stuck import StuckLimits, parse_time
 
 __all__ = [
     "FORMATS",
@@ -149,7 +149,7 @@ class Change:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Stuck:
-    """A server that stayed in a state longer than the cloud's own jobs allow (see :mod:`lifecycle.stuck`).
+    """A server that stayed in a state longer than the cloud's own jobs allow (see :mod:`lifecycle.validate.stuck`).
 
     Attributes:
         server_id: the server.
@@ -552,7 +552,7 @@ _MISSING: Any = object()
 
 
 NOTIFICATION_KEY = "lifecycle:notification"
-"""Marks an observation made from a notification (:mod:`lifecycle.notifications`): its event_type."""
+"""Marks an observation made from a notification (:mod:`lifecycle.validate.notifications`): its event_type."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True, eq=False)
@@ -802,7 +802,7 @@ class Audit:
     Args:
         dialect / max_operations / settings / options: as for :func:`check_trace`.
         stuck: the limits after which a server that has not moved is reported
-            (default: from the settings, see :class:`lifecycle.stuck.StuckLimits`).
+            (default: from the settings, see :class:`lifecycle.validate.stuck.StuckLimits`).
         explained: return explained changes from :meth:`feed` (default: ``keep_explained``);
             without them a long trace makes no object per change.
         resets: as for :func:`check_trace`.
@@ -827,7 +827,7 @@ class Audit:
         self.judge.resets = resets
         self.report = TraceReport(table.blueprint.dialect.name, table.blueprint.settings, max_operations)
         if stuck is not None and not isinstance(stuck, StuckLimits):
-            raise ArgumentTypeError("stuck", stuck, "None or a lifecycle.stuck.StuckLimits")
+            raise ArgumentTypeError("stuck", stuck, "None or a lifecycle.validate.stuck.StuckLimits")
         self.limits = StuckLimits.from_settings(table.blueprint.settings) if stuck is None else stuck
         self.keep_explained = keep_explained
         self.explained = keep_explained if explained is None else explained
@@ -1115,7 +1115,7 @@ def check_trace(
             change nothing else explains (off by default: it explains almost
             any jump).
         format: ``"servers"`` (API server bodies) or ``"nova-notifications"``
-            (Nova's versioned notifications, see :mod:`lifecycle.notifications`).
+            (Nova's versioned notifications, see :mod:`lifecycle.validate.notifications`).
         stuck: limits for servers that stay in a state too long (default: from the settings).
         keep_explained: keep explained changes in the report (False: only unexplained ones).
         settings / options: cloud settings, e.g. ``reclaim_instance_interval=3600``
@@ -1156,7 +1156,7 @@ def read_input(source: Source, format: str = "servers") -> Iterator[tuple[int, A
     if format == "servers":
         return read_observations(source)
     if format == "nova-notifications":
-        from lifecycle.notifications import observations_of
+        from lifecycle.validate.notifications import observations_of
 
         return observations_of(read_observations(source, notifications=True))
     raise ArgumentValueError("format", format, " or ".join(map(repr, FORMATS)))

@@ -1,7 +1,7 @@
 """Naming nodes of the compiled table the way users name server states.
 
-The checkers (:mod:`lifecycle.sequence`, :mod:`lifecycle.trace`,
-:mod:`lifecycle.paths`) work on the table's int nodes for speed; users say
+The checkers (:mod:`lifecycle.validate.sequence`, :mod:`lifecycle.validate.trace`,
+:mod:`lifecycle.validate.paths`) work on the table's int nodes for speed; users say
 ``"SHUTOFF"``, ``("active", "rebooting")`` or ``"stopped"``. This module turns the
 second into the first (:func:`start_node`, :func:`matching`) and back
 (:class:`State`), with errors that list the valid choices. It also checks the
@@ -15,12 +15,12 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeAlias
 
-from lifecycle.blueprint import pair_name
 from lifecycle.errors import ArgumentTypeError, UnknownStateError
-from lifecycle.spec import Pair
-from lifecycle.states import PowerState, Status, TaskState, VmState
-from lifecycle.status import parse_power_state, parse_status, parse_task_state, parse_vm_state
-from lifecycle.table import Table
+from lifecycle.model.blueprint import pair_name
+from lifecycle.model.spec import Pair
+from lifecycle.model.states import PowerState, Status, TaskState, VmState
+from lifecycle.model.status import parse_power_state, parse_status, parse_task_state, parse_vm_state
+from lifecycle.model.table import Table
 
 __all__ = [
     "Place",

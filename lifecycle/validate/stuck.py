@@ -19,7 +19,7 @@ import math
 from typing import Any
 
 from lifecycle.errors import ArgumentValueError
-from lifecycle.states import TaskState, VmState
+from lifecycle.model.states import TaskState, VmState
 
 __all__ = ["StuckLimits", "parse_time"]
 

@@ -1,7 +1,7 @@
 """Clocks for simulated fleets: virtual time for tests, wall time for a fake API.
 
 A clock only tells the time and lets time pass; it schedules nothing. The
-:class:`~lifecycle.fleet.Fleet` owns its timetable (a heap of due task steps and
+:class:`~lifecycle.simulate.fleet.Fleet` owns its timetable (a heap of due task steps and
 periodic jobs) and asks the clock what time it is. That keeps one clock
 shareable by several fleets and keeps the clock trivial to fake.
 
@@ -11,7 +11,7 @@ deterministic. It tells its listeners (the fleets using it) after each move, so
 ``fleet.clock.advance(30)`` followed by a plain read of any server is already
 up to date. A :class:`WallClock` follows :func:`time.monotonic`, optionally sped
 up, for a fake HTTP API that clients poll in real time; fleets on it catch up
-lazily on every fleet call (:meth:`lifecycle.fleet.Fleet.tick`).
+lazily on every fleet call (:meth:`lifecycle.simulate.fleet.Fleet.tick`).
 """
 
 from __future__ import annotations

@@ -27,12 +27,12 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from lifecycle.blueprint import ADVANCE, pair_name
-from lifecycle.spec import Pair
-from lifecycle.states import PowerState, Status
+from lifecycle.model.blueprint import ADVANCE, pair_name
+from lifecycle.model.spec import Pair
+from lifecycle.model.states import PowerState, Status
 
 if TYPE_CHECKING:
-    from lifecycle.server import Server
+    from lifecycle.simulate.server import Server
 
 __all__ = ["EPOCH", "Event", "EventKind", "EventLog"]
 

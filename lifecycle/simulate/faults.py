@@ -6,7 +6,7 @@ the run is planned to fail at a step. At that step's due time the task takes
 the machine's ``fail`` edge instead of ``advance``, so the server ends where
 Nova leaves it for that operation: ERROR for handlers wrapped in
 ``_error_out_instance_on_exception``, task cleared and vm_state unchanged for
-``reverts_task_state`` ones (see :class:`lifecycle.spec.Failure`).
+``reverts_task_state`` ones (see :class:`lifecycle.model.spec.Failure`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ Plan = int | str
 
 @dataclasses.dataclass(eq=False)
 class FaultRule:
-    """One injected failure, as returned by :meth:`lifecycle.fleet.Fleet.inject_failure`.
+    """One injected failure, as returned by :meth:`lifecycle.simulate.fleet.Fleet.inject_failure`.
 
     Attributes:
         operation: the operation whose runs fail.

@@ -19,11 +19,11 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from lifecycle.spec import ANY, Dialect, Failure, Fault, Messages, Operation, Refusal, Route, Step, When
-from lifecycle.states import PowerState as P
-from lifecycle.states import Status as S
-from lifecycle.states import TaskState as T
-from lifecycle.states import VmState as V
+from lifecycle.model.spec import ANY, Dialect, Failure, Fault, Messages, Operation, Refusal, Route, Step, When
+from lifecycle.model.states import PowerState as P
+from lifecycle.model.states import Status as S
+from lifecycle.model.states import TaskState as T
+from lifecycle.model.states import VmState as V
 
 __all__ = ["DIALECT"]
 

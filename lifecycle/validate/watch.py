@@ -1,6 +1,6 @@
 """Audit a cloud as it runs: Nova's notifications through oslo.messaging, or polling through openstacksdk.
 
-Both feed one :class:`~lifecycle.trace.Audit` and hand each finding (an
+Both feed one :class:`~lifecycle.validate.trace.Audit` and hand each finding (an
 unexplained change, a stuck server, an unusable message) to a callback the
 moment it is found; the CLI is ``lifecycle watch``.
 
@@ -23,9 +23,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from lifecycle.errors import LifecycleError
-from lifecycle.notifications import observations_of
-from lifecycle.stuck import parse_time
-from lifecycle.trace import SEEN_KEY, Audit, Finding
+from lifecycle.validate.notifications import observations_of
+from lifecycle.validate.stuck import parse_time
+from lifecycle.validate.trace import SEEN_KEY, Audit, Finding
 
 __all__ = ["NOVA_TOPIC", "WatchError", "import_oslo", "observation_of_server", "poll_cloud", "watch_notifications"]
 

@@ -1,7 +1,7 @@
 """The `transitions` state machine built from a blueprint: the only importer of `transitions`.
 
 States are named after pairs (``active``, ``active.rebooting``, see
-:func:`lifecycle.blueprint.pair_name`): vm_states with their task_states as
+:func:`lifecycle.model.blueprint.pair_name`): vm_states with their task_states as
 sub-states, written flat. A flat machine is used at run time because Nova's
 preconditions are exact ("task_state must be None"): a nested machine would fire
 an operation declared on ``active`` from every ``active.<task>`` sub-state, and
@@ -21,10 +21,10 @@ from typing import Any, Protocol, cast
 
 from transitions import EventData, Machine, MachineError
 
-from lifecycle.blueprint import NEW, Blueprint, Edge, blueprint, pair_name
-from lifecycle.settings import Settings
-from lifecycle.spec import Dialect
-from lifecycle.states import PowerState
+from lifecycle.model.blueprint import NEW, Blueprint, Edge, blueprint, pair_name
+from lifecycle.model.settings import Settings
+from lifecycle.model.spec import Dialect
+from lifecycle.model.states import PowerState
 
 __all__ = ["MachineError", "Model", "build_machine", "launched", "machine_for", "powered_off"]
 

@@ -1,7 +1,7 @@
 """The registry of dialects: one data module each, found by name.
 
 A dialect is a module in this package that defines ``DIALECT`` (a
-:class:`lifecycle.spec.Dialect`); its registry name is ``DIALECT.name``, and the
+:class:`lifecycle.model.spec.Dialect`); its registry name is ``DIALECT.name``, and the
 module is named after it with ``-`` as ``_`` (``huawei-ecs`` lives in
 ``huawei_ecs.py``). Adding a cloud is adding such a module; nothing in the
 engine changes. Code outside the package can :func:`register` a dialect too.
@@ -14,7 +14,7 @@ import importlib
 import pkgutil
 
 from lifecycle.errors import UnknownDialectError
-from lifecycle.spec import Dialect
+from lifecycle.model.spec import Dialect
 
 __all__ = ["builtin", "get", "is_bundled", "names", "register"]
 

@@ -5,7 +5,7 @@ A mutating ECS call answers ``{"job_id": ...}`` and the client polls
 (``api-ecs/ecs_02_0901``). A batch call (start, stop, reboot, delete of up to
 1000 servers) has one sub-job per server, and can partly succeed. The job is a
 record of its own, separate from the servers' state machine: it is derived
-from what the servers of a :class:`~lifecycle.fleet.Fleet` do on its clock, so
+from what the servers of a :class:`~lifecycle.simulate.fleet.Fleet` do on its clock, so
 jobs and servers can never disagree about what happened, only about *when*:
 
 * **Status lag** (``status_lag=True``): a sub-job reports SUCCESS as soon as
@@ -24,7 +24,7 @@ jobs and servers can never disagree about what happened, only about *when*:
   operation when the task before it ends, for any server of the fleet.
 
 The codes and HTTP statuses come from the dialect's
-:class:`~lifecycle.spec.Messages`, so the same service speaks Nova (409
+:class:`~lifecycle.model.spec.Messages`, so the same service speaks Nova (409
 ``conflictingRequest``) for a Nova fleet.
 """
 
@@ -39,7 +39,6 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from lifecycle.blueprint import ADVANCE
 from lifecycle.errors import (
     ArgumentTypeError,
     ArgumentValueError,
@@ -47,11 +46,12 @@ from lifecycle.errors import (
     LifecycleError,
     ServerNotFoundError,
 )
-from lifecycle.events import Event, timestamp
-from lifecycle.server import Server
+from lifecycle.model.blueprint import ADVANCE
+from lifecycle.simulate.events import Event, timestamp
+from lifecycle.simulate.server import Server
 
 if TYPE_CHECKING:
-    from lifecycle.fleet import Fleet, FleetServer
+    from lifecycle.simulate.fleet import Fleet, FleetServer
 
 __all__ = ["Job", "JobNotFoundError", "JobRequestError", "JobStatus", "Jobs", "Precondition", "SubJob"]
 
@@ -274,7 +274,7 @@ class Jobs:
     """The job service of one fleet: submit operations, get :class:`Job` records that follow the clock.
 
     Args:
-        fleet: the :class:`~lifecycle.fleet.Fleet` whose servers and clock the jobs use.
+        fleet: the :class:`~lifecycle.simulate.fleet.Fleet` whose servers and clock the jobs use.
         precondition: ``"immediate"`` (default): a server in the wrong state
             refuses the whole request with :class:`JobRequestError` (HTTP 400
             ``Ecs.0100`` on Huawei) and nothing starts; ``"job"``: the request is
@@ -297,7 +297,7 @@ class Jobs:
         init_seconds: float = 0.0,
         task_error_code: str = TASK_FAILED,
     ) -> None:
-        from lifecycle.fleet import Fleet
+        from lifecycle.simulate.fleet import Fleet
 
         if not isinstance(fleet, Fleet):
             raise ArgumentTypeError("fleet", fleet, "a Fleet (the servers the jobs act on)")
