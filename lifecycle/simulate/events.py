@@ -24,7 +24,7 @@ import json
 import os
 import struct
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from lifecycle.model.blueprint import ADVANCE, pair_name
@@ -32,6 +32,7 @@ from lifecycle.model.spec import Pair
 from lifecycle.model.states import PowerState, Status
 
 if TYPE_CHECKING:
+    from lifecycle.simulate.fleet import FleetServer
     from lifecycle.simulate.server import Server
 
 __all__ = ["EPOCH", "Event", "EventKind", "EventLog"]
@@ -242,3 +243,57 @@ class EventLog:
 
     def __repr__(self) -> str:
         return f"<EventLog {len(self)} events>"
+
+
+class _Pending(threading.local):
+    """Changes this thread wrote under a lock, to tell the listeners once the lock is released."""
+
+    def __init__(self) -> None:
+        self.changes: list[tuple[float, FleetServer, str, str, int, int]] = []
+
+
+_pending = _Pending()
+
+
+class FleetEvents:
+    """The part of :class:`~lifecycle.simulate.fleet.Fleet` that records changes and tells listeners.
+
+    Every change goes to the fleet's :class:`EventLog`; with listeners, it is
+    also queued per thread under the server's lock and told (``_notify``) once
+    the lock is released, so a listener may act on the fleet.
+    """
+
+    if TYPE_CHECKING:  # the rest of the fleet, as this part uses it
+        events: EventLog
+        _index_lock: threading.Lock
+        _listeners: tuple[Callable[[Event], None], ...]
+
+    def listen(self, callback: Callable[[Event], None]) -> Callable[[], None]:
+        """Call ``callback(event)`` after every change of every server; returns a function that stops it.
+
+        Called in the thread that made the change, after it is written and its
+        next step scheduled, outside the fleet's locks (the callback may act on
+        the fleet). A fake API or a job tracker can follow runs this way:
+        ``event.done`` tells that the run has no step left.
+        """
+        with self._index_lock:
+            self._listeners = (*self._listeners, callback)
+
+        def stop() -> None:
+            with self._index_lock:
+                self._listeners = tuple(c for c in self._listeners if c is not callback)
+
+        return stop
+
+    def _log(self, server: FleetServer, operation: str, kind: str, before: int, after: int, now: float) -> None:
+        self.events.record_index(now, server._ix, operation, kind, before, after)
+        if self._listeners:
+            _pending.changes.append((now, server, operation, kind, before, after))
+
+    def _notify(self) -> None:
+        """Tell the listeners about the changes this thread made (called with no lock held)."""
+        changes = _pending.changes
+        while changes:
+            event = self.events.make(changes.pop(0))
+            for callback in self._listeners:
+                callback(event)

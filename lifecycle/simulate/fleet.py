@@ -28,20 +28,25 @@ Design, and why:
   concurrent requests on one server exactly one wins and the other gets
   :class:`~lifecycle.errors.InvalidStateError`. A scheduled step carries the
   identity of the run it belongs to and is dropped if the server moved on.
+
+The class is assembled from parts, one module each: :class:`~lifecycle.simulate.timetable.FleetTimetable`
+(the heap of due steps and jobs, and the time API), :class:`~lifecycle.simulate.faults.FleetFaults`
+(injected failures), :class:`~lifecycle.simulate.periodic.FleetPeriodic` (Nova's periodic jobs) and
+:class:`~lifecycle.simulate.events.FleetEvents` (the event log and listeners); this module keeps
+the servers, the requests and the check-and-set that every change goes through.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
-import heapq
 import itertools
 import random
 import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal
 
 from lifecycle.errors import (
     ArgumentTypeError,
@@ -51,61 +56,30 @@ from lifecycle.errors import (
     ServerNotFoundError,
     UnknownStateError,
 )
-from lifecycle.model.blueprint import ADVANCE, FAIL, is_failure, pair_name
+from lifecycle.model.blueprint import ADVANCE, is_failure, pair_name
 from lifecycle.model.nodes import name_list
 from lifecycle.model.settings import Settings
 from lifecycle.model.spec import Dialect, Operation, Pair
 from lifecycle.model.states import PowerState, Status, TaskState, VmState
 from lifecycle.model.status import parse_power_state, parse_status, parse_task_state, parse_vm_state
 from lifecycle.model.table import Table, table_for
-from lifecycle.simulate.clock import Clock, VirtualClock, finite
+from lifecycle.simulate.clock import Clock, VirtualClock
 from lifecycle.simulate.durations import Durations, DurationSpec
-from lifecycle.simulate.events import Event, EventKind, EventLog
-from lifecycle.simulate.faults import FaultRule, Faults, Plan
-from lifecycle.simulate.periodic import JOBS, PeriodicJob, due_job
-from lifecycle.simulate.server import Change, Server, find_fault
+from lifecycle.simulate.events import Event, EventKind, EventLog, FleetEvents, _pending
+from lifecycle.simulate.faults import Faults, FleetFaults, Plan
+from lifecycle.simulate.periodic import FleetPeriodic, _interval
+from lifecycle.simulate.server import Change, Server
+from lifecycle.simulate.timetable import FleetTimetable, _Entry
 
 __all__ = ["ApplyResult", "Fleet", "FleetServer"]
 
 Engine = Literal["table", "machine"]
 
-# A timetable entry: (due, seq, server index, operation, step, extra). ``step``
-# >= 0 is a task step (``extra`` is the planned failure or None); -1 is a periodic
-# job (``extra`` is its index in JOBS). The tuple itself is the token of the run:
-# a server's ``_due`` points at its one live entry and anything else is stale.
-# Entries hold the server's index in ``Fleet._all``, not the server, and only
-# atomic values, so the garbage collector stops tracking them (with 100,000
-# servers, tracking them was a quarter of a campaign's time).
-_Entry: TypeAlias = tuple[float, int, int, str, int, Any]
 
 _STRIPES = 64
-_heappush = heapq.heappush
-
-
-def _interval(value: object) -> float:
-    """``sync_power_state_interval`` as a positive, finite number of seconds.
-
-    Nova reads ``-1`` as "never" and ``0`` as "the default rate"
-    (``nova/conf/compute.py``); the simulator needs an actual period, so it
-    refuses both rather than scheduling a job at every instant or never saying so.
-    """
-    seconds = finite(value, "sync_power_state_interval")  # type: ignore[arg-type]
-    if seconds <= 0:
-        raise ArgumentValueError("sync_power_state_interval", value, "a finite number of seconds > 0 (Nova: 600)")
-    return seconds
 
 
 _GUEST_RUNNING = PowerState.RUNNING
-
-
-class _Pending(threading.local):
-    """Changes this thread wrote under a lock, to tell the listeners once the lock is released."""
-
-    def __init__(self) -> None:
-        self.changes: list[tuple[float, FleetServer, str, str, int, int]] = []
-
-
-_pending = _Pending()
 
 
 class FleetServer(Server):
@@ -159,7 +133,7 @@ class ApplyResult:
         return f"{len(self.accepted)} accepted, {len(self.rejected)} rejected"
 
 
-class Fleet:
+class Fleet(FleetEvents, FleetFaults, FleetPeriodic, FleetTimetable):
     """Many simulated servers of one dialect, one shared machine and one clock.
 
     Args:
@@ -388,18 +362,6 @@ class Fleet:
         """The clock's time."""
         return self.clock.now()
 
-    @property
-    def idle(self) -> bool:
-        """No task step is scheduled (periodic jobs may still be)."""
-        self.tick()
-        return self._tasks_pending == 0
-
-    def next_due(self) -> float | None:
-        """When the next scheduled step or periodic job is due (None: nothing scheduled)."""
-        with self._heap_lock:
-            self._drop_stale()
-            return self._heap[0][0] if self._heap else None
-
     # -- acting -----------------------------------------------------------
     def perform(self, server: FleetServer | str, operation: str) -> None:
         """Request ``operation`` on a server; its first task starts now, the rest on the clock.
@@ -526,77 +488,6 @@ class Fleet:
                 self._arm_periodic(target, now)
         self._notify()
 
-    def inject_failure(
-        self,
-        operation: str,
-        *,
-        server: FleetServer | str | None = None,
-        at_step: int | str | None = None,
-        times: int | None = 1,
-        probability: float | None = None,
-        fault: str | None = None,
-    ) -> FaultRule:
-        """Make runs of ``operation`` that start from now on fail, leaving servers where Nova does.
-
-        Args:
-            operation: the operation whose runs fail (requested or run by a periodic job).
-            server: only this server's runs (default: any server).
-            at_step: the step index (0: the first task) or the task_state name it
-                fails in (default: the first). A shorter run fails at its last step.
-            times: how many runs fail at most; None: every matching run.
-            probability: the chance each matching run fails, from the seeded
-                generator (default: certain).
-            fault: the failure kind (``"no_valid_host"``, ``"NoValidHost"``,
-                ``"reschedule"``...; see ``lifecycle ops``); default the
-                operation's generic failure. With no ``at_step`` the run fails
-                at the first task the kind strikes in.
-
-        Returns:
-            The rule; its ``fired`` counts the runs it made fail.
-
-        Raises:
-            UnknownOperationError / UnsupportedOperationError: no such operation.
-            UnknownStateError: ``at_step`` names a task the operation never runs.
-            ValueError: the operation runs no task under these settings, or a
-                bad ``times``/``probability``/``at_step``.
-        """
-        op = self._check_operation(operation)
-        tasks = [
-            step.task.value if step.task is not None else None
-            for route in op.routes
-            if route.when is None or route.when.test(self.settings)
-            for step in route.steps[:-1]
-        ]
-        if not tasks:
-            raise ArgumentValueError(
-                "operation",
-                operation,
-                f"an operation that runs a task under {self.settings} (this one completes at once)",
-            )
-        kind = None
-        if fault is not None:
-            wanted = find_fault(self.dialect, fault).kind
-            own = [f for f in op.faults if f.kind == wanted]
-            if not own:
-                raise UnknownStateError(f"failure kind of {operation!r}", fault, [f.kind for f in op.faults])
-            found = own[0]
-            kind = found.kind
-            if at_step is None:
-                at_step = next(t for t in tasks if t is not None and TaskState(t) in found.tasks)
-        if isinstance(at_step, str):
-            if at_step not in tasks:
-                raise UnknownStateError(f"task of {operation!r}", at_step, [t for t in tasks if t is not None])
-        elif at_step is not None and (type(at_step) is not int or at_step < 0):
-            raise ArgumentValueError("at_step", at_step, "a step index >= 0 or a task_state name")
-        if times is not None and (type(times) is not int or times < 1):
-            raise ArgumentValueError("times", times, "an int >= 1, or None for every run")
-        if probability is not None and (
-            isinstance(probability, bool) or not isinstance(probability, int | float) or not 0.0 <= probability <= 1.0
-        ):
-            raise ArgumentValueError("probability", probability, "a number between 0 and 1")
-        server_id = None if server is None else self._resolve(server).id
-        return self.faults.add(FaultRule(operation, server_id, at_step, times, probability, fault=kind))
-
     def remove(self, server: FleetServer | str) -> FleetServer:
         """Take a server out of the fleet (its scheduled steps are dropped; its events stay logged).
 
@@ -621,94 +512,6 @@ class Fleet:
         for server in gone:
             self.remove(server)
         return gone
-
-    # -- time -------------------------------------------------------------
-    def tick(self) -> int:
-        """Take every step and job due by the clock's time now; returns how many were taken."""
-        return self._run_due(self.clock.now())
-
-    def advance(self, seconds: float) -> int:
-        """Let ``seconds`` pass on the clock (a wall clock sleeps) and take what became due."""
-        self.clock.sleep(seconds)
-        return self.tick()
-
-    def run_until_idle(self, *, periodic: bool = False, limit: float | None = None) -> float:
-        """Let time pass until no task runs; returns the simulated seconds that passed.
-
-        Args:
-            periodic: also wait for periodic jobs (auto-offload, reclaim,
-                auto-confirm, power sync) and the tasks they start.
-            limit: stop after this many simulated seconds even if not idle.
-        """
-        if limit is not None:
-            finite(limit, "limit")
-        start = self.clock.now()
-        self.tick()
-        while True:
-            with self._heap_lock:
-                self._drop_stale()
-                due = self._heap[0][0] if self._heap else None
-                busy = self._tasks_pending > 0
-            if due is None or not (busy or periodic):
-                break
-            if limit is not None and due > start + limit:
-                self.clock.sleep(start + limit - self.clock.now())
-                self.tick()
-                break
-            self._step_to(due)
-        return self.clock.now() - start
-
-    def run_until(self, predicate: Callable[[], bool], *, limit: float | None = None) -> float:
-        """Let time pass, one due step at a time, until ``predicate()`` holds; returns the seconds that passed.
-
-        ``fleet.run_until(lambda: srv.status is Status.SHELVED_OFFLOADED, limit=3600)``
-
-        Raises:
-            TimeoutError: nothing left is scheduled, or ``limit`` simulated
-                seconds passed, and the predicate still does not hold.
-        """
-        if limit is not None:
-            finite(limit, "limit")
-        if not callable(predicate):
-            raise ArgumentTypeError("predicate", predicate, "a function of no arguments returning a bool")
-        start = self.clock.now()
-        self.tick()
-        while not predicate():
-            due = self.next_due()
-            if due is None:
-                raise TimeoutError(f"nothing is scheduled at t={self.clock.now():g}s and the condition does not hold")
-            if limit is not None and due > start + limit:
-                self.clock.sleep(start + limit - self.clock.now())
-                self.tick()
-                if predicate():
-                    break
-                raise TimeoutError(f"the condition does not hold after {limit:g} simulated seconds")
-            self._step_to(due)
-        return self.clock.now() - start
-
-    def listen(self, callback: Callable[[Event], None]) -> Callable[[], None]:
-        """Call ``callback(event)`` after every change of every server; returns a function that stops it.
-
-        Called in the thread that made the change, after it is written and its
-        next step scheduled, outside the fleet's locks (the callback may act on
-        the fleet). A fake API or a job tracker can follow runs this way:
-        ``event.done`` tells that the run has no step left.
-        """
-        with self._index_lock:
-            self._listeners = (*self._listeners, callback)
-
-        def stop() -> None:
-            with self._index_lock:
-                self._listeners = tuple(c for c in self._listeners if c is not callback)
-
-        return stop
-
-    def _step_to(self, due: float) -> None:
-        """Let the clock reach ``due`` and take what is due by then."""
-        wait = due - self.clock.now()
-        if wait > 0:
-            self.clock.sleep(wait)
-        self._run_due(max(due, self.clock.now()))
 
     # -- internals: changes -----------------------------------------------
     def _lock_of(self, server: FleetServer) -> threading.Lock:
@@ -771,14 +574,6 @@ class Fleet:
         if accepted and self._due_by(now):
             self._run_due(now)  # steps that last 0 s happen now
         return accepted
-
-    def _due_by(self, now: float) -> bool:
-        """Whether the timetable's first entry is due by ``now``: a read without the lock, so a request
-        whose clock moved nothing costs no timetable round trip (heapq's C calls keep ``heap[0]`` whole)."""
-        try:
-            return self._heap[0][0] <= now
-        except IndexError:
-            return False
 
     def _transition(
         self,
@@ -885,138 +680,6 @@ class Fleet:
         if self._listeners:
             _pending.changes.append((now, server, operation, kind, before, after))
 
-    def _log(self, server: FleetServer, operation: str, kind: str, before: int, after: int, now: float) -> None:
-        self.events.record_index(now, server._ix, operation, kind, before, after)
-        if self._listeners:
-            _pending.changes.append((now, server, operation, kind, before, after))
-
-    def _notify(self) -> None:
-        """Tell the listeners about the changes this thread made (called with no lock held)."""
-        changes = _pending.changes
-        while changes:
-            event = self.events.make(changes.pop(0))
-            for callback in self._listeners:
-                callback(event)
-
-    # -- internals: timetable ---------------------------------------------
-    def _schedule_step(
-        self,
-        server: FleetServer,
-        node: int,
-        now: float,
-        operation: str,
-        step: int,
-        plan: tuple[Plan, str | None] | None,
-    ) -> None:
-        """Put the end of the task the server is in now on the timetable (lock held)."""
-        durations = self._own_durations.get(server.id, self.durations) if self._own_durations else self.durations
-        seconds = durations.step(operation, server.table.nodes[node][1])  # a TaskState is its str value
-        if durations.jitter:
-            seconds *= 1.0 + durations.jitter * (2.0 * self._jitter_rng.random() - 1.0)
-        self._set_due(server, (now + seconds, next(self._seq), server._ix, operation, step, plan))
-
-    def _arm_periodic(self, server: FleetServer, now: float) -> None:
-        """Schedule the periodic job that will act on a server at rest, if any (lock held)."""
-        found = due_job(
-            server.vm_state,
-            server.task_state,
-            server.power_state,
-            server.settings,
-            now,
-            self.sync_power_state_interval,
-        )
-        if found is not None:
-            job, due = found
-            self._set_due(server, (due, next(self._seq), server._ix, job.operation, -1, _JOB_INDEX[job]))
-
-    def _set_due(self, server: FleetServer, entry: _Entry | None) -> None:
-        """Make ``entry`` the server's one live timetable entry (lock of the server held)."""
-        if entry is None and server._due is None:
-            return  # nothing scheduled, nothing to drop: no timetable round trip
-        with self._heap_lock:
-            old = server._due
-            server._due = entry
-            pending = self._tasks_pending
-            if old is not None and old[4] >= 0:
-                pending -= 1
-            if entry is not None:
-                _heappush(self._heap, entry)
-                if entry[4] >= 0:
-                    pending += 1
-            self._tasks_pending = pending
-
-    def _drop_stale(self) -> None:
-        heap, servers = self._heap, self._all
-        while heap:
-            entry = heap[0]
-            server = servers[entry[2]]
-            if server is not None and server._due is entry:
-                return
-            heapq.heappop(heap)
-
-    def _on_clock(self, now: float) -> None:
-        self._run_due(now)
-
-    def _run_due(self, until: float) -> int:
-        """Take every live entry due at or before ``until``, in time order."""
-        taken = 0
-        heap, servers, pop = self._heap, self._all, heapq.heappop
-        while True:
-            with self._heap_lock:
-                if not heap or heap[0][0] > until:
-                    return taken
-                first = pop(heap)
-                batch = [first]
-                if not self._listeners:
-                    # Every entry due at the same instant, in one lock round trip. Entries
-                    # scheduled while these run are due at this instant or later and have a
-                    # later seq, so the order is the heap's. A listener may act on the fleet
-                    # in between (and take entries itself): then one at a time, as it sees them.
-                    when = first[0]
-                    while heap and heap[0][0] == when:
-                        batch.append(pop(heap))
-            for entry in batch:
-                server = servers[entry[2]]
-                if server is None or server._due is not entry:
-                    continue
-                taken += 1
-                due, _, _, operation, step, extra = entry
-                if step < 0:
-                    job: PeriodicJob = JOBS[extra]
-                    taken_now = self._transition(
-                        server, job.operation, due, "periodic", operation, step=0, expect=entry
-                    )
-                else:
-                    fail = extra is not None and self._fails_now(server, step, extra[0])
-                    trigger = ADVANCE
-                    if fail:
-                        trigger = FAIL if extra[1] is None else server.fault_trigger(extra[1])
-                        if trigger not in server.table.step_row(server.node):
-                            trigger = FAIL  # the kind cannot strike here (the run took another route)
-                    taken_now = self._transition(
-                        server,
-                        trigger,
-                        due,
-                        "failure" if fail else "step",
-                        operation,
-                        step=step + 1,
-                        expect=entry,
-                        plan=extra,
-                    )
-                if taken_now is None:  # the machine refused what was due: forget it rather than keep a dead token
-                    with self._lock_of(server):
-                        if server._due is entry:
-                            self._set_due(server, None)
-
-    @staticmethod
-    def _fails_now(server: FleetServer, step: int, plan: Plan) -> bool:
-        """Whether a run planned to fail at ``plan`` fails at this step (at its last step at the latest)."""
-        task = server.task_state
-        if plan == step or (isinstance(plan, str) and task is not None and plan == task.value):
-            return True
-        row = server.table.step_row(server.node)
-        return ADVANCE not in server.table.step_row(row[ADVANCE])
-
     def __repr__(self) -> str:
         return (
             f"<Fleet {self.dialect.name} {len(self._servers)} servers t={self.clock.now():g}s "
@@ -1025,4 +688,3 @@ class Fleet:
 
 
 _SETTING_NAMES = frozenset(f.name for f in dataclasses.fields(Settings))
-_JOB_INDEX = {job: index for index, job in enumerate(JOBS)}

@@ -31,11 +31,19 @@ Cites: ``nova/compute/manager.py`` at the dialect's pinned commit.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+from lifecycle.errors import ArgumentValueError
 from lifecycle.model.settings import Settings
 from lifecycle.model.states import PowerState, TaskState, VmState
+from lifecycle.simulate.clock import finite
+
+if TYPE_CHECKING:
+    from lifecycle.simulate.fleet import FleetServer
+    from lifecycle.simulate.timetable import _Entry
 
 __all__ = ["JOBS", "PeriodicJob", "due_job"]
 
@@ -138,3 +146,47 @@ def due_job(
     if job.on_grid:
         return job, (math.floor(now / delay) + 1) * delay
     return job, now + delay
+
+
+def _interval(value: object) -> float:
+    """``sync_power_state_interval`` as a positive, finite number of seconds.
+
+    Nova reads ``-1`` as "never" and ``0`` as "the default rate"
+    (``nova/conf/compute.py``); the simulator needs an actual period, so it
+    refuses both rather than scheduling a job at every instant or never saying so.
+    """
+    seconds = finite(value, "sync_power_state_interval")  # type: ignore[arg-type]
+    if seconds <= 0:
+        raise ArgumentValueError("sync_power_state_interval", value, "a finite number of seconds > 0 (Nova: 600)")
+    return seconds
+
+
+_JOB_INDEX = {job: index for index, job in enumerate(JOBS)}
+
+
+class FleetPeriodic:
+    """The part of :class:`~lifecycle.simulate.fleet.Fleet` that runs Nova's periodic jobs.
+
+    When a server comes to rest, ``_arm_periodic`` puts the job of its state (if
+    any, see :data:`JOBS`) on the timetable; the job runs as a ``periodic`` change.
+    """
+
+    if TYPE_CHECKING:  # the rest of the fleet, as this part uses it
+        _seq: itertools.count[int]
+        sync_power_state_interval: float
+
+        def _set_due(self, server: FleetServer, entry: _Entry | None) -> None: ...
+
+    def _arm_periodic(self, server: FleetServer, now: float) -> None:
+        """Schedule the periodic job that will act on a server at rest, if any (lock held)."""
+        found = due_job(
+            server.vm_state,
+            server.task_state,
+            server.power_state,
+            server.settings,
+            now,
+            self.sync_power_state_interval,
+        )
+        if found is not None:
+            job, due = found
+            self._set_due(server, (due, next(self._seq), server._ix, job.operation, -1, _JOB_INDEX[job]))
