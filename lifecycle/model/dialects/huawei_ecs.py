@@ -36,9 +36,11 @@ seeded or imported server is ever there.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from lifecycle.model.dialects import nova
 from lifecycle.model.spec import ANY, Dialect, Failure, Messages, Operation, Route, Step
 from lifecycle.model.states import PowerState as P
 from lifecycle.model.states import Status as S
@@ -125,12 +127,36 @@ def _done(vm: V, power: P | None = None, *, launched: bool | None = None) -> Ste
     return Step(None, vm, power, launched)
 
 
+def _as_nova(operation: str, sources: frozenset[V | None], cite: str, *, powered_off: bool | None = None) -> Route:
+    """Nova's route of ``operation`` from ``sources``, where Huawei walks exactly Nova's steps.
+
+    The steps are read from Nova's declaration (``lifecycle/model/dialects/nova.py``)
+    rather than written twice; the route keeps both sources: ``cite`` says why
+    Huawei takes it (Huawei's page, Table 4 rows, [doc]/[inf]/[?]), and Nova's own
+    cite, appended, says where the steps come from. The Nova route is the one
+    with no settings condition that starts at every vm_state of ``sources``
+    with the same ``powered_off`` guard; there must be exactly one.
+    """
+    found = [
+        route
+        for route in nova.DIALECT.operation_map[operation].routes
+        if sources <= route.sources
+        and route.powered_off == powered_off
+        and route.when is None
+        and route.launched is None
+        and route.from_tasks is None
+    ]
+    if len(found) != 1:
+        raise LookupError(f"{len(found)} Nova routes of {operation!r} from {sorted(map(str, sources))}: want one")
+    return dataclasses.replace(found[0], sources=sources, cite=f"{cite}; steps as Nova {found[0].cite}")
+
+
 # A resize of a stopped ECS walks the RESIZE rows, which Table 4 lists only under
 # ``stopped`` [inf], and ends resized (VERIFY_RESIZE), still powered off. The
 # Nova-compatible resize waits there for confirmResize [doc]; the native resize
 # and cold migration are confirmed by the service itself (their ``then``), as
 # the reference infers ("The service confirms by itself") [inf].
-_STOPPED_RESIZE = Route(_OFF, (*_RESIZE_STEPS, _done(V.RESIZED)), cite="api-ecs/ecs_02_0209 [doc] + seed")
+_STOPPED_RESIZE = _as_nova("resize", _OFF, cite="api-ecs/ecs_02_0209 [doc] + seed")
 # reinstall_os, change_os and rebuild of a stopped server share the REBUILD rows
 # under ``stopped`` and end stopped [?]: Huawei does not say; a stopped server
 # is reinstalled, so it stays off (one edit: _done(V.ACTIVE, P.RUNNING)).
@@ -144,17 +170,12 @@ OPERATIONS: tuple[Operation, ...] = (
         "create",
         "create",
         frozenset({None}),
+        # Nova's build steps: scheduling, building with no task (BUILD in Table 4 too),
+        # networking, block_device_mapping, spawning, active.
         (
-            Route(
+            _as_nova(
+                "create",
                 frozenset({None}),
-                (
-                    Step(T.SCHEDULING, V.BUILDING, P.NOSTATE),
-                    Step(None),  # building + null is BUILD in Table 4
-                    Step(T.NETWORKING),
-                    Step(T.BLOCK_DEVICE_MAPPING),
-                    Step(T.SPAWNING),
-                    _done(V.ACTIVE, P.RUNNING, launched=True),
-                ),
                 cite="api-ecs/en-us_topic_0020212668; BUILD rows of Table 4 [inf order, from Nova]",
             ),
         ),
@@ -171,7 +192,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "start",
         "os-start",
         _OFF,
-        (Route(_OFF, (Step(T.POWERING_ON), _done(V.ACTIVE, P.RUNNING)), cite="TF-ci:2256-2284; seed [inf]"),),
+        (_as_nova("start", _OFF, cite="TF-ci:2256-2284; seed [inf]"),),
         Failure.REVERT,
         "Power on a stopped ECS (batch action os-start, a job).",
         # [inf] No precondition is documented; SHUTOFF is the only state with a
@@ -184,7 +205,7 @@ OPERATIONS: tuple[Operation, ...] = (
         _ON,
         # type SOFT (default) and HARD walk the same rows (TF-ci:1872-1880 waits
         # ACTIVE -> SHUTOFF for both); Huawei shows no separate task for HARD.
-        (Route(_ON, (Step(T.POWERING_OFF), _done(V.STOPPED, P.SHUTDOWN)), cite="TF-ci:1872-1880; seed [inf]"),),
+        (_as_nova("stop", _ON, cite="TF-ci:1872-1880; seed [inf]"),),
         Failure.REVERT,
         "Power off a running ECS, type SOFT (default) or HARD (batch action os-stop, a job).",
         # [inf] No precondition documented; ACTIVE has the powering-off row. Nova
@@ -195,13 +216,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "reboot",
         "reboot",
         _ON,
-        (
-            Route(
-                _ON,
-                (Step(T.REBOOTING), Step(T.REBOOT_PENDING), Step(T.REBOOT_STARTED), _done(V.ACTIVE, P.RUNNING)),
-                cite="seed REBOOT rows [inf]",
-            ),
-        ),
+        (_as_nova("reboot", _ON, cite="seed REBOOT rows [inf]"),),
         Failure.ERROR,  # [inf] as Nova: a guest that does not come back is in error
         "Soft reboot (batch action reboot, type SOFT, a job).",
         "api-ecs/ecs_02_0302 [inf]",
@@ -213,18 +228,7 @@ OPERATIONS: tuple[Operation, ...] = (
         # has no stopped/error + rebooting_hard row, so only an idle ACTIVE ECS
         # (one edit: add V.STOPPED here and to the route, with strict_status off).
         _ON,
-        (
-            Route(
-                _ON,
-                (
-                    Step(T.REBOOTING_HARD),
-                    Step(T.REBOOT_PENDING_HARD),
-                    Step(T.REBOOT_STARTED_HARD),
-                    _done(V.ACTIVE, P.RUNNING),
-                ),
-                cite="seed HARD_REBOOT rows [inf]",
-            ),
-        ),
+        (_as_nova("hard_reboot", _ON, cite="seed HARD_REBOOT rows [inf]"),),
         Failure.ERROR,
         "Hard reboot (batch action reboot, type HARD, a job).",
         "api-ecs/ecs_02_0302 [inf]",
@@ -256,7 +260,7 @@ OPERATIONS: tuple[Operation, ...] = (
         # server passes active+powering-off, stopped+resize_*, the service's own
         # confirm, stopped+powering-on.
         _ON,
-        (Route(_ON, (Step(T.POWERING_OFF), _done(V.STOPPED, P.SHUTDOWN)), cite="TF-ci:1386-1408 [doc]"),),
+        (_as_nova("stop", _ON, cite="TF-ci:1386-1408 [doc]"),),
         Failure.REVERT,
         "Native resize of a running ECS with mode=withStopServer: stop, resize, start in one job.",
         "api-ecs/ecs_02_0209 [doc]",
@@ -285,8 +289,8 @@ OPERATIONS: tuple[Operation, ...] = (
         frozenset({V.RESIZED}),
         (
             # [?] the end follows the power state, as in Nova (manager.py:_confirm_resize).
-            Route(frozenset({V.RESIZED}), (_done(V.STOPPED, P.SHUTDOWN),), powered_off=True, cite="[?] as Nova"),
-            Route(frozenset({V.RESIZED}), (_done(V.ACTIVE, P.RUNNING),), powered_off=False, cite="[?] as Nova"),
+            _as_nova("confirm_resize", frozenset({V.RESIZED}), powered_off=True, cite="[?] as Nova"),
+            _as_nova("confirm_resize", frozenset({V.RESIZED}), powered_off=False, cite="[?] as Nova"),
         ),
         Failure.ERROR,
         "Accept a Nova-compatible resize (vm_state resized, no task).",
@@ -297,9 +301,9 @@ OPERATIONS: tuple[Operation, ...] = (
         "revertResize",
         frozenset({V.RESIZED}),
         (
-            Route(
+            _as_nova(
+                "revert_resize",
                 frozenset({V.RESIZED}),
-                (Step(T.RESIZE_REVERTING), _done(V.ACTIVE, P.RUNNING)),
                 powered_off=False,
                 cite="api-ecs/ecs_03_0310; seed REVERT_RESIZE row",
             ),
