@@ -53,6 +53,7 @@ ROUTE_MODULES = (
     "lifecycle.api.server_extras",
     "lifecycle.api.instance_actions",
     "lifecycle.api.migrations",
+    "lifecycle.api.aggregates",
 )
 """The modules whose ``ROUTES`` the Compute API mounts."""
 
