@@ -51,7 +51,7 @@ ACTIONS = {
 
 def _now() -> str:
     """Nova's naive UTC timestamps (``_marshall_aggregate`` drops the tzinfo)."""
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None).isoformat()
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None).isoformat()
 
 
 @dataclasses.dataclass
