@@ -104,7 +104,8 @@ def test_services_and_hypervisors(app: ComputeApp) -> None:
     assert {h["hypervisor_hostname"] for h in hypervisors} == {"compute-1", "compute-2"}
     one = call(app, "GET", f"/v2.1/os-hypervisors/{hypervisors[0]['id']}").json["hypervisor"]
     assert one["service"]["host"] == one["hypervisor_hostname"]
-    assert call(app, "GET", "/v2.1/os-hypervisors/nope").code == 404
+    assert call(app, "GET", "/v2.1/os-hypervisors/nope", version="2.52").code == 404
+    assert call(app, "GET", "/v2.1/os-hypervisors/nope").code == 400  # _validate_id: "Invalid uuid" from 2.53
 
 
 def test_disable_and_legacy_force_down(app: ComputeApp) -> None:

@@ -190,9 +190,6 @@ class ComputeApp:
             ),
             (re.compile(r"^/v2\.1/os-services/?$"), {"GET": self._services}),
             (re.compile(r"^/v2\.1/os-services/([^/]+)/?$"), {"PUT": self._update_service}),
-            (re.compile(r"^/v2\.1/os-hypervisors/?$"), {"GET": self._hypervisors}),
-            (re.compile(r"^/v2\.1/os-hypervisors/detail/?$"), {"GET": self._hypervisors_detail}),
-            (re.compile(r"^/v2\.1/os-hypervisors/([^/]+)/?$"), {"GET": self._hypervisor}),
             (re.compile(r"^/v2\.1/images(/.*)?$"), dict.fromkeys(("GET", "POST", "PUT", "DELETE"), self._images)),
             (re.compile(r"^/v2\.1/os-security-groups$"), {"GET": self._proxy_groups, "POST": self._proxy_create}),
             (re.compile(r"^/v2\.1/os-security-group-rules/?$"), {"POST": self._proxy_create_rule}),
@@ -515,19 +512,6 @@ class ComputeApp:
         self._admin_only(request, "os_compute_api:os-services:update")
         body = hosts.update_service(self.cloud, service_id, request.json(), request.version, views.stamp(now()) or "")
         return 200, body, {}
-
-    def _hypervisors(self, request: Request) -> Reply:
-        self._admin_only(request, "os_compute_api:os-hypervisors:list")
-        return 200, hosts.hypervisors_reply(self.cloud, request.version, detail=False), {}
-
-    def _hypervisors_detail(self, request: Request) -> Reply:
-        self._admin_only(request, "os_compute_api:os-hypervisors:list-detail")
-        return 200, hosts.hypervisors_reply(self.cloud, request.version, detail=True), {}
-
-    def _hypervisor(self, request: Request, ref: str) -> Reply:
-        self._admin_only(request, "os_compute_api:os-hypervisors:show")
-        host = hosts.find_hypervisor(self.cloud, ref, request.version)
-        return 200, {"hypervisor": hosts.hypervisor_body(self.cloud, host, request.version, detail=True)}, {}
 
     # -- flavors --------------------------------------------------------------
     def _flavors(self, request: Request) -> Reply:

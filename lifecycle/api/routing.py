@@ -54,6 +54,7 @@ ROUTE_MODULES = (
     "lifecycle.api.instance_actions",
     "lifecycle.api.migrations",
     "lifecycle.api.aggregates",
+    "lifecycle.api.hypervisors",
 )
 """The modules whose ``ROUTES`` the Compute API mounts."""
 
