@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from lifecycle.api import bodies, hosts, image_proxy, policy, server_networks, views
+from lifecycle.api import bodies, flavor_access, hosts, image_proxy, policy, server_networks, views
 from lifecycle.api.actions import Reply, run_action
 from lifecycle.api.cloud import Cloud, Record, now
 from lifecycle.api.context import RequestContext, context_of
@@ -366,6 +366,8 @@ class ComputeApp:
             flavor = self.cloud.flavor(flavor_ref)
         except ApiError:
             raise bad_request("Invalid flavorRef provided.") from None
+        if not flavor_access.visible(self.cloud, flavor, context):
+            raise bad_request("Invalid flavorRef provided.")
         image = str(spec.get("imageRef") or "").rstrip("/").rsplit("/", 1)[-1]
         bdm = spec.get("block_device_mapping_v2") or spec.get("block_device_mapping")
         if not image and not bdm:
@@ -525,6 +527,8 @@ class ComputeApp:
     def _flavor(self, request: Request, flavor_id: str) -> Reply:
         no_query(request)  # flavors.py:show, show_query_v2102
         flavor = self.cloud.flavor(flavor_id)
+        if not flavor_access.visible(self.cloud, flavor, request.context):
+            raise not_found(f"Flavor {flavor.id} could not be found.")
         return 200, {"flavor": flavor_body(flavor, request.base, request.version, detail=True)}, {}
 
 

@@ -17,6 +17,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from lifecycle.api.errors import bad_request, conflict, not_found
+from lifecycle.api.flavor_access import forget, projects
 from lifecycle.api.flavors import Flavor, flavor_body
 from lifecycle.api.metadata import KEY_PATTERN
 from lifecycle.api.routing import Route, no_query, require_admin, unexpected, wrapped
@@ -79,6 +80,8 @@ def _number(minimum: int) -> Check:
 def _flavor_id(value: Any, path: tuple[str | int, ...], version: tuple[int, int]) -> None:
     if value is None:
         return
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return  # type ['string', 'number', 'null']: minLength and pattern bind strings only
     string(min_len=1, max_len=255)(value, path, version)
     if not _ID.match(value):
         raise invalid(path, value, f"{value!r} does not match {_ID.pattern!r}")
@@ -123,10 +126,12 @@ def _parse_is_public(text: str | None) -> bool | None:
         return True
     if text.strip().lower() == "none":
         return None
-    value = BOOLEAN_VALUES.get(text.strip())
-    if value is None:
-        raise bad_request(f"Invalid is_public filter [{text}]")
-    return value
+    lowered = text.strip().lower()  # strutils.bool_from_string(strict=True): these spellings, any case
+    if lowered in ("1", "t", "true", "on", "y", "yes"):
+        return True
+    if lowered in ("0", "f", "false", "off", "n", "no"):
+        return False
+    raise bad_request(f"Invalid is_public filter [{text}]")
 
 
 def listed(app: ComputeApp, request: Request) -> list[Flavor]:
@@ -138,8 +143,10 @@ def listed(app: ComputeApp, request: Request) -> list[Flavor]:
     context = request.context
     flavors = list(app.cloud.flavors.values())
     public = _parse_is_public(request.first("is_public")) if context.is_admin else True
-    if public is not None:
-        flavors = [f for f in flavors if f.is_public is public]
+    if public is True:  # _flavor_get_all_from_db: public ones, or private ones granted to the project
+        flavors = [f for f in flavors if f.is_public or context.project_id in projects(app.cloud, f.id)]
+    elif public is False:
+        flavors = [f for f in flavors if not f.is_public]
     for key, attr in (("minRam", "ram"), ("minDisk", "disk")):
         text = request.first(key)
         if text is not None:
@@ -193,7 +200,7 @@ def _create(app: ComputeApp, request: Request) -> Reply:
     body = request.json()
     validate(body, _CREATE, request.version)
     spec = body["flavor"]
-    flavor_id = spec.get("id") or str(uuid.uuid4())
+    flavor_id = str(spec.get("id") or uuid.uuid4())  # nova/compute/flavors.py create: str(flavorid)
     with _LOCK:
         if flavor_id in app.cloud.flavors:
             raise conflict(f"Flavor with ID {flavor_id} already exists.")
@@ -220,6 +227,7 @@ def _delete(app: ComputeApp, request: Request, flavor_id: str) -> Reply:
     with _LOCK:
         if app.cloud.flavors.pop(flavor_id, None) is None:
             raise not_found(f"Flavor {flavor_id} could not be found.")
+        forget(app.cloud, flavor_id)
     return 202, None, {}
 
 

@@ -55,6 +55,7 @@ ROUTE_MODULES = (
     "lifecycle.api.migrations",
     "lifecycle.api.aggregates",
     "lifecycle.api.hypervisors",
+    "lifecycle.api.flavor_access",
 )
 """The modules whose ``ROUTES`` the Compute API mounts."""
 
