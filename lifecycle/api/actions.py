@@ -146,6 +146,8 @@ def _resize(call: Call) -> Reply:
         else:
             flavor = None
         _perform(call, "resize", new_flavor=flavor)
+        # compute/api.py resize: extra_instance_updates (auto_disk_config) apply at the request
+        call.record.disk_config = call.dict_args().get("OS-DCF:diskConfig", call.record.disk_config)
     return 202, None, {}
 
 
@@ -251,6 +253,7 @@ def _rebuild(call: Call) -> Reply:
             record.metadata = dict(args["metadata"])
         if "description" in args:
             record.description = args["description"]
+        record.disk_config = args.get("OS-DCF:diskConfig", record.disk_config)
         if "user_data" in args and call.version >= (2, 57):
             record.user_data = args["user_data"]
         if "key_name" in args and call.version >= (2, 54):

@@ -401,6 +401,7 @@ class ComputeApp:
                 availability_zone=spec.get("availability_zone") or "nova",
                 pinned_az=spec.get("availability_zone"),
                 config_drive="True" if BOOLEAN_VALUES.get(spec.get("config_drive", False)) else "",
+                disk_config=spec.get("OS-DCF:diskConfig", "MANUAL"),
                 project_id=context.project_id,
                 user_id=context.user_id,
                 **({"admin_pass": spec["adminPass"]} if spec.get("adminPass") else {}),
@@ -436,6 +437,7 @@ class ComputeApp:
             if "description" in spec:
                 record.description = spec["description"]
             record.access_ipv4 = spec.get("accessIPv4", record.access_ipv4)
+            record.disk_config = spec.get("OS-DCF:diskConfig", record.disk_config)
             record.access_ipv6 = normalised_ip(spec.get("accessIPv6", record.access_ipv6))
             if "pinned_availability_zone" in spec:
                 record.pinned_az = pinned_zone(record, spec["pinned_availability_zone"])

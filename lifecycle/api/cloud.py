@@ -101,6 +101,8 @@ class Record:
     access_ipv6: str = ""
     availability_zone: str = "nova"
     config_drive: str = ""
+    disk_config: str = "MANUAL"
+    """``OS-DCF:diskConfig`` (``instance.auto_disk_config``): set by create, update, rebuild and resize."""
     locked_reason: str | None = None
     locked_by: str | None = None
     """``owner`` or ``admin``: who locked it (an owner cannot lift an admin's lock)."""

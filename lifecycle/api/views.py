@@ -89,7 +89,7 @@ def server_body(record: Record, base: str, version: Version, *, admin: bool = Tr
         "accessIPv4": record.access_ipv4,
         "accessIPv6": record.access_ipv6,
         "links": server_links(base, record.id),
-        "OS-DCF:diskConfig": "MANUAL",
+        "OS-DCF:diskConfig": record.disk_config,
         "OS-EXT-AZ:availability_zone": record.availability_zone if server.launched else "",
         "config_drive": record.config_drive,
         "key_name": record.key_name,
