@@ -96,11 +96,16 @@ def test_version_document_has_self_link(app: ComputeApp) -> None:
     assert {"rel": "self", "href": "http://127.0.0.1/v2.1/"} in doc["links"]
 
 
-def test_root_lists_versions_with_300(app: ComputeApp) -> None:
-    """GET / answers 300 with the versions list, as Nova does."""
+def test_root_lists_versions_with_200(app: ComputeApp) -> None:
+    """GET / answers 200 with v2.0 and v2.1 (Versions.index; api_samples/versions/versions-get-resp.json)."""
     reply = call(app, "GET", "/", version=None)
-    assert reply.code == 300
-    assert [v["id"] for v in reply.json["versions"]] == ["v2.1"]
+    assert reply.code == 200
+    assert [v["id"] for v in reply.json["versions"]] == ["v2.0", "v2.1"]
+    assert reply.json["versions"][0]["status"] == "DEPRECATED"
+    legacy = call(app, "GET", "/v2/", version=None)
+    assert legacy.code == 200
+    assert legacy.json["version"]["id"] == "v2.0"
+    assert legacy.json["version"]["links"][0] == reply.json["versions"][0]["links"][0]
 
 
 def test_microversion_is_echoed_with_request_id(app: ComputeApp) -> None:

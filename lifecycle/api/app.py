@@ -36,7 +36,15 @@ from lifecycle.api.routing import ROUTE_MODULES, no_query
 from lifecycle.api.schema import BOOLEAN_VALUES, ascii_digits, validate
 from lifecycle.api.server_groups import add_member, group_ids, requested_group
 from lifecycle.api.shapes import shape
-from lifecycle.api.versions import MIN_VERSION, Version, negotiate, text, version_doc, versions_list
+from lifecycle.api.versions import (
+    MIN_VERSION,
+    Version,
+    legacy_version_doc,
+    negotiate,
+    text,
+    version_doc,
+    versions_list,
+)
 from lifecycle.api.visibility import visible
 from lifecycle.errors import InvalidStateError, LifecycleError, RequestRefusedError
 
@@ -180,6 +188,7 @@ class ComputeApp:
         self._routes: list[tuple[re.Pattern[str], dict[str, Callable[..., Reply]]]] = [
             (re.compile(r"^/?$"), {"GET": self._versions}),
             (re.compile(r"^/v2\.1/?$"), {"GET": self._version}),
+            (re.compile(r"^/v2/?$"), {"GET": self._legacy_version}),
             (re.compile(r"^/v2\.1/servers/?$"), {"GET": self._list, "POST": self._create}),
             (re.compile(r"^/v2\.1/servers/detail/?$"), {"GET": self._detail}),
             (re.compile(r"^/v2\.1/servers/([^/]+)/action/?$"), {"POST": self._action}),
@@ -259,7 +268,10 @@ class ComputeApp:
 
     # -- versions -------------------------------------------------------------
     def _versions(self, request: Request) -> Reply:
-        return 300, versions_list(request.base), {}
+        return 200, versions_list(request.base), {}
+
+    def _legacy_version(self, request: Request) -> Reply:
+        return 200, legacy_version_doc(request.base), {}
 
     def _version(self, request: Request) -> Reply:
         return 200, version_doc(request.base), {}

@@ -15,7 +15,7 @@ from typing import Any
 
 from lifecycle.api.errors import ApiError
 
-__all__ = ["MAX_VERSION", "MIN_VERSION", "Version", "negotiate", "version_doc", "versions_list"]
+__all__ = ["MAX_VERSION", "MIN_VERSION", "Version", "legacy_version_doc", "negotiate", "version_doc", "versions_list"]
 
 Version = tuple[int, int]
 
@@ -50,11 +50,35 @@ def version_doc(base: str) -> dict[str, Any]:
     return {"version": _doc(base)}
 
 
+def _legacy_doc(base: str) -> dict[str, Any]:
+    """The deprecated v2.0 entry of ``nova/api/openstack/compute/versions.py`` ``VERSIONS``."""
+    return {
+        "id": "v2.0",
+        "status": "DEPRECATED",
+        "version": "",
+        "min_version": "",
+        "updated": "2025-07-04T12:00:00Z",
+        "links": [{"rel": "self", "href": f"{base}/v2/"}],
+        "media-types": [{"base": "application/json", "type": "application/vnd.openstack.compute+json;version=2"}],
+    }
+
+
+def legacy_version_doc(base: str) -> dict[str, Any]:
+    """The body of ``GET /v2`` (doc/api_samples/versions/v2-version-get-resp.json)."""
+    doc = _legacy_doc(base)
+    doc["links"].append({"rel": "describedby", "type": "text/html", "href": "http://docs.openstack.org/"})
+    return {"version": doc}
+
+
 def versions_list(base: str) -> dict[str, Any]:
-    """The body of ``GET /`` (Nova answers it with 300 Multiple Choices)."""
-    entry = _doc(base)
-    del entry["media-types"]
-    return {"versions": [entry]}
+    """The body of ``GET /``: v2.0 then v2.1 (``Versions.index``, doc/api_samples/versions/versions-get-resp.json).
+
+    Nova answers ``/`` itself with 200; only other paths of the root get 300 Multiple Choices.
+    """
+    entries = [_legacy_doc(base), _doc(base)]
+    for entry in entries:
+        del entry["media-types"]
+    return {"versions": entries}
 
 
 def negotiate(headers: Mapping[str, str]) -> Version:
