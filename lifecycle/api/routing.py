@@ -56,6 +56,7 @@ ROUTE_MODULES = (
     "lifecycle.api.aggregates",
     "lifecycle.api.hypervisors",
     "lifecycle.api.flavor_access",
+    "lifecycle.api.tenant_usage",
 )
 """The modules whose ``ROUTES`` the Compute API mounts."""
 
