@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from lifecycle.api.cloud import Cloud, Record
     from lifecycle.api.hosts import Host
 
-__all__ = ["ROUTES", "usage"]
+__all__ = ["ROUTES", "servers_on", "usage"]
 
 POLICY = "os_compute_api:os-hypervisors:{}"
 
@@ -62,7 +62,7 @@ _FALSE = ("0", "f", "false", "off", "n", "no")
 """``parameter_types.boolean`` (oslo's ``strutils`` spellings)."""
 
 
-def _on(cloud: Cloud, host: Host) -> list[Record]:
+def servers_on(cloud: Cloud, host: Host) -> list[Record]:
     """The live servers on ``host`` (read through the cloud, so each record is synced first)."""
     found = []
     for record in cloud.records():
@@ -76,7 +76,7 @@ def _on(cloud: Cloud, host: Host) -> list[Record]:
 
 def usage(cloud: Cloud, host: Host) -> dict[str, int]:
     """The counters of one compute node (``ComputeNode``): capacity, use by its servers, what is free."""
-    servers = _on(cloud, host)
+    servers = servers_on(cloud, host)
     used_cpu = sum(r.flavor.vcpus for r in servers)
     used_ram = sum(r.flavor.ram for r in servers) + 512  # reserved_host_memory_mb's default
     used_disk = sum(r.flavor.disk + r.flavor.ephemeral for r in servers)
@@ -108,7 +108,7 @@ def _view(app: ComputeApp, request: Request, host: Host, *, detail: bool, with_s
         body["cpu_info"] = dict(CPU_INFO) if request.version >= (2, 28) else json.dumps(CPU_INFO)
     if detail and request.version >= (2, 88):
         body["uptime"] = _uptime(app.cloud) if host.up else None
-    servers = _on(app.cloud, host) if with_servers else []
+    servers = servers_on(app.cloud, host) if with_servers else []
     if servers:
         body["servers"] = [{"name": r.server.name, "uuid": r.id} for r in servers]
     elif with_servers and request.version >= (2, 75):

@@ -57,6 +57,7 @@ ROUTE_MODULES = (
     "lifecycle.api.hypervisors",
     "lifecycle.api.flavor_access",
     "lifecycle.api.tenant_usage",
+    "lifecycle.api.os_hosts",
 )
 """The modules whose ``ROUTES`` the Compute API mounts."""
 
