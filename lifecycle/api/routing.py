@@ -58,6 +58,7 @@ ROUTE_MODULES = (
     "lifecycle.api.flavor_access",
     "lifecycle.api.tenant_usage",
     "lifecycle.api.os_hosts",
+    "lifecycle.api.server_diagnostics",
 )
 """The modules whose ``ROUTES`` the Compute API mounts."""
 
