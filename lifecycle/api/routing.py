@@ -59,6 +59,7 @@ ROUTE_MODULES = (
     "lifecycle.api.tenant_usage",
     "lifecycle.api.os_hosts",
     "lifecycle.api.server_diagnostics",
+    "lifecycle.api.usage_audit",
 )
 """The modules whose ``ROUTES`` the Compute API mounts."""
 
