@@ -60,6 +60,7 @@ ROUTE_MODULES = (
     "lifecycle.api.os_hosts",
     "lifecycle.api.server_diagnostics",
     "lifecycle.api.usage_audit",
+    "lifecycle.api.extensions",
 )
 """The modules whose ``ROUTES`` the Compute API mounts."""
 
