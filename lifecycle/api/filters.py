@@ -31,6 +31,7 @@ import regex
 from lifecycle.api.cloud import Record
 from lifecycle.api.errors import bad_request
 from lifecycle.api.schema import BOOLEAN_VALUES
+from lifecycle.api.service import last_value
 from lifecycle.api.versions import Version
 from lifecycle.api.views import addresses
 from lifecycle.model import dialects
@@ -152,8 +153,7 @@ def filter_servers(records: list[Record], query: Query, version: Version) -> lis
     """The servers a listing with these query parameters shows (400 for a malformed filter value)."""
 
     def last(name: str) -> str | None:
-        values = query.get(name)
-        return values[-1] if values else None
+        return last_value(query, name)
 
     keep: list[Callable[[Record], bool]] = []
     budget = _Budget(REGEX_SECONDS)
