@@ -115,21 +115,38 @@ def _stamp(moment: Any) -> str | None:
     return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
-def _row(migration: Migration, request: Request, *, links: bool) -> dict[str, Any]:
-    """An ``os-migrations`` entry (``migrations.py:_output``)."""
-    body: dict[str, Any] = {
+def _fields(migration: Migration) -> dict[str, Any]:
+    """What both of Nova's migration views show alike: id, hosts, status and timestamps."""
+    return {
         "created_at": _stamp(migration.created_at),
         "dest_compute": migration.dest_compute,
         "dest_host": "127.0.0.1",
         "dest_node": migration.dest_compute,
         "id": migration.id,
-        "instance_uuid": migration.record.id,
-        "new_instance_type_id": _flavor_id(migration.new_flavor),
-        "old_instance_type_id": _flavor_id(migration.old_flavor),
         "source_compute": migration.source_compute,
         "source_node": migration.source_compute,
         "status": migration.status,
         "updated_at": _stamp(migration.updated_at),
+    }
+
+
+def _with_ids(body: dict[str, Any], migration: Migration, request: Request) -> dict[str, Any]:
+    """``body`` with the fields both views add by microversion: the uuid (2.59), the user and project (2.80)."""
+    if request.version >= (2, 59):
+        body["uuid"] = migration.uuid
+    if request.version >= (2, 80):
+        body["user_id"] = migration.user_id
+        body["project_id"] = migration.project_id
+    return body
+
+
+def _row(migration: Migration, request: Request, *, links: bool) -> dict[str, Any]:
+    """An ``os-migrations`` entry (``migrations.py:_output``)."""
+    body: dict[str, Any] = {
+        **_fields(migration),
+        "instance_uuid": migration.record.id,
+        "new_instance_type_id": _flavor_id(migration.new_flavor),
+        "old_instance_type_id": _flavor_id(migration.old_flavor),
     }
     if request.version >= (2, 23):
         body["migration_type"] = migration.migration_type
@@ -139,12 +156,7 @@ def _row(migration: Migration, request: Request, *, links: bool) -> dict[str, An
                 {"rel": "self", "href": f"{request.base}/v2.1/servers/{server}/migrations/{migration.id}"},
                 {"rel": "bookmark", "href": f"{request.base}/servers/{server}/migrations/{migration.id}"},
             ]
-    if request.version >= (2, 59):
-        body["uuid"] = migration.uuid
-    if request.version >= (2, 80):
-        body["user_id"] = migration.user_id
-        body["project_id"] = migration.project_id
-    return body
+    return _with_ids(body, migration, request)
 
 
 def _index(app: ComputeApp, request: Request) -> Reply:
@@ -212,29 +224,16 @@ def _changes(request: Request, rows: list[Migration]) -> list[Migration]:
 def _server_row(migration: Migration, request: Request) -> dict[str, Any]:
     """A ``/servers/{id}/migrations`` entry (``server_migrations.py:output``)."""
     body: dict[str, Any] = {
-        "created_at": _stamp(migration.created_at),
-        "dest_compute": migration.dest_compute,
-        "dest_host": "127.0.0.1",
-        "dest_node": migration.dest_compute,
+        **_fields(migration),
         "disk_processed_bytes": 0,
         "disk_remaining_bytes": 0,
         "disk_total_bytes": 0,
-        "id": migration.id,
         "memory_processed_bytes": 0,
         "memory_remaining_bytes": 0,
         "memory_total_bytes": 0,
         "server_uuid": migration.record.id,
-        "source_compute": migration.source_compute,
-        "source_node": migration.source_compute,
-        "status": migration.status,
-        "updated_at": _stamp(migration.updated_at),
     }
-    if request.version >= (2, 59):
-        body["uuid"] = migration.uuid
-    if request.version >= (2, 80):
-        body["user_id"] = migration.user_id
-        body["project_id"] = migration.project_id
-    return body
+    return _with_ids(body, migration, request)
 
 
 def _in_progress(app: ComputeApp, record: Record) -> list[Migration]:
