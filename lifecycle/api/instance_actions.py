@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from lifecycle.api.cloud import now
-from lifecycle.api.errors import ApiError, bad_request, not_found
+from lifecycle.api.errors import ApiError, not_found
 from lifecycle.api.routing import Route, limit_marker, next_links, no_query, project_of, server_of
 from lifecycle.api.store import InstanceAction, state_of
 from lifecycle.model.states import VmState
@@ -270,13 +270,9 @@ def _index(app: ComputeApp, request: Request, server_id: str) -> Reply:
 
 
 def _since_before(request: Request, actions: list[InstanceAction]) -> list[InstanceAction]:
-    from lifecycle.api.filters import _moment
+    from lifecycle.api.filters import changes_window
 
-    since_text, before_text = request.first("changes-since"), request.first("changes-before")
-    since = _moment("changes-since", since_text) if since_text is not None else None
-    before = _moment("changes-before", before_text) if before_text is not None else None
-    if since is not None and before is not None and before < since:
-        raise bad_request("The value of changes-since must be less than or equal to changes-before.")
+    since, before = changes_window(request.first("changes-since"), request.first("changes-before"))
 
     def updated(a: InstanceAction) -> Any:
         return a.finish_time or a.start_time

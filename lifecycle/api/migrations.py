@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from lifecycle.api.errors import bad_request, not_found
+from lifecycle.api.errors import not_found
 from lifecycle.api.instance_actions import settled_actions
 from lifecycle.api.routing import (
     Route,
@@ -205,14 +205,11 @@ def _index(app: ComputeApp, request: Request) -> Reply:
 
 
 def _changes(request: Request, rows: list[Migration]) -> list[Migration]:
-    from lifecycle.api.filters import _moment
+    from lifecycle.api.filters import changes_window
 
-    since_text = request.first("changes-since")
-    before_text = request.first("changes-before") if request.version >= (2, 66) else None
-    since = _moment("changes-since", since_text) if since_text is not None else None
-    before = _moment("changes-before", before_text) if before_text is not None else None
-    if since is not None and before is not None and before < since:
-        raise bad_request("The value of changes-since must be less than or equal to changes-before.")
+    since, before = changes_window(
+        request.first("changes-since"), request.first("changes-before") if request.version >= (2, 66) else None
+    )
     return [
         m
         for m in rows
