@@ -27,6 +27,7 @@ from lifecycle.api.routing import (
 )
 from lifecycle.api.schema import ascii_digits
 from lifecycle.api.store import InstanceAction, Migration, state_of
+from lifecycle.api.views import usage_stamp
 
 if TYPE_CHECKING:
     from lifecycle.api.actions import Reply
@@ -111,14 +112,10 @@ def _refresh(app: ComputeApp, migration: Migration) -> Migration:
     return migration
 
 
-def _stamp(moment: Any) -> str | None:
-    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%S.%f")
-
-
 def _fields(migration: Migration) -> dict[str, Any]:
     """What both of Nova's migration views show alike: id, hosts, status and timestamps."""
     return {
-        "created_at": _stamp(migration.created_at),
+        "created_at": usage_stamp(migration.created_at),
         "dest_compute": migration.dest_compute,
         "dest_host": "127.0.0.1",
         "dest_node": migration.dest_compute,
@@ -126,7 +123,7 @@ def _fields(migration: Migration) -> dict[str, Any]:
         "source_compute": migration.source_compute,
         "source_node": migration.source_compute,
         "status": migration.status,
-        "updated_at": _stamp(migration.updated_at),
+        "updated_at": usage_stamp(migration.updated_at),
     }
 
 
