@@ -1,4 +1,4 @@
-"""What several test modules need alike: a WSGI request without a socket, a CLI's JSON output, a clean CLI environment.
+"""What several test modules need alike: a WSGI request without a socket, a CLI's JSON output and environment, Chromium.
 
 One place for each, so the WSGI environ the tests build, and what counts as a
 clean ``openstack`` environment, cannot drift apart between test files.
@@ -17,6 +17,19 @@ from typing import Any
 from wsgiref.util import setup_testing_defaults
 
 ROOT = Path(__file__).resolve().parent.parent
+
+CHROMIUM = os.environ.get("LIFECYCLE_CHROMIUM", "/usr/bin/chromium")
+"""Debian's Chromium (``scripts/_setup_browser``), or the one ``LIFECYCLE_CHROMIUM`` names."""
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+"""What the browser tests start Chromium with: no sandbox or GPU, and no calls home."""
 
 WsgiApp = Callable[[dict[str, Any], Callable[[str, list[tuple[str, str]]], Any]], Iterable[bytes]]
 
