@@ -31,6 +31,10 @@ CHROMIUM_FLAGS = [
 ]
 """What the browser tests start Chromium with: no sandbox or GPU, and no calls home."""
 
+FAST_WALL: dict[str, Any] = {"pace": "wall", "speed": 1000.0}
+"""``serve_in_thread`` options for real clients: real time sped up, so a boot takes ~2 ms and a client's
+wait loop (the CLI's 5 s polls, ``nova --poll``, Ansible's waits) ends on its first look."""
+
 WsgiApp = Callable[[dict[str, Any], Callable[[str, list[tuple[str, str]]], Any]], Iterable[bytes]]
 
 

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from _helpers import environment_without_os_variables, json_documents
+from _helpers import FAST_WALL, environment_without_os_variables, json_documents
 
 from lifecycle.api import serve_in_thread
 from lifecycle.api.accounts import Accounts
@@ -36,10 +36,6 @@ def run_cli(fake: FakeCompute, tmp_path: Path, cloud: str, commands: list[str]) 
     return subprocess.run(
         [str(OPENSTACK)], input="\n".join(commands) + "\n", env=env, capture_output=True, text=True, timeout=120
     )
-
-
-FAST_WALL = {"pace": "wall", "speed": 1000.0}
-"""Real time, sped up: a boot takes ~2 ms, so the CLI's 5 s wait loops end on their first poll."""
 
 
 def test_cli_creates_by_image_and_network_name_and_walks_the_lifecycle(tmp_path: Path) -> None:
