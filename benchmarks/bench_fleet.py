@@ -12,7 +12,7 @@ Two campaigns on every server of a fleet seeded ACTIVE:
 
 The peer is SimPy (the usual Python discrete-event simulator) running one
 process per server that writes the same (vm_state, task_state) pairs after the
-same durations (read from ``lifecycle.simulate.durations.DEFAULTS``), on slotted records.
+same durations (read from ``lifecycle.simulate.durations.DEFAULTS``), on slotted records (``_measure.Bare``).
 It does less than the fleet: no legality check, no history, no event log, no
 faults, no locks. Figures: microseconds per server and the ratio fleet / SimPy
 in the same round (the median of ``--rounds``). Memory: tracemalloc bytes per
@@ -27,11 +27,10 @@ import argparse
 import gc
 import statistics
 import time
-import tracemalloc
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import simpy
+from _measure import Bare, fleet_of, traced
 
 from lifecycle.simulate.durations import DEFAULTS
 from lifecycle.simulate.fleet import Fleet
@@ -42,28 +41,17 @@ RESIZE = [
 ]
 
 
-class Record:
-    """What the SimPy peer keeps per server: the pair and the power state."""
-
-    __slots__ = ("power_state", "task_state", "vm_state")
-
-    def __init__(self) -> None:
-        self.vm_state = "active"
-        self.task_state: str | None = None
-        self.power_state = 1
-
-
-def _task(env: simpy.Environment, rec: Record, steps: list[tuple[str, float]], end: str) -> Iterator[simpy.Event]:
+def _task(env: simpy.Environment, rec: Bare, steps: list[tuple[str, float]], end: str) -> Iterator[simpy.Event]:
     for task, seconds in steps:
         rec.task_state = task
         yield env.timeout(seconds)
     rec.vm_state, rec.task_state = end, None
 
 
-def simpy_campaigns(count: int) -> tuple[float, float, list[Record]]:
+def simpy_campaigns(count: int) -> tuple[float, float, list[Bare]]:
     """Seconds of both campaigns in SimPy (reboot + settle; resize + confirm) and the records."""
     env = simpy.Environment()
-    records = [Record() for _ in range(count)]
+    records = [Bare() for _ in range(count)]
     start = time.process_time()
     for rec in records:
         env.process(_task(env, rec, REBOOT, "active"))
@@ -80,13 +68,6 @@ def simpy_campaigns(count: int) -> tuple[float, float, list[Record]]:
     return reboot, resize, records
 
 
-def fleet_of(count: int) -> Fleet:
-    fleet = Fleet(seed=0)
-    for _ in range(count):
-        fleet.create(vm_state="active")
-    return fleet
-
-
 def fleet_campaigns(fleet: Fleet) -> tuple[float, float]:
     """Seconds of both campaigns on ``fleet``."""
     count = len(fleet)
@@ -101,19 +82,6 @@ def fleet_campaigns(fleet: Fleet) -> tuple[float, float]:
     resize = time.process_time() - start
     assert fleet.status_counts() == {"ACTIVE": count}
     return reboot, resize
-
-
-def traced(build: Callable[[], Any]) -> tuple[Any, int]:
-    """``build()`` under tracemalloc: its result and the bytes still allocated after a full collection."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        result = build()
-        gc.collect()
-        current, _ = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return result, current
 
 
 def measure(count: int, rounds: int) -> dict[str, float]:

@@ -22,25 +22,15 @@ import argparse
 import gc
 import logging
 import time
-import tracemalloc
 from collections.abc import Callable
 from typing import Any
+
+from _measure import Bare, fleet_of, traced
 
 from lifecycle.model.blueprint import ADVANCE, blueprint
 from lifecycle.model.machine import build_machine, machine_for
 from lifecycle.model.states import PowerState
 from lifecycle.simulate.fleet import Fleet
-
-
-class Bare:
-    """The baseline record: three state fields and nothing else."""
-
-    __slots__ = ("power_state", "task_state", "vm_state")
-
-    def __init__(self) -> None:
-        self.vm_state = "active"
-        self.task_state: str | None = None
-        self.power_state = 1
 
 
 class BareModel:
@@ -65,19 +55,6 @@ class OverrideModel:
         raise NotImplementedError
 
 
-def traced(build: Callable[[], Any]) -> tuple[Any, int]:
-    """Run ``build`` under tracemalloc; returns its result and the bytes still allocated."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        result = build()
-        gc.collect()
-        current, _ = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return result, current
-
-
 def best(rounds: int, run: Callable[[], float]) -> float:
     """The smallest of ``rounds`` timings (each run returns its own seconds), each after a full collection."""
     timings = []
@@ -85,13 +62,6 @@ def best(rounds: int, run: Callable[[], float]) -> float:
         gc.collect()
         timings.append(run())
     return min(timings)
-
-
-def fleet_of(count: int, **options: Any) -> Fleet:
-    fleet = Fleet(seed=0, **options)
-    for _ in range(count):
-        fleet.create(vm_state="active")
-    return fleet
 
 
 def reboot_all(fleet: Fleet) -> float:

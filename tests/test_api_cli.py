@@ -6,13 +6,11 @@ from stdin), so the CLI's ~1.3 s start-up is paid once.
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import subprocess
-from typing import Any
 
 import pytest
+from _helpers import environment_without_os_variables, json_documents
 
 from lifecycle.api import serve_in_thread
 
@@ -20,17 +18,6 @@ OPENSTACK = shutil.which("openstack")
 pytestmark = pytest.mark.skipif(
     OPENSTACK is None, reason="python-openstackclient is not installed: pip install python-openstackclient"
 )
-
-
-def json_documents(text: str) -> list[Any]:
-    decoder, docs, at = json.JSONDecoder(), [], 0
-    while True:
-        while at < len(text) and text[at].isspace():
-            at += 1
-        if at >= len(text):
-            return docs
-        doc, at = decoder.raw_decode(text, at)
-        docs.append(doc)
 
 
 def test_cli_list_show_reboot_stop_start_delete() -> None:
@@ -42,7 +29,7 @@ def test_cli_list_show_reboot_stop_start_delete() -> None:
         db = cloud.seed("active", name="db")
         cold = cloud.seed("stopped", name="cold")
         doomed = cloud.seed("active", name="doomed")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+        env = environment_without_os_variables()
         env.update(OS_AUTH_TYPE="none", OS_ENDPOINT=fake.url, OS_IDENTITY_API_VERSION="3")
         script = "\n".join(
             [

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import pathlib
-import subprocess
-import sys
 
 import pytest
+from _helpers import run_pytest_in
 
 ROOT = pathlib.Path(__file__).parent.parent
 EXAMPLE = ROOT / "examples" / "test_fake_compute.py"
@@ -29,14 +27,6 @@ def test_example_suite_passes(tmp_path: pathlib.Path) -> None:
         pytest.skip("openstacksdk is not installed: pip install 'server-lifecycle[sdk]'")
     (tmp_path / "conftest.py").write_text(CONFTEST)
     (tmp_path / "test_example.py").write_text(EXAMPLE.read_text())
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_pytest_in(tmp_path)
     assert done.returncode == 0, done.stdout[-3000:]
     assert "4 passed" in done.stdout

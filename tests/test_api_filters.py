@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 from urllib.parse import quote
-from wsgiref.util import setup_testing_defaults
 
 import pytest
+from _helpers import wsgi_request
 
 from lifecycle.api import Cloud, ComputeApp
 
 
 def listing(app: ComputeApp, query: str, version: str = "2.90") -> tuple[int, Any]:
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": "/v2.1/servers/detail",
-        "QUERY_STRING": query,
-        "wsgi.input": io.BytesIO(b""),
-        "HTTP_OPENSTACK_API_VERSION": f"compute {version}",
-    }
-    setup_testing_defaults(environ)
-    seen: list[str] = []
-    body = json.loads(b"".join(app(environ, lambda status, headers: seen.append(status))))
-    return int(seen[0].split()[0]), body
+    headers = {"HTTP_OPENSTACK_API_VERSION": f"compute {version}"}
+    status, _, raw = wsgi_request(app, "GET", f"/v2.1/servers/detail?{query}", b"", headers)
+    return int(status.split()[0]), json.loads(raw)
 
 
 def names(app: ComputeApp, query: str, version: str = "2.90") -> list[str]:

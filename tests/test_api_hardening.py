@@ -35,27 +35,10 @@ def _post(app: ComputeApp, body: bytes, content_type: str | None) -> int:
 
 
 def _call_with(app: ComputeApp, method: str, path: str, body: bytes, extra: dict[str, str]) -> Any:
-    import io
-    from wsgiref.util import setup_testing_defaults
-
+    from _helpers import wsgi_request
     from test_api_http import Reply
 
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.input": io.BytesIO(body),
-        "HTTP_OPENSTACK_API_VERSION": "compute 2.100",
-        **extra,
-    }
-    setup_testing_defaults(environ)
-    seen: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
-        seen["status"], seen["headers"] = status, headers
-
-    payload = b"".join(app(environ, start_response))
-    return Reply(seen["status"], seen["headers"], payload)
+    return Reply(*wsgi_request(app, method, path, body, {"HTTP_OPENSTACK_API_VERSION": "compute 2.100", **extra}))
 
 
 _GOOD_BODY = json.dumps(

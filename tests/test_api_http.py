@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
-from wsgiref.util import setup_testing_defaults
 
 import pytest
+from _helpers import wsgi_request
 
 from lifecycle.api import Cloud, ComputeApp
 from lifecycle.api.actions import ACTIONS, API_ONLY, HTTP_VERBS, OTHER_ROUTES, RESET_OPERATIONS, action_operations
@@ -38,26 +37,12 @@ def call(
     context: RequestContext | None = None,
 ) -> Reply:
     raw = body if isinstance(body, bytes) else (b"" if body is None else json.dumps(body).encode())
-    path, _, query = path.partition("?")
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "QUERY_STRING": query,
-        "CONTENT_LENGTH": str(len(raw)),
-        "wsgi.input": io.BytesIO(raw),
-    }
+    headers: dict[str, Any] = {}
     if version is not None:
-        environ["HTTP_OPENSTACK_API_VERSION"] = f"compute {version}"
+        headers["HTTP_OPENSTACK_API_VERSION"] = f"compute {version}"
     if context is not None:
-        environ[ENVIRON_KEY] = context
-    setup_testing_defaults(environ)
-    seen: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
-        seen["status"], seen["headers"] = status, headers
-
-    chunks = app(environ, start_response)
-    return Reply(seen["status"], seen["headers"], b"".join(chunks))
+        headers[ENVIRON_KEY] = context
+    return Reply(*wsgi_request(app, method, path, raw, headers))
 
 
 @pytest.fixture

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import pathlib
 import re
-import subprocess
-import sys
 
 import pytest
+from _helpers import run_pytest_in
 
 ROOT = pathlib.Path(__file__).parent.parent
 DOC = ROOT / "docs" / "huawei-ecs.md"
@@ -29,14 +27,6 @@ def test_doc_example_passes(tmp_path: pathlib.Path) -> None:
     if importlib.util.find_spec("huaweicloudsdkecs") is None:
         pytest.skip("Huawei's SDK is not installed: pip install 'server-lifecycle[huawei]'")
     (tmp_path / "test_ecs_example.py").write_text(example())
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_pytest_in(tmp_path)
     assert done.returncode == 0, done.stdout[-3000:]
     assert "1 passed" in done.stdout

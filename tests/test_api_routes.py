@@ -6,13 +6,12 @@ doc/api_samples, never from the fake's own tables.
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 from urllib.parse import urlencode
-from wsgiref.util import setup_testing_defaults
 
 import pytest
+from _helpers import wsgi_request
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -54,25 +53,10 @@ def call(
     context: RequestContext | None = None,
 ) -> Reply:
     raw = body if isinstance(body, bytes) else (b"" if body is None else json.dumps(body).encode())
-    path, _, query = path.partition("?")
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": f"/v2.1{path}",
-        "QUERY_STRING": query,
-        "CONTENT_LENGTH": str(len(raw)),
-        "wsgi.input": io.BytesIO(raw),
-        "HTTP_OPENSTACK_API_VERSION": f"compute {version}",
-    }
+    headers: dict[str, Any] = {"HTTP_OPENSTACK_API_VERSION": f"compute {version}"}
     if context is not None:
-        environ[ENVIRON_KEY] = context
-    setup_testing_defaults(environ)
-    seen: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
-        seen["status"], seen["headers"] = status, headers
-
-    chunks = app(environ, start_response)
-    return Reply(seen["status"], seen["headers"], b"".join(chunks))
+        headers[ENVIRON_KEY] = context
+    return Reply(*wsgi_request(app, method, f"/v2.1{path}", raw, headers))
 
 
 @pytest.fixture

@@ -6,14 +6,13 @@ them from stdin), so its start-up is paid once.
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+from _helpers import environment_without_os_variables, json_documents
 
 from lifecycle.api import serve_in_thread
 from lifecycle.api.images import CIRROS_ID
@@ -101,18 +100,6 @@ def test_sdk_flavors_limits_quotas_zones(openstack_connection: Any) -> None:
     assert [z.name for z in compute.availability_zones()] == ["nova"]
 
 
-def json_documents(text: str) -> list[Any]:
-    decoder, at = json.JSONDecoder(), 0
-    docs: list[Any] = []
-    while True:
-        while at < len(text) and text[at].isspace():
-            at += 1
-        if at >= len(text):
-            return docs
-        doc, at = decoder.raw_decode(text, at)
-        docs.append(doc)
-
-
 @pytest.mark.skipif(shutil.which("openstack") is None, reason="python-openstackclient is not installed")
 def test_cli_routes(tmp_path: Path) -> None:
     """server set/unset --property/--tag, keypair, flavor create/show/delete, server group, events, consoles."""
@@ -122,7 +109,7 @@ def test_cli_routes(tmp_path: Path) -> None:
     key.write_text(PUBLIC_KEY + "\n")
     with serve_in_thread(pace="manual") as fake:
         fake.cloud.seed("active", name="web", networks="auto")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+        env = environment_without_os_variables()
         env.update(OS_AUTH_TYPE="none", OS_ENDPOINT=fake.url, OS_IDENTITY_API_VERSION="3")
         env.update(OS_COMPUTE_API_VERSION="2.100")
         script = [

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
-from wsgiref.util import setup_testing_defaults
 
 import pytest
+from _helpers import wsgi_request
 
 from lifecycle.api import Cloud, ComputeApp
 from lifecycle.api.images import CIRROS_ID
@@ -17,18 +16,9 @@ GOOD = {"name": "vm", "flavorRef": "1", "imageRef": CIRROS_ID, "networks": "none
 
 def call(app: ComputeApp, method: str, path: str, body: Any = None, version: str = "2.90") -> tuple[int, Any]:
     raw = b"" if body is None else json.dumps(body).encode()
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": f"/v2.1{path}",
-        "CONTENT_LENGTH": str(len(raw)),
-        "wsgi.input": io.BytesIO(raw),
-        "HTTP_OPENSTACK_API_VERSION": f"compute {version}",
-    }
-    setup_testing_defaults(environ)
-    seen: list[str] = []
-    chunks = app(environ, lambda status, headers: seen.append(status))
-    payload = b"".join(chunks)
-    return int(seen[0].split()[0]), json.loads(payload) if payload else None
+    headers = {"HTTP_OPENSTACK_API_VERSION": f"compute {version}"}
+    status, _, payload = wsgi_request(app, method, f"/v2.1{path}", raw, headers)
+    return int(status.split()[0]), json.loads(payload) if payload else None
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _helpers import FAST_WALL
 
 from lifecycle.api import serve_in_thread
 from lifecycle.api.serve import FakeCompute
@@ -74,9 +75,6 @@ PLAYBOOK = """
         dest: "{{ out }}"
         content: "{{ {'created': created.changed, 'stopped': stopped.changed, 'servers': info.servers} | to_json }}"
 """
-
-FAST_WALL = {"pace": "wall", "speed": 1000.0}
-"""Real time, sped up: a boot takes ~2 ms, so the modules' wait loops end on their first look."""
 
 
 def play(fake: FakeCompute, tmp_path: Path, run: int) -> dict[str, Any]:

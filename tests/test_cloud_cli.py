@@ -10,13 +10,12 @@ Glance and Neutron in the catalog and resolves ``--image NAME`` and
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
+from _helpers import FAST_WALL, environment_without_os_variables, json_documents
 
 from lifecycle.api import serve_in_thread
 from lifecycle.api.accounts import Accounts
@@ -29,29 +28,14 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def json_documents(text: str) -> list[Any]:
-    decoder, docs, at = json.JSONDecoder(), [], 0
-    while True:
-        while at < len(text) and text[at].isspace():
-            at += 1
-        if at >= len(text):
-            return docs
-        doc, at = decoder.raw_decode(text, at)
-        docs.append(doc)
-
-
 def run_cli(fake: FakeCompute, tmp_path: Path, cloud: str, commands: list[str]) -> subprocess.CompletedProcess[str]:
     config = tmp_path / "clouds.yaml"
     config.write_text(fake.clouds_yaml(), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    env = environment_without_os_variables()
     env.update(OS_CLIENT_CONFIG_FILE=str(config), OS_CLOUD=cloud, HOME=str(tmp_path))
     return subprocess.run(
         [str(OPENSTACK)], input="\n".join(commands) + "\n", env=env, capture_output=True, text=True, timeout=120
     )
-
-
-FAST_WALL = {"pace": "wall", "speed": 1000.0}
-"""Real time, sped up: a boot takes ~2 ms, so the CLI's 5 s wait loops end on their first poll."""
 
 
 def test_cli_creates_by_image_and_network_name_and_walks_the_lifecycle(tmp_path: Path) -> None:
@@ -135,7 +119,7 @@ def _log_in_with_printed_clouds_yaml(serve: subprocess.Popen[str], tmp_path: Pat
         lines.append(line)
     config = tmp_path / "clouds.yaml"
     config.write_text("".join(lines), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    env = environment_without_os_variables()
     env.update(OS_CLIENT_CONFIG_FILE=str(config), HOME=str(tmp_path))
     done = subprocess.run(
         [str(OPENSTACK), "--os-cloud", "lifecycle-alt_demo", "token", "issue", "-f", "json"],

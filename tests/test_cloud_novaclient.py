@@ -7,12 +7,12 @@ through Glance and ``--nic net-name=NAME`` through Neutron, and prints Nova's
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from _helpers import FAST_WALL, environment_without_os_variables
 
 from lifecycle.api import serve_in_thread
 from lifecycle.api.serve import FakeCompute
@@ -22,13 +22,10 @@ pytestmark = pytest.mark.skipif(
     not NOVA.exists(), reason="python-novaclient is not installed: pip install python-novaclient"
 )
 
-FAST_WALL = {"pace": "wall", "speed": 1000.0}
-"""Real time, sped up: a boot takes ~2 ms, so ``--poll`` ends on its first look."""
-
 
 def nova(fake: FakeCompute, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     auth = fake.auth("demo")["auth"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    env = environment_without_os_variables()
     env.update(
         HOME=str(tmp_path),
         OS_AUTH_URL=auth["auth_url"],

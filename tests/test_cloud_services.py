@@ -8,13 +8,12 @@ answer bad input with its own status and envelope (Keystone ``error``, Glance
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 from typing import Any
-from wsgiref.util import setup_testing_defaults
 
 import pytest
+from _helpers import wsgi_request
 
 from lifecycle.api import Cloud, ComputeApp
 from lifecycle.api.accounts import Accounts, parse_user
@@ -26,26 +25,13 @@ ENVELOPES = {"identity": "error", "image": "title", "network": "NeutronError"}
 def call(
     gateway: Gateway, method: str, path: str, body: bytes = b"", token: str = "", version: str = ""
 ) -> tuple[int, Any, dict[str, str]]:
-    path, _, query = path.partition("?")
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "QUERY_STRING": query,
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.input": io.BytesIO(body),
-    }
+    headers: dict[str, Any] = {}
     if token:
-        environ["HTTP_X_AUTH_TOKEN"] = token
+        headers["HTTP_X_AUTH_TOKEN"] = token
     if version:
-        environ["HTTP_OPENSTACK_API_VERSION"] = f"compute {version}"
-    setup_testing_defaults(environ)
-    seen: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
-        seen["status"], seen["headers"] = status, dict(headers)
-
-    raw = b"".join(gateway(environ, start_response))
-    return int(seen["status"].split()[0]), json.loads(raw) if raw else None, seen["headers"]
+        headers["HTTP_OPENSTACK_API_VERSION"] = f"compute {version}"
+    status, response_headers, raw = wsgi_request(gateway, method, path, body, headers)
+    return int(status.split()[0]), json.loads(raw) if raw else None, dict(response_headers)
 
 
 @pytest.fixture

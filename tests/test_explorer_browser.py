@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _helpers import CHROMIUM, CHROMIUM_FLAGS
 
 from lifecycle import Server, pairs_for
 from lifecycle.cli import main
@@ -22,17 +23,7 @@ from lifecycle.diagrams import docset
 from lifecycle.model import dialects
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("LIFECYCLE_CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+FLAGS = ["--headless", *CHROMIUM_FLAGS]
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra: pip install '.[test]'")
 

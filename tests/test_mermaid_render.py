@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _helpers import CHROMIUM, CHROMIUM_FLAGS
 
 from lifecycle.diagrams import docset
 
@@ -31,16 +32,6 @@ ROOT = Path(__file__).resolve().parent.parent
 NODE_DIR = Path(os.environ.get("LIFECYCLE_NODE_DIR", ROOT / ".cache" / "node"))
 MMDC = NODE_DIR / "node_modules" / ".bin" / "mmdc"
 MERMAID_JS = NODE_DIR / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
-CHROMIUM = os.environ.get("LIFECYCLE_CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 CLI_BATCH = ("nova/overview.mmd", "huawei-ecs/overview.mmd", "nova/operations/resize.mmd")
 
 pytestmark = pytest.mark.skipif(
@@ -70,7 +61,7 @@ def test_every_mmd_renders_with_mermaids_renderer(tmp_path: Path) -> None:
     assert len(files) > 40
     with sync_api.sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, args=FLAGS, headless=True
+            str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True
         )
         page = context.new_page()
         page.set_content("<!DOCTYPE html><html><body></body></html>")
@@ -99,7 +90,7 @@ def test_mmdc_renders_a_batch_in_one_process(tmp_path: Path) -> None:
     batch = list(files) if os.environ.get("LIFECYCLE_MMDC_ALL") == "1" else list(CLI_BATCH)
     blocks = [f"## {rel}\n\n```mermaid\n{files[rel]}```\n" for rel in batch]
     (tmp_path / "batch.md").write_text("\n".join(blocks))
-    config = {"executablePath": CHROMIUM, "args": FLAGS}
+    config = {"executablePath": CHROMIUM, "args": CHROMIUM_FLAGS}
     (tmp_path / "puppeteer.json").write_text(json.dumps(config))
     run = subprocess.run(
         [str(MMDC), "--quiet", "-p", "puppeteer.json", "-i", "batch.md", "-o", "out.md"],

@@ -31,11 +31,12 @@ import regex
 from lifecycle.api.cloud import Record
 from lifecycle.api.errors import bad_request
 from lifecycle.api.schema import BOOLEAN_VALUES
+from lifecycle.api.service import last_value
 from lifecycle.api.versions import Version
 from lifecycle.api.views import addresses
 from lifecycle.model import dialects
 
-__all__ = ["REGEX_SECONDS", "filter_servers"]
+__all__ = ["REGEX_SECONDS", "changes_window", "filter_servers"]
 
 REGEX_SECONDS = 0.5
 """CPU seconds one listing's regular-expression matching may take, over all its patterns and servers.
@@ -114,6 +115,21 @@ def _moment(field: str, text: str) -> datetime.datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.UTC)
 
 
+def changes_window(
+    since_text: str | None, before_text: str | None
+) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+    """The ``changes-since`` and ``changes-before`` bounds (``None`` when not given).
+
+    400 for a malformed time, or for a window that ends before it starts; the server listing,
+    ``os-migrations`` and instance actions read the two parameters the same way.
+    """
+    since = _moment("changes-since", since_text) if since_text is not None else None
+    before = _moment("changes-before", before_text) if before_text is not None else None
+    if since is not None and before is not None and before < since:
+        raise bad_request("The value of changes-since must be less than or equal to changes-before.")
+    return since, before
+
+
 def _fixed_ips(record: Record, version: int) -> list[str]:
     return [a["addr"] for net in addresses(record).values() for a in net if a["version"] == version]
 
@@ -152,8 +168,7 @@ def filter_servers(records: list[Record], query: Query, version: Version) -> lis
     """The servers a listing with these query parameters shows (400 for a malformed filter value)."""
 
     def last(name: str) -> str | None:
-        values = query.get(name)
-        return values[-1] if values else None
+        return last_value(query, name)
 
     keep: list[Callable[[Record], bool]] = []
     budget = _Budget(REGEX_SECONDS)
@@ -198,10 +213,7 @@ def filter_servers(records: list[Record], query: Query, version: Version) -> lis
             keep.append(lambda r: not not_any & set(r.tags))
     since_text = last("changes-since")
     before_text = last("changes-before") if version >= (2, 66) else None
-    since = _moment("changes-since", since_text) if since_text is not None else None
-    before = _moment("changes-before", before_text) if before_text is not None else None
-    if since is not None and before is not None and since > before:
-        raise bad_request("The value of changes-since must be less than or equal to changes-before.")
+    since, before = changes_window(since_text, before_text)
     if since is not None:
         keep.append(lambda r: r.updated >= since)
     if before is not None:

@@ -17,7 +17,7 @@ from lifecycle.api.cloud import Cloud
 from lifecycle.api.context import RequestContext
 from lifecycle.api.errors import ApiError, bad_request, not_found
 from lifecycle.api.images import Image, visible
-from lifecycle.api.service import Reply
+from lifecycle.api.service import Reply, last_value
 from lifecycle.api.versions import Version
 
 __all__ = ["handle"]
@@ -85,8 +85,7 @@ def _listing(cloud: Cloud, context: RequestContext, query: dict[str, list[str]],
     cloud.fleet.tick()
 
     def last(name: str) -> str | None:
-        values = query.get(name)
-        return values[-1] if values else None
+        return last_value(query, name)
 
     images = [i for i in cloud.images.all() if visible(i, context)]
     name, status, server, kind = last("name"), last("status"), last("server"), last("type")

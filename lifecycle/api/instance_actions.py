@@ -17,9 +17,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from lifecycle.api.cloud import now
-from lifecycle.api.errors import ApiError, bad_request, not_found
+from lifecycle.api.errors import ApiError, not_found
 from lifecycle.api.routing import Route, limit_marker, next_links, no_query, project_of, server_of
 from lifecycle.api.store import InstanceAction, state_of
+from lifecycle.api.views import usage_stamp
 from lifecycle.model.states import VmState
 
 if TYPE_CHECKING:
@@ -109,11 +110,6 @@ EVENTS: Mapping[str, tuple[str, ...]] = {
 ``conductor/manager.py``); lock, unlock and resetState happen in the API and record none."""
 
 _SERVER_PATH = re.compile(r"^/v2\.1/servers/([^/]+)(/action)?/?$")
-
-
-def _stamp(moment: Any) -> str | None:
-    """Instance action times: microseconds, no zone (``doc/api_samples/os-instance-actions``)."""
-    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 def settle_running(app: ComputeApp, request: Request) -> None:
@@ -243,11 +239,11 @@ def _brief(action: InstanceAction, request: Request) -> dict[str, Any]:
         "message": "Error" if action.result == "Error" else None,
         "project_id": action.project_id,
         "request_id": action.request_id,
-        "start_time": _stamp(action.start_time),
+        "start_time": usage_stamp(action.start_time),
         "user_id": action.user_id,
     }
     if request.version >= (2, 58):
-        body["updated_at"] = _stamp(action.finish_time or action.start_time)
+        body["updated_at"] = usage_stamp(action.finish_time or action.start_time)
     return body
 
 
@@ -270,13 +266,9 @@ def _index(app: ComputeApp, request: Request, server_id: str) -> Reply:
 
 
 def _since_before(request: Request, actions: list[InstanceAction]) -> list[InstanceAction]:
-    from lifecycle.api.filters import _moment
+    from lifecycle.api.filters import changes_window
 
-    since_text, before_text = request.first("changes-since"), request.first("changes-before")
-    since = _moment("changes-since", since_text) if since_text is not None else None
-    before = _moment("changes-before", before_text) if before_text is not None else None
-    if since is not None and before is not None and before < since:
-        raise bad_request("The value of changes-since must be less than or equal to changes-before.")
+    since, before = changes_window(request.first("changes-since"), request.first("changes-before"))
 
     def updated(a: InstanceAction) -> Any:
         return a.finish_time or a.start_time
@@ -303,8 +295,8 @@ def _show(app: ComputeApp, request: Request, server_id: str, request_id: str) ->
 def _event(action: InstanceAction, name: str, request: Request, *, admin: bool) -> dict[str, Any]:
     event: dict[str, Any] = {
         "event": name,
-        "start_time": _stamp(action.start_time),
-        "finish_time": _stamp(action.finish_time),
+        "start_time": usage_stamp(action.start_time),
+        "finish_time": usage_stamp(action.finish_time),
         "result": action.result,
     }
     if admin:

@@ -22,6 +22,7 @@ from lifecycle.api.errors import ApiError, bad_request, conflict, not_found
 from lifecycle.api.routing import Route, forbidden, limit_marker, next_links, no_query, require_admin
 from lifecycle.api.schema import Field, enum, invalid, name, obj, string, validate
 from lifecycle.api.store import Keypair, state_of
+from lifecycle.api.views import usage_stamp
 
 if TYPE_CHECKING:
     from lifecycle.api.actions import Reply
@@ -98,7 +99,7 @@ def _view(pair: Keypair, request: Request, *, detail: bool) -> dict[str, Any]:
     if detail:
         body.update(
             user_id=pair.user_id,
-            created_at=pair.created_at.strftime("%Y-%m-%dT%H:%M:%S.%f"),
+            created_at=usage_stamp(pair.created_at),
             deleted=False,
             deleted_at=None,
             id=pair.id,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from lifecycle.api.errors import bad_request, not_found
+from lifecycle.api.errors import not_found
 from lifecycle.api.instance_actions import settled_actions
 from lifecycle.api.routing import (
     Route,
@@ -27,6 +27,7 @@ from lifecycle.api.routing import (
 )
 from lifecycle.api.schema import ascii_digits
 from lifecycle.api.store import InstanceAction, Migration, state_of
+from lifecycle.api.views import usage_stamp
 
 if TYPE_CHECKING:
     from lifecycle.api.actions import Reply
@@ -111,25 +112,38 @@ def _refresh(app: ComputeApp, migration: Migration) -> Migration:
     return migration
 
 
-def _stamp(moment: Any) -> str | None:
-    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%S.%f")
+def _fields(migration: Migration) -> dict[str, Any]:
+    """What both of Nova's migration views show alike: id, hosts, status and timestamps."""
+    return {
+        "created_at": usage_stamp(migration.created_at),
+        "dest_compute": migration.dest_compute,
+        "dest_host": "127.0.0.1",
+        "dest_node": migration.dest_compute,
+        "id": migration.id,
+        "source_compute": migration.source_compute,
+        "source_node": migration.source_compute,
+        "status": migration.status,
+        "updated_at": usage_stamp(migration.updated_at),
+    }
+
+
+def _with_ids(body: dict[str, Any], migration: Migration, request: Request) -> dict[str, Any]:
+    """``body`` with the fields both views add by microversion: the uuid (2.59), the user and project (2.80)."""
+    if request.version >= (2, 59):
+        body["uuid"] = migration.uuid
+    if request.version >= (2, 80):
+        body["user_id"] = migration.user_id
+        body["project_id"] = migration.project_id
+    return body
 
 
 def _row(migration: Migration, request: Request, *, links: bool) -> dict[str, Any]:
     """An ``os-migrations`` entry (``migrations.py:_output``)."""
     body: dict[str, Any] = {
-        "created_at": _stamp(migration.created_at),
-        "dest_compute": migration.dest_compute,
-        "dest_host": "127.0.0.1",
-        "dest_node": migration.dest_compute,
-        "id": migration.id,
+        **_fields(migration),
         "instance_uuid": migration.record.id,
         "new_instance_type_id": _flavor_id(migration.new_flavor),
         "old_instance_type_id": _flavor_id(migration.old_flavor),
-        "source_compute": migration.source_compute,
-        "source_node": migration.source_compute,
-        "status": migration.status,
-        "updated_at": _stamp(migration.updated_at),
     }
     if request.version >= (2, 23):
         body["migration_type"] = migration.migration_type
@@ -139,12 +153,7 @@ def _row(migration: Migration, request: Request, *, links: bool) -> dict[str, An
                 {"rel": "self", "href": f"{request.base}/v2.1/servers/{server}/migrations/{migration.id}"},
                 {"rel": "bookmark", "href": f"{request.base}/servers/{server}/migrations/{migration.id}"},
             ]
-    if request.version >= (2, 59):
-        body["uuid"] = migration.uuid
-    if request.version >= (2, 80):
-        body["user_id"] = migration.user_id
-        body["project_id"] = migration.project_id
-    return body
+    return _with_ids(body, migration, request)
 
 
 def _index(app: ComputeApp, request: Request) -> Reply:
@@ -193,14 +202,11 @@ def _index(app: ComputeApp, request: Request) -> Reply:
 
 
 def _changes(request: Request, rows: list[Migration]) -> list[Migration]:
-    from lifecycle.api.filters import _moment
+    from lifecycle.api.filters import changes_window
 
-    since_text = request.first("changes-since")
-    before_text = request.first("changes-before") if request.version >= (2, 66) else None
-    since = _moment("changes-since", since_text) if since_text is not None else None
-    before = _moment("changes-before", before_text) if before_text is not None else None
-    if since is not None and before is not None and before < since:
-        raise bad_request("The value of changes-since must be less than or equal to changes-before.")
+    since, before = changes_window(
+        request.first("changes-since"), request.first("changes-before") if request.version >= (2, 66) else None
+    )
     return [
         m
         for m in rows
@@ -212,29 +218,16 @@ def _changes(request: Request, rows: list[Migration]) -> list[Migration]:
 def _server_row(migration: Migration, request: Request) -> dict[str, Any]:
     """A ``/servers/{id}/migrations`` entry (``server_migrations.py:output``)."""
     body: dict[str, Any] = {
-        "created_at": _stamp(migration.created_at),
-        "dest_compute": migration.dest_compute,
-        "dest_host": "127.0.0.1",
-        "dest_node": migration.dest_compute,
+        **_fields(migration),
         "disk_processed_bytes": 0,
         "disk_remaining_bytes": 0,
         "disk_total_bytes": 0,
-        "id": migration.id,
         "memory_processed_bytes": 0,
         "memory_remaining_bytes": 0,
         "memory_total_bytes": 0,
         "server_uuid": migration.record.id,
-        "source_compute": migration.source_compute,
-        "source_node": migration.source_compute,
-        "status": migration.status,
-        "updated_at": _stamp(migration.updated_at),
     }
-    if request.version >= (2, 59):
-        body["uuid"] = migration.uuid
-    if request.version >= (2, 80):
-        body["user_id"] = migration.user_id
-        body["project_id"] = migration.project_id
-    return body
+    return _with_ids(body, migration, request)
 
 
 def _in_progress(app: ComputeApp, record: Record) -> list[Migration]:

@@ -37,6 +37,17 @@ def _now() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _standard(owner: str, revision: int = 1) -> dict[str, Any]:
+    """The attributes every Neutron resource ends with: its project (both names), revision and timestamps."""
+    return {
+        "tenant_id": owner,
+        "project_id": owner,
+        "revision_number": revision,
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-01T00:00:00Z",
+    }
+
+
 def _id(kind: str, name: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{kind}:{name}"))
 
@@ -86,11 +97,7 @@ class Subnet:
             "subnetpool_id": None,
             "description": "",
             "tags": [],
-            "tenant_id": self.owner,
-            "project_id": self.owner,
-            "revision_number": 0,
-            "created_at": "2026-01-01T00:00:00Z",
-            "updated_at": "2026-01-01T00:00:00Z",
+            **_standard(self.owner, revision=0),
         }
 
 
@@ -124,11 +131,7 @@ class Network:
             "l2_adjacency": True,
             "description": "",
             "tags": [],
-            "tenant_id": self.owner,
-            "project_id": self.owner,
-            "revision_number": 1,
-            "created_at": "2026-01-01T00:00:00Z",
-            "updated_at": "2026-01-01T00:00:00Z",
+            **_standard(self.owner),
         }
 
 
@@ -152,42 +155,32 @@ class SecurityGroup:
 
     def add_rule(self, **fields: Any) -> dict[str, Any]:
         """Add an ingress/egress rule; returns it."""
-        rule = {
-            "id": str(uuid.uuid4()),
-            "security_group_id": self.id,
-            "direction": "ingress",
-            "ethertype": "IPv4",
-            "protocol": None,
-            "port_range_min": None,
-            "port_range_max": None,
-            "remote_ip_prefix": None,
-            "remote_group_id": None,
-            "description": "",
-            "tenant_id": self.owner,
-            "project_id": self.owner,
-            **fields,
-        }
+        rule = {**self._rule(str(uuid.uuid4()), "ingress", "IPv4", None), **fields}
         self.added.append(rule)
         return rule
 
     def _defaults(self, rows: list[tuple[str, str, str | None]]) -> list[dict[str, Any]]:
         return [
-            {
-                "id": _id("rule", f"{self.id}:{direction}:{family}"),
-                "security_group_id": self.id,
-                "direction": direction,
-                "ethertype": family,
-                "protocol": None,
-                "port_range_min": None,
-                "port_range_max": None,
-                "remote_ip_prefix": None,
-                "remote_group_id": remote,
-                "description": "",
-                "tenant_id": self.owner,
-                "project_id": self.owner,
-            }
+            self._rule(_id("rule", f"{self.id}:{direction}:{family}"), direction, family, remote)
             for direction, family, remote in rows
         ]
+
+    def _rule(self, rule_id: str, direction: str, family: str, remote: str | None) -> dict[str, Any]:
+        """A rule of this group in Neutron's ``security-group-rules`` shape, any port and protocol."""
+        return {
+            "id": rule_id,
+            "security_group_id": self.id,
+            "direction": direction,
+            "ethertype": family,
+            "protocol": None,
+            "port_range_min": None,
+            "port_range_max": None,
+            "remote_ip_prefix": None,
+            "remote_group_id": remote,
+            "description": "",
+            "tenant_id": self.owner,
+            "project_id": self.owner,
+        }
 
     def body(self) -> dict[str, Any]:
         return {
@@ -196,12 +189,8 @@ class SecurityGroup:
             "description": self.description,
             "stateful": True,
             "tags": [],
-            "tenant_id": self.owner,
-            "project_id": self.owner,
             "security_group_rules": self.rules(),
-            "revision_number": 1,
-            "created_at": "2026-01-01T00:00:00Z",
-            "updated_at": "2026-01-01T00:00:00Z",
+            **_standard(self.owner),
         }
 
 
@@ -240,11 +229,7 @@ class Port:
             "binding:vnic_type": "normal",
             "description": "",
             "tags": [],
-            "tenant_id": self.owner,
-            "project_id": self.owner,
-            "revision_number": 1,
-            "created_at": "2026-01-01T00:00:00Z",
-            "updated_at": "2026-01-01T00:00:00Z",
+            **_standard(self.owner),
         }
 
 

@@ -61,20 +61,33 @@ class Call:
 
     def first(self, name: str) -> str | None:
         """The last value of a query parameter."""
-        values = self.query.get(name)
-        return values[-1] if values else None
+        return last_value(self.query, name)
 
     def json(self, malformed: str = "Malformed request body") -> Any:
         """The JSON body; 400 with ``malformed`` when it is not JSON."""
         try:
-            length = int(self.environ.get("CONTENT_LENGTH") or 0)
+            return json_body(self.environ)
         except ValueError:
-            length = 0
-        raw = self.environ["wsgi.input"].read(length) if length > 0 else b""
-        try:
-            return json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
             raise ApiError(400, malformed) from None
+
+
+def last_value(query: Mapping[str, list[str]], name: str) -> str | None:
+    """The last value of query parameter ``name`` (as Nova and Huawei read a repeated one), ``None`` when absent."""
+    values = query.get(name)
+    return values[-1] if values else None
+
+
+def json_body(environ: Mapping[str, Any]) -> Any:
+    """The request's JSON body (``CONTENT_LENGTH`` bytes; none when it is missing or not a number).
+
+    Raises ``ValueError`` when the body is not JSON: each service words that 400 its own way.
+    """
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    raw = environ["wsgi.input"].read(length) if length > 0 else b""
+    return json.loads(raw)  # JSONDecodeError and UnicodeDecodeError are both ValueErrors
 
 
 def reason(status: int) -> str:

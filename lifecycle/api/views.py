@@ -27,7 +27,10 @@ def stamp(moment: datetime.datetime | None) -> str | None:
 
 
 def usage_stamp(moment: datetime.datetime | None) -> str | None:
-    """``OS-SRV-USG:*`` format: microseconds, no zone (Nova's own quirk)."""
+    """Nova's database times as its API prints them: microseconds, no zone (Nova's own quirk).
+
+    ``OS-SRV-USG:*``, migrations, instance actions and keypairs (``doc/api_samples``).
+    """
     return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 

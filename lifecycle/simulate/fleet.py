@@ -541,9 +541,6 @@ class Fleet(FleetEvents, FleetFaults, FleetPeriodic, FleetTimetable):
     def _check_operation(self, operation: str) -> Operation:
         return self._probe.operation(operation)
 
-    def _durations_of(self, server: FleetServer) -> Durations:
-        return self._own_durations.get(server.id, self.durations) if self._own_durations else self.durations
-
     def _step_operation(self, server: FleetServer) -> str:
         """The operation a server seeded (or reset) in a task is running, from the blueprint."""
         table = server.table

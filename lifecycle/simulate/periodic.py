@@ -78,6 +78,11 @@ def _positive(value: float) -> float | None:
     return float(value) if value > 0 else None
 
 
+def _sync_delay(_settings: Settings, sync_interval: float) -> float | None:
+    """The power-state sync runs every ``sync_interval`` seconds, whatever the settings (0: never)."""
+    return _positive(sync_interval)
+
+
 JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob(
         "_poll_shelved_instances",
@@ -101,7 +106,7 @@ JOBS: tuple[PeriodicJob, ...] = (
         _SYNC,
         VmState.ACTIVE,
         "stop",
-        lambda _s, sync: _positive(sync),
+        _sync_delay,
         on_grid=True,
         power=_GUEST_DOWN | {PowerState.SUSPENDED},
     ),
@@ -109,7 +114,7 @@ JOBS: tuple[PeriodicJob, ...] = (
         _SYNC,
         VmState.STOPPED,
         "force_stop",
-        lambda _s, sync: _positive(sync),
+        _sync_delay,
         on_grid=True,
         power=frozenset({PowerState.RUNNING, PowerState.PAUSED, PowerState.SUSPENDED}),
     ),
@@ -117,7 +122,7 @@ JOBS: tuple[PeriodicJob, ...] = (
         _SYNC,
         VmState.PAUSED,
         "force_stop",
-        lambda _s, sync: _positive(sync),
+        _sync_delay,
         on_grid=True,
         power=_GUEST_DOWN,
     ),

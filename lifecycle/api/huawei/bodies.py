@@ -5,12 +5,12 @@ The shapes are the SDK's request models (``huaweicloudsdkecs/v2/model/*_request_
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
 from lifecycle.api.huawei.errors import bad_request
+from lifecycle.api.service import json_body, last_value
 
 __all__ = [
     "Request",
@@ -32,18 +32,12 @@ class Request:
 
     def json(self) -> Any:
         try:
-            length = int(self._environ.get("CONTENT_LENGTH") or 0)
+            return json_body(self._environ)
         except ValueError:
-            length = 0
-        raw = self._environ["wsgi.input"].read(length) if length > 0 else b""
-        try:
-            return json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
             raise bad_request("the request body is not JSON") from None
 
     def first(self, name: str) -> str | None:
-        values = self.query.get(name)
-        return values[-1] if values else None
+        return last_value(self.query, name)
 
     def integer(self, name: str, default: int, low: int, high: int | None) -> int:
         text = self.first(name)
