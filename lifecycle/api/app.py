@@ -28,6 +28,7 @@ from lifecycle.api.filters import filter_servers
 from lifecycle.api.flavor_admin import listed
 from lifecycle.api.flavors import flavor_body
 from lifecycle.api.httpd import MAX_BODY
+from lifecycle.api.image_fit import require_fit
 from lifecycle.api.images import require_image
 from lifecycle.api.instance_actions import record_action, settle_running
 from lifecycle.api.keypairs import require_keypair
@@ -388,7 +389,7 @@ class ComputeApp:
                 "mapping combination is not valid."
             )
         if image:
-            require_image(self.cloud.images, context, image)
+            require_fit(flavor, require_image(self.cloud.images, context, image))
         plan = self.cloud.networks.requested(spec.get("networks", "auto"), context)
         groups = server_networks.requested_groups(self.cloud, context, spec.get("security_groups"))
         count = int(spec.get("max_count", 1))
