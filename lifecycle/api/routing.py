@@ -61,6 +61,7 @@ ROUTE_MODULES = (
     "lifecycle.api.server_diagnostics",
     "lifecycle.api.usage_audit",
     "lifecycle.api.extensions",
+    "lifecycle.api.network_proxy",
 )
 """The modules whose ``ROUTES`` the Compute API mounts."""
 
