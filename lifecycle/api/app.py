@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from lifecycle.api import bodies, flavor_access, hosts, image_proxy, policy, server_networks, views
+from lifecycle.api import bodies, flavor_access, hosts, image_proxy, inject_network, policy, server_networks, views
 from lifecycle.api.actions import Reply, run_action
 from lifecycle.api.cloud import Cloud, Record, now
 from lifecycle.api.context import RequestContext, context_of
@@ -479,8 +479,9 @@ class ComputeApp:
         if isinstance(body, dict) and len(body) == 1:
             key = next(iter(body))
             policy.authorize_action(request.context, key, body[key], record.project_id)
-            if key in server_networks.ACTIONS:
-                return server_networks.ACTIONS[key](self.cloud, record, request.context, body[key])
+            direct = server_networks.ACTIONS.get(key) or inject_network.ACTIONS.get(key)
+            if direct is not None:
+                return direct(self.cloud, record, request.context, body[key])
         return run_action(self.cloud, record, body, request.version, request.base, request.context)
 
     def _security_groups(self, request: Request, server_id: str) -> Reply:
