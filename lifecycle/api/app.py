@@ -309,7 +309,9 @@ class ComputeApp:
     def _select(self, request: Request, detail: bool) -> Reply:
         mine = self._projects(request, detail)
         start, remaining = visible(self.cloud, request)
-        records = filter_servers([r for r in start if mine(r)], remaining, request.version)
+        records = filter_servers(
+            [r for r in start if mine(r)], remaining, request.version, admin=request.context.is_admin
+        )
         limit_text, marker = request.first("limit"), request.first("marker")
         if marker is not None:
             ids = [r.id for r in records]

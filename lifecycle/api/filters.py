@@ -8,8 +8,8 @@ filter openstackclient offers is applied here. Honoured: ``status``, ``name``
 ``key_name`` and ``availability_zone`` (regex, as Nova's non-exact columns),
 ``ip``/``ip6`` (regex matched at the start of a fixed address), ``tags``,
 ``tags-any``, ``not-tags``, ``not-tags-any`` (2.26), ``changes-since``,
-``changes-before`` (2.66), ``locked`` (2.73) and ``deleted``. Anything else is
-ignored, as Nova ignores it.
+``changes-before`` (2.66), ``locked`` (2.73), ``deleted`` and, for admins,
+``host``. Anything else is ignored, as Nova ignores it.
 
 The regular expressions come from clients, and a backtracking engine can take
 exponential time on a pattern like ``(a|aa)+$``: one request would freeze a
@@ -164,8 +164,14 @@ def _has_ip(pattern: _Regex, family: int) -> Callable[[Record], bool]:
     return lambda r: any(pattern.found(a, at_start=True) for a in _fixed_ips(r, family))
 
 
-def filter_servers(records: list[Record], query: Query, version: Version) -> list[Record]:
-    """The servers a listing with these query parameters shows (400 for a malformed filter value)."""
+def filter_servers(records: list[Record], query: Query, version: Version, *, admin: bool = False) -> list[Record]:
+    """The servers a listing with these query parameters shows (400 for a malformed filter value).
+
+    ``admin``: the caller passes ``os_compute_api:servers:allow_all_filters``, so
+    the admin-only ``host`` filter applies (exact match, as ``compute/api.py``
+    ``get_all`` and the DB's ``exact_match_filter_names``); for anyone else Nova's
+    ``remove_invalid_options`` drops it silently.
+    """
 
     def last(name: str) -> str | None:
         return last_value(query, name)
@@ -227,6 +233,9 @@ def filter_servers(records: list[Record], query: Query, version: Version) -> lis
                 "Expected a boolean: true, false, 1, 0, yes, no, on or off"
             )
         keep.append(lambda r: r.server.locked is wanted_lock)
+    host = last("host") if admin else None
+    if host:
+        keep.append(lambda r: r.host == host)
     deleted = last("deleted")
     if deleted is not None and deleted.lower() in ("true", "1", "yes"):
         return []  # deleted rows are gone in this fake (Nova keeps them for admins only)
