@@ -21,6 +21,7 @@ from lifecycle.api.cloud import Cloud, Record
 from lifecycle.api.context import RequestContext
 from lifecycle.api.errors import ApiError, bad_request, conflict
 from lifecycle.api.images import require_image
+from lifecycle.api.resize_quota import check_upsize
 from lifecycle.api.schema import validate
 from lifecycle.api.server_extras import LEGACY_CONSOLES, console_output, legacy_console
 from lifecycle.api.versions import Version, text
@@ -143,6 +144,7 @@ def _resize(call: Call) -> Reply:
                 raise bad_request("Unable to locate requested flavor.") from None
             if flavor.id == call.record.flavor.id:
                 raise bad_request("When resizing, instances must change flavor!")
+            check_upsize(call.cloud, call.record, flavor)
         else:
             flavor = None
         _perform(call, "resize", new_flavor=flavor)

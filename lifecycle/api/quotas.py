@@ -20,6 +20,7 @@ from lifecycle.api.store import DEFAULT_QUOTAS, state_of
 if TYPE_CHECKING:
     from lifecycle.api.actions import Reply
     from lifecycle.api.app import ComputeApp, Request
+    from lifecycle.api.cloud import Cloud
 
 __all__ = ["ROUTES", "usage"]
 
@@ -64,10 +65,10 @@ def _filtered(request: Request) -> tuple[str, ...]:
     return ()
 
 
-def usage(app: ComputeApp, project_id: str, user_id: str | None = None) -> dict[str, int]:
+def usage(cloud: Cloud, project_id: str, user_id: str | None = None) -> dict[str, int]:
     """What a project (and, for keypairs, a user) uses now."""
-    records = [r for r in app.cloud.records() if project_of(r) == project_id]
-    state = state_of(app.cloud)
+    records = [r for r in cloud.records() if project_of(r) == project_id]
+    state = state_of(cloud)
     used = dict.fromkeys(DEFAULT_QUOTAS, 0)
     used["instances"] = len(records)
     used["cores"] = sum(r.flavor.vcpus for r in records)
@@ -96,7 +97,7 @@ def _limits(app: ComputeApp, request: Request) -> Reply:
     project_id = request.first("tenant_id") or context.project_id
     _project(request, project_id, "os_compute_api:limits:other_project")
     limits = _limits_of(app, project_id)
-    used = usage(app, project_id, context.user_id)
+    used = usage(app.cloud, project_id, context.user_id)
     filtered = _filtered(request)
     absolute: dict[str, Any] = {}
     for resource, names in LIMIT_NAMES.items():
@@ -129,7 +130,7 @@ def _detail(app: ComputeApp, request: Request, project_id: str) -> Reply:
     no_query(request, (2, 75), ("user_id",))
     _project(request, project_id, "os_compute_api:os-quota-sets:detail")
     limits = _limits_of(app, project_id)
-    used = usage(app, project_id, request.first("user_id"))
+    used = usage(app.cloud, project_id, request.first("user_id"))
     values = {k: {"in_use": used[k], "limit": limits[k], "reserved": 0} for k in _ORDER}
     return 200, _format(project_id, values, request), {}
 
@@ -170,7 +171,7 @@ def _update(app: ComputeApp, request: Request, project_id: str) -> Reply:
         raise invalid(("force",), force, f"{force!r} is not one of {list(BOOLEAN_VALUES)!r}")
     values = {k: _quota_value(k, v) for k, v in spec.items() if k != "force"}
     if not BOOLEAN_VALUES[force]:
-        used = usage(app, project_id)
+        used = usage(app.cloud, project_id)
         for key, value in values.items():
             if value != -1 and value < used[key]:
                 raise bad_request(
