@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from lifecycle.api.app import ComputeApp, Request
     from lifecycle.api.cloud import Cloud
 
-__all__ = ["ROUTES", "usage"]
+__all__ = ["FILTERED_V236", "FILTERED_V257", "ROUTES", "quota_value", "usage"]
 
 FILTERED_V236 = ("fixed_ips", "floating_ips", "security_group_rules", "security_groups")
 FILTERED_V257 = (*FILTERED_V236, "injected_files", "injected_file_content_bytes", "injected_file_path_bytes")
@@ -141,7 +141,7 @@ def _defaults(app: ComputeApp, request: Request, project_id: str) -> Reply:
     return 200, _format(project_id, dict(state_of(app.cloud).default_quotas), request), {}
 
 
-def _quota_value(key: str, value: Any) -> int:
+def quota_value(key: str, value: Any) -> int:
     """``_common_quota``: an integer (or a string of one) from -1 to 2**31-1."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise invalid((key,), value, f"{value!r} is not of type 'integer', 'string'")
@@ -169,7 +169,7 @@ def _update(app: ComputeApp, request: Request, project_id: str) -> Reply:
     force = spec.get("force", False)
     if force not in BOOLEAN_VALUES:
         raise invalid(("force",), force, f"{force!r} is not one of {list(BOOLEAN_VALUES)!r}")
-    values = {k: _quota_value(k, v) for k, v in spec.items() if k != "force"}
+    values = {k: quota_value(k, v) for k, v in spec.items() if k != "force"}
     if not BOOLEAN_VALUES[force]:
         used = usage(app.cloud, project_id)
         for key, value in values.items():

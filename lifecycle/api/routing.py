@@ -62,6 +62,7 @@ ROUTE_MODULES = (
     "lifecycle.api.usage_audit",
     "lifecycle.api.extensions",
     "lifecycle.api.network_proxy",
+    "lifecycle.api.quota_classes",
 )
 """The modules whose ``ROUTES`` the Compute API mounts."""
 
