@@ -3,8 +3,9 @@
 Limits are Nova's defaults unless an admin sets a project's; usage is counted
 from the cloud (servers, their cores and RAM, keypairs, server groups). The
 fake enforces ``metadata_items``, ``key_pairs``, ``server_groups`` and
-``server_group_members``; it reports but does not enforce ``instances``,
-``cores`` and ``ram`` (a create asks for at most :data:`~lifecycle.api.bodies.MAX_COUNT`).
+``server_group_members``, and ``cores``/``ram`` on resize (:mod:`lifecycle.api.resize_quota`);
+it reports but does not enforce them at create, nor ``instances`` (a create asks for at most
+:data:`~lifecycle.api.bodies.MAX_COUNT`).
 """
 
 from __future__ import annotations
