@@ -49,6 +49,15 @@ _QUEUED_TASKS = frozenset(
 _SAVING_TASKS = frozenset({"image_uploading", "shelving_image_uploading"})
 _OFFLOADED = frozenset({"shelved", "shelved_offloaded"})
 _UPDATABLE_LIST_FILTERS = ("name", "status", "visibility", "owner", "disk_format", "container_format")
+_NOT_FILTERS = frozenset(
+    {"limit", "marker", "sort_key", "sort_dir", "sort", "member_status", "tag", "size_min", "size_max",
+     "created_at", "updated_at", "os_hidden"}
+)  # fmt: skip
+"""Glance's ``images.py`` ``RequestDeserializer.index`` pops these; every other parameter is a filter.
+
+Filters that are not base attributes match an image's (flattened) extra
+property exactly: Nova's backups are listed by ``image_type``, ``backup_type``
+and ``instance_uuid`` this way."""
 
 
 def _now() -> datetime.datetime:
@@ -275,6 +284,18 @@ def _match_filter(name: str, wanted: str) -> Callable[[Image], bool]:
     return lambda i: str(i.body().get(name)) in values
 
 
+def _property_filter(name: str, wanted: str) -> Callable[[Image], bool]:
+    """An attribute's or extra property's exact value (an image without it never matches)."""
+
+    def rule(image: Image) -> bool:
+        body = image.body()
+        value = body.get(name)
+        shown = str(value).lower() if isinstance(value, bool) else str(value)
+        return name in body and shown == wanted
+
+    return rule
+
+
 class ImageService(JsonService):
     """The Image v2 WSGI app (``/image``)."""
 
@@ -330,11 +351,15 @@ class ImageService(JsonService):
         for image in images:
             self._walked(image)
         keep = [i for i in self.images.all() if self._visible(call, i)]
-        for name in ("id", *_UPDATABLE_LIST_FILTERS):
+        for name in call.query:
             wanted = call.first(name)
-            if wanted is not None:
+            if name in _NOT_FILTERS or wanted is None:
+                continue
+            if name in ("id", *_UPDATABLE_LIST_FILTERS):
                 rule = _match_filter(name, wanted)
-                keep = [i for i in keep if rule(i)]
+            else:
+                rule = _property_filter(name, wanted)
+            keep = [i for i in keep if rule(i)]
         marker, limit_text = call.first("marker"), call.first("limit")
         if marker is not None:
             ids = [i.id for i in keep]
@@ -357,6 +382,10 @@ class ImageService(JsonService):
         return 200, body, {}
 
     def _find(self, call: Call, image_id: str) -> Image:
+        # every image walks first: a newer backup of the same server turning active rotates this one away
+        for other in self.images.all():
+            if other.id != image_id:
+                self._walked(other)
         image = self.images.get(image_id)
         if image is None or not self._visible(call, image):
             raise ApiError(404, f"No image found with ID {image_id}")
