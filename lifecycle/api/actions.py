@@ -19,7 +19,7 @@ from lifecycle.api import policy
 from lifecycle.api.bodies import ACTION_BODIES
 from lifecycle.api.cloud import Cloud, Record
 from lifecycle.api.context import RequestContext
-from lifecycle.api.errors import ApiError, bad_request, conflict
+from lifecycle.api.errors import ApiError, action_peek, bad_request, conflict
 from lifecycle.api.images import require_image
 from lifecycle.api.resize_quota import check_upsize
 from lifecycle.api.schema import validate
@@ -404,13 +404,8 @@ def run_action(
         ApiError: 400 for a malformed body or unknown action; the model's
             refusals (:class:`~lifecycle.errors.InvalidStateError`) pass through.
     """
-    if not isinstance(body, dict) or len(body) != 1:
-        # Nova's action_peek: no key, or "too many body keys", is a malformed body.
-        raise bad_request("Malformed request body")
-    key = next(iter(body))
-    handler = ACTIONS.get(key)
-    if handler is None:
-        raise bad_request(f"There is no such action: {key}")
+    key = action_peek(body, ACTIONS)
+    handler = ACTIONS[key]
     rule, since = ACTION_BODIES.get(key, (None, version))
     if rule is not None and version >= since:
         validate(body[key], rule, version, (key,))

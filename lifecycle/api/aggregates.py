@@ -18,7 +18,7 @@ import threading
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from lifecycle.api.errors import bad_request, conflict, not_found
+from lifecycle.api.errors import action_peek, bad_request, conflict, not_found
 from lifecycle.api.routing import Route, body_of, no_query, require_admin
 from lifecycle.api.schema import Field, any_of, invalid, mapping, name, null, obj, pattern, string
 
@@ -180,11 +180,7 @@ def _delete(app: ComputeApp, request: Request, ref: str) -> Reply:
 
 def _action(app: ComputeApp, request: Request, ref: str) -> Reply:
     body = request.json()
-    if not isinstance(body, dict) or len(body) != 1:
-        raise bad_request("Malformed request body")
-    (action,) = body
-    if action not in ACTIONS:
-        raise bad_request(f"There is no such action: {action}")
+    action = action_peek(body, ACTIONS)
     body_of(request, ACTIONS[action])
     require_admin(request.context, POLICY.format(action))
     state = _state(app.cloud)

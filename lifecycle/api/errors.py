@@ -7,9 +7,10 @@ The envelope names come from ``nova/api/openstack/wsgi.py:Fault``.
 
 from __future__ import annotations
 
+from collections.abc import Container
 from typing import Any
 
-__all__ = ["FAULT_NAMES", "ApiError", "bad_request", "conflict", "fault_body", "not_found"]
+__all__ = ["FAULT_NAMES", "ApiError", "action_peek", "bad_request", "conflict", "fault_body", "not_found"]
 
 FAULT_NAMES: dict[int, str] = {
     400: "badRequest",
@@ -46,6 +47,20 @@ def fault_body(code: int, message: str) -> dict[str, Any]:
 def bad_request(message: str) -> ApiError:
     """A 400 badRequest."""
     return ApiError(400, message)
+
+
+def action_peek(body: Any, known: Container[str]) -> str:
+    """The one action an action body names, as Nova's ``action_peek`` reads it.
+
+    No key or several keys is a malformed body, an unknown key "There is no such
+    action" (both 400), before anything is performed.
+    """
+    if not isinstance(body, dict) or len(body) != 1:
+        raise bad_request("Malformed request body")
+    (key,) = body
+    if key not in known:
+        raise bad_request(f"There is no such action: {key}")
+    return str(key)
 
 
 def not_found(message: str) -> ApiError:

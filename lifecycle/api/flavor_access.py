@@ -15,7 +15,7 @@ import dataclasses
 import threading
 from typing import TYPE_CHECKING, Any
 
-from lifecycle.api.errors import bad_request, conflict, not_found
+from lifecycle.api.errors import action_peek, conflict, not_found
 from lifecycle.api.routing import Route, no_query, require_admin, wrapped
 from lifecycle.api.schema import obj, string
 
@@ -77,11 +77,7 @@ def _index(app: ComputeApp, request: Request, flavor_id: str) -> Reply:
 def _action(app: ComputeApp, request: Request, flavor_id: str) -> Reply:
     """``addTenantAccess`` / ``removeTenantAccess`` (other flavor actions are not Nova's: 400)."""
     body = request.json()
-    if not isinstance(body, dict) or len(body) != 1:
-        raise bad_request("Malformed request body")
-    (action,) = body
-    if action not in ACTIONS:
-        raise bad_request(f"There is no such action: {action}")
+    action = action_peek(body, ACTIONS)
     spec = wrapped(body, action)
     ACTIONS[action](spec, (action,), request.version)
     tenant = spec["tenant"]
