@@ -17,6 +17,7 @@ the lines, about the same RSS).
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import json
 import os
@@ -137,5 +138,17 @@ def main(sizes: list[int]) -> int:
     return 1 if failed else 0
 
 
+def _lines(text: str) -> int:
+    try:
+        value = int(float(text))
+    except (ValueError, OverflowError):
+        raise argparse.ArgumentTypeError(f"not a line count: {text!r} (e.g. 1e6)") from None
+    if value < 1000:
+        raise argparse.ArgumentTypeError(f"at least 1000 lines (got {text!r})")
+    return value
+
+
 if __name__ == "__main__":
-    sys.exit(main([int(float(a)) for a in sys.argv[1:]] or [1_000_000, 10_000_000]))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("lines", nargs="*", type=_lines, help="trace lengths to measure (default 1e6 1e7)")
+    sys.exit(main(parser.parse_args().lines or [1_000_000, 10_000_000]))
