@@ -63,6 +63,9 @@ PATHS = {
         "/identity/v3/users/nope/projects",
         "/identity/v3/domains/nope",
         "/identity/v3/roles",
+        "/identity/v3/users",
+        "/identity/v3/users/nope",
+        "/identity/v3/projects/nope/users/nope/roles/nope",
     ],
     "image": ["/image/v2/images", "/image/v2/images/nope", "/image/v2/images?limit=-1", "/image/v2/images?marker=x"],
     "network": [
@@ -184,6 +187,7 @@ def test_users_from_options() -> None:
     ops, dev = accounts.user_by_name("ops"), accounts.user_by_name("dev")
     assert ops is not None
     assert dev is not None
+    assert dev.project is not None
     assert ops.roles == ("admin", "manager", "member", "reader")
     assert (dev.roles, dev.project.name) == (("member", "reader"), "app")
     with pytest.raises(ValueError, match="is not NAME:PASSWORD@PROJECT"):

@@ -62,12 +62,12 @@ class Project:
 
 @dataclasses.dataclass(frozen=True)
 class User:
-    """A user with a password and roles on one project."""
+    """A user with a password, a default project (``None`` for one made without) and roles on it."""
 
     id: str
     name: str
     password: str
-    project: Project
+    project: Project | None
     roles: tuple[str, ...]
 
 
@@ -131,6 +131,8 @@ class Accounts:
         self.projects: dict[str, Project] = {}
         self.users: dict[str, User] = {}
         self._tokens: dict[str, Grant] = {}
+        self.assignments: dict[tuple[str, str], set[str]] = {}
+        """Direct role assignments: ``(user id, project id)`` -> role names (Keystone's ``assignment`` table)."""
         self._lock = threading.Lock()
         for row in DEFAULT_USERS if users is None else users:
             name, password, project_name, roles = parse_user(row) if isinstance(row, str) else row
@@ -156,7 +158,39 @@ class Accounts:
         user_id = DEFAULT_USER if name == "admin" else _hex_id("user", name)
         user = User(user_id, name, password, self.project(project), implied(roles))
         self.users[user.id] = user
+        self.assignments[(user.id, self.project(project).id)] = set(roles)
         return user
+
+    def create_project(self, name: str) -> Project:
+        """A new project with a fresh id (Keystone's ``POST /v3/projects``); the caller checks the name is free."""
+        project = Project(uuid.uuid4().hex, name)
+        self.projects[project.id] = project
+        return project
+
+    def delete_project(self, project_id: str) -> None:
+        """Forget a project and the role assignments on it (its servers stay, as Nova keeps them)."""
+        self.projects.pop(project_id, None)
+        for key in [k for k in self.assignments if k[1] == project_id]:
+            del self.assignments[key]
+
+    def create_user(self, name: str, password: str, project: Project | None) -> User:
+        """A new user with a fresh id and no roles (Keystone's ``POST /v3/users``)."""
+        user = User(uuid.uuid4().hex, name, password, project, ())
+        self.users[user.id] = user
+        return user
+
+    def delete_user(self, user_id: str) -> None:
+        """Forget a user, its role assignments and its tokens."""
+        self.users.pop(user_id, None)
+        for key in [k for k in self.assignments if k[0] == user_id]:
+            del self.assignments[key]
+        with self._lock:
+            for token in [t for t, g in self._tokens.items() if g.user.id == user_id]:
+                del self._tokens[token]
+
+    def roles_on(self, user: User, project: Project) -> tuple[str, ...]:
+        """The roles ``user`` has on ``project``, implied ones included (empty: no access)."""
+        return implied(self.assignments.get((user.id, project.id), ()))
 
     def user_by_name(self, name: str) -> User | None:
         """The user called ``name``, if any."""
@@ -165,7 +199,7 @@ class Accounts:
     def issue(self, user: User, project: Project | None, methods: Iterable[str], audit_id: str | None = None) -> Grant:
         """A new token for ``user`` scoped to ``project`` (``None``: unscoped, no roles)."""
         issued = datetime.datetime.now(datetime.UTC)
-        roles = user.roles if project is not None and project.id == user.project.id else ()
+        roles = self.roles_on(user, project) if project is not None else ()
         grant = Grant(
             token=secrets.token_hex(32),
             user=user,

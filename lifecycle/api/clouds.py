@@ -32,7 +32,7 @@ def auth_options(auth_url: str, user: User) -> dict[str, Any]:
             "auth_url": auth_url,
             "username": user.name,
             "password": user.password,
-            "project_name": user.project.name,
+            "project_name": user.project.name if user.project is not None else "",
             "user_domain_name": "Default",
             "project_domain_name": "Default",
         },

@@ -139,10 +139,14 @@ class Identity(JsonService):
             ),
             (re.compile(r"^/v3/auth/catalog/?$"), {"GET": self._catalog}),
             (re.compile(r"^/v3/auth/projects/?$"), {"GET": self._my_projects}),
-            (re.compile(r"^/v3/projects/?$"), {"GET": self._projects}),
-            (re.compile(r"^/v3/projects/([^/]+)/?$"), {"GET": self._project}),
-            (re.compile(r"^/v3/users/?$"), {"GET": self._users}),
-            (re.compile(r"^/v3/users/([^/]+)/?$"), {"GET": self._user}),
+            (re.compile(r"^/v3/projects/?$"), {"GET": self._projects, "POST": self._create_project}),
+            (re.compile(r"^/v3/projects/([^/]+)/?$"), {"GET": self._project, "DELETE": self._delete_project}),
+            (
+                re.compile(r"^/v3/projects/([^/]+)/users/([^/]+)/roles/([^/]+)/?$"),
+                {"PUT": self._assign, "HEAD": self._check_assignment, "DELETE": self._unassign},
+            ),
+            (re.compile(r"^/v3/users/?$"), {"GET": self._users, "POST": self._create_user}),
+            (re.compile(r"^/v3/users/([^/]+)/?$"), {"GET": self._user, "DELETE": self._delete_user}),
             (re.compile(r"^/v3/users/([^/]+)/projects/?$"), {"GET": self._user_projects}),
             (re.compile(r"^/v3/roles/?$"), {"GET": self._roles}),
             (re.compile(r"^/v3/domains/?$"), {"GET": self._domains}),
@@ -263,7 +267,7 @@ class Identity(JsonService):
             raise _bad("Expecting to find id or name in project.")
         if project is None:
             raise unauthorized(f"Could not find project: {ref.get('id') or ref.get('name')}.")
-        if project.id != user.project.id:
+        if not self.accounts.roles_on(user, project):
             raise unauthorized(f"User {user.id} has no access to project {project.id}")
         return project
 
@@ -295,7 +299,7 @@ class Identity(JsonService):
     def _my_projects(self, call: Call) -> Reply:
         context = self._caller(call)
         user = self.accounts.users.get(context.user_id)
-        mine = [user.project] if user is not None else []
+        mine = self._projects_of(user) if user is not None else []
         return 200, {"projects": [self._project_entry(p) for p in mine]}, {}
 
     def _project_entry(self, project: Project) -> dict[str, Any]:
@@ -332,7 +336,7 @@ class Identity(JsonService):
             "id": user.id,
             "name": user.name,
             "domain_id": DOMAIN["id"],
-            "default_project_id": user.project.id,
+            "default_project_id": user.project.id if user.project is not None else None,
             "enabled": True,
             "password_expires_at": None,
             "options": {},
@@ -359,11 +363,118 @@ class Identity(JsonService):
 
     def _user_projects(self, call: Call, user_id: str) -> Reply:
         user = self._own_user(call, user_id, "list_user_projects")
-        return 200, {"projects": [self._project_entry(user.project)]}, {}
+        return 200, {"projects": [self._project_entry(p) for p in self._projects_of(user)]}, {}
 
     def _roles(self, call: Call) -> Reply:
         self._admin(call, "list_roles")
-        return 200, {"roles": [{**_role_body(r), "domain_id": None} for r in ROLES]}, {}
+        name = call.first("name")
+        found = [r for r in ROLES if name is None or r == name]
+        return 200, {"roles": [{**_role_body(r), "domain_id": None} for r in found]}, {}
+
+    # -- admin writes (keystone/resource, identity and assignment controllers) ---------------
+    def _projects_of(self, user: User) -> list[Project]:
+        """The projects ``user`` has a role on (``GET /v3/users/{id}/projects``)."""
+        return [p for p in self.accounts.projects.values() if self.accounts.roles_on(user, p)]
+
+    def _name(self, ref: dict[str, Any], kind: str) -> str:
+        """A ref's ``name`` as Keystone's schemas want it, in domain ``default``.
+
+        A project name is at most 64 characters (``keystone/resource/schema.py``
+        ``_name_properties``), a user name 255 (``keystone/common/validation/parameter_types.py`` ``name``).
+        """
+        name = ref.get("name")
+        longest = 64 if kind == "project" else 255
+        if not isinstance(name, str) or not name.strip() or len(name) > longest:
+            raise _bad(
+                f"Invalid input for field 'name': {name!r} is not a non-empty string of at most {longest} characters."
+            )
+        domain_id = ref.get("domain_id", DOMAIN["id"])
+        if domain_id != DOMAIN["id"]:
+            raise ApiError(404, f"Could not find domain: {domain_id}.")
+        return name
+
+    def _create_project(self, call: Call) -> Reply:
+        self._admin(call, "create_project")
+        body = call.json("Malformed request body")
+        ref = _dict(body.get("project") if isinstance(body, dict) else None, "project")
+        name = self._name(ref, "project")
+        if self.accounts.project_by_name(name) is not None:
+            raise ApiError(
+                409,
+                f"Conflict occurred attempting to store project - Duplicate entry found with name {name} "
+                f"at domain ID {DOMAIN['id']}.",
+            )
+        project = self.accounts.create_project(name)
+        return 201, {"project": self._project_entry(project)}, {}
+
+    def _delete_project(self, call: Call, project_id: str) -> Reply:
+        self._admin(call, "delete_project")
+        if project_id not in self.accounts.projects:
+            raise ApiError(404, f"Could not find project: {project_id}.")
+        self.accounts.delete_project(project_id)
+        return 204, None, {}
+
+    def _create_user(self, call: Call) -> Reply:
+        self._admin(call, "create_user")
+        body = call.json("Malformed request body")
+        ref = _dict(body.get("user") if isinstance(body, dict) else None, "user")
+        name = self._name(ref, "user")
+        password = ref.get("password")
+        if not isinstance(password, str):
+            raise _bad(f"Invalid input for field 'password': {password!r} is not a string.")
+        if self.accounts.user_by_name(name) is not None:
+            raise ApiError(
+                409,
+                f"Conflict occurred attempting to store user - Duplicate entry found with name {name} "
+                f"at domain ID {DOMAIN['id']}.",
+            )
+        # Tempest's V3CredsClient sends ``project_id``; Keystone's field is ``default_project_id``.
+        project_id = ref.get("default_project_id", ref.get("project_id"))
+        project = None
+        if project_id is not None:
+            project = self.accounts.projects.get(str(project_id))
+            if project is None:
+                raise _bad(f"Invalid input for field 'default_project_id': could not find project {project_id}.")
+        user = self.accounts.create_user(name, password, project)
+        return 201, {"user": self._user_entry(user)}, {}
+
+    def _delete_user(self, call: Call, user_id: str) -> Reply:
+        self._admin(call, "delete_user")
+        if user_id not in self.accounts.users:
+            raise ApiError(404, f"Could not find user: {user_id}.")
+        self.accounts.delete_user(user_id)
+        return 204, None, {}
+
+    def _assignment(self, call: Call, action: str, project_id: str, user_id: str, role_id: str) -> tuple[str, str, str]:
+        """The ``(user id, project id, role name)`` a grant route names; 404 for an unknown one."""
+        self._admin(call, action)
+        if project_id not in self.accounts.projects:
+            raise ApiError(404, f"Could not find project: {project_id}.")
+        if user_id not in self.accounts.users:
+            raise ApiError(404, f"Could not find user: {user_id}.")
+        role = next((r for r in ROLES if _hex_id("role", r) == role_id), None)
+        if role is None:
+            raise ApiError(404, f"Could not find role: {role_id}.")
+        return user_id, project_id, role
+
+    def _assign(self, call: Call, project_id: str, user_id: str, role_id: str) -> Reply:
+        user, project, role = self._assignment(call, "create_grant", project_id, user_id, role_id)
+        self.accounts.assignments.setdefault((user, project), set()).add(role)
+        return 204, None, {}
+
+    def _check_assignment(self, call: Call, project_id: str, user_id: str, role_id: str) -> Reply:
+        user, project, role = self._assignment(call, "check_grant", project_id, user_id, role_id)
+        if role not in self.accounts.assignments.get((user, project), set()):
+            raise ApiError(404, f"Could not find role assignment: {role_id}.")
+        return 204, None, {}
+
+    def _unassign(self, call: Call, project_id: str, user_id: str, role_id: str) -> Reply:
+        user, project, role = self._assignment(call, "revoke_grant", project_id, user_id, role_id)
+        roles = self.accounts.assignments.get((user, project), set())
+        if role not in roles:
+            raise ApiError(404, f"Could not find role assignment: {role_id}.")
+        roles.discard(role)
+        return 204, None, {}
 
     def _domain_entry(self) -> dict[str, Any]:
         return {**DOMAIN, "enabled": True, "description": "The default domain", "tags": [], "options": {}}
