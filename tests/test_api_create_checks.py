@@ -14,6 +14,7 @@ from _helpers import wsgi_request
 
 from lifecycle.api import Cloud, ComputeApp
 from lifecycle.api.context import ENVIRON_KEY, RequestContext
+from lifecycle.api.images import CIRROS_ID
 
 MEMBER = RequestContext(project_id="p2", user_id="bob", roles=("member", "reader"))
 
@@ -127,3 +128,59 @@ def test_metadata_lock_is_checked_before_state_and_admin_passes(app: ComputeApp)
         409,
         f"Cannot 'delete metadata' instance {sid} while it is in vm_state error",
     )
+
+
+# -- rebuild key_name (2.54) ---------------------------------------------------------------
+def _keypair(app: ComputeApp, name: str, context: RequestContext | None = None) -> None:
+    reply = call(app, "POST", "/os-keypairs", {"keypair": {"name": name}}, version="2.1", context=context)
+    assert reply.code == 200, reply.json
+
+
+def _rebuild(app: ComputeApp, sid: str, version: str = "2.54", **fields: Any) -> Reply:
+    body = {"rebuild": {"imageRef": CIRROS_ID, **fields}}
+    return call(app, "POST", f"/servers/{sid}/action", body, version=version)
+
+
+def test_rebuild_with_an_unknown_key_name_is_400_and_changes_nothing(app: ComputeApp) -> None:
+    """servers.py:_action_rebuild: KeypairNotFound (api.py:API.rebuild, KeyPair.get_by_name) -> 400."""
+    _keypair(app, "mine")
+    sid = app.cloud.seed("active", key_name="mine")
+    reply = _rebuild(app, sid, key_name="nope")
+    assert (reply.code, reply.message) == (400, "Invalid key_name provided.")
+    server = app.cloud.record(sid)
+    assert (server.server.task_state, server.key_name) == (None, "mine")
+
+
+def test_rebuild_key_name_is_the_callers_own(app: ComputeApp) -> None:
+    """api.py:API.rebuild looks the key up under context.user_id, not the server's user: another user's is 400."""
+    _keypair(app, "bobs", context=MEMBER)
+    sid = app.cloud.seed("active")
+    assert _rebuild(app, sid, key_name="bobs").message == "Invalid key_name provided."
+    _keypair(app, "admins")
+    reply = _rebuild(app, sid, key_name="admins")
+    assert (reply.code, reply.json["server"]["key_name"]) == (202, "admins")
+
+
+def test_rebuild_key_name_null_unsets_it(app: ComputeApp) -> None:
+    """api.py:API.rebuild: a falsy key_name sets instance.key_name None; the reply shows key_name from 2.54."""
+    _keypair(app, "mine")
+    sid = app.cloud.seed("active", key_name="mine")
+    reply = _rebuild(app, sid, key_name=None)
+    assert (reply.code, reply.json["server"]["key_name"]) == (202, None)
+    app.cloud.settle()
+    assert call(app, "GET", f"/servers/{sid}").json["server"]["key_name"] is None
+
+
+def test_rebuild_state_is_checked_before_the_key(app: ComputeApp) -> None:
+    """check_instance_lock/check_instance_state wrap API.rebuild, so a bad state is 409 even with a bad key."""
+    sid = app.cloud.seed("paused")
+    reply = _rebuild(app, sid, key_name="nope")
+    assert (reply.code, reply.message) == (409, f"Cannot 'rebuild' instance {sid} while it is in vm_state paused")
+
+
+def test_rebuild_key_name_before_2_54_is_an_unknown_field(app: ComputeApp) -> None:
+    """schemas/servers.py: key_name enters rebuild in rebuild_v254; before, additionalProperties is False."""
+    sid = app.cloud.seed("active")
+    reply = _rebuild(app, sid, version="2.53", key_name="nope")
+    assert reply.code == 400
+    assert "'key_name' was unexpected" in reply.message

@@ -21,6 +21,7 @@ from lifecycle.api.cloud import Cloud, Record
 from lifecycle.api.context import RequestContext
 from lifecycle.api.errors import ApiError, action_peek, bad_request, conflict
 from lifecycle.api.images import require_image
+from lifecycle.api.keypairs import require_user_keypair
 from lifecycle.api.resize_quota import check_upsize
 from lifecycle.api.schema import validate
 from lifecycle.api.server_extras import LEGACY_CONSOLES, console_output, legacy_console
@@ -240,7 +241,11 @@ def _rebuild(call: Call) -> Reply:
     args = call.dict_args()
     image = call.required("imageRef")
     image_id = str(image).rstrip("/").rsplit("/", 1)[-1]
-    if call.server.may("rebuild") or call.context.is_admin:
+    if call.server.may("rebuild", admin=call.admin):  # else the model's 409 comes first
+        # compute/api.py:API.rebuild, after the lock and state checks: the caller's keypair
+        # (2.54+; null or "" unsets it), then the image
+        if call.version >= (2, 54):
+            require_user_keypair(call.cloud, call.context.user_id, args.get("key_name"))
         try:
             require_image(call.cloud.images, call.context, image_id)
         except ApiError:
@@ -259,7 +264,7 @@ def _rebuild(call: Call) -> Reply:
         if "user_data" in args and call.version >= (2, 57):
             record.user_data = args["user_data"]
         if "key_name" in args and call.version >= (2, 54):
-            record.key_name = args["key_name"]
+            record.key_name = args["key_name"] or None  # api.py:rebuild: a falsy name unsets it
         groups = group_ids(call.cloud, record)
         body = shape(
             record,
