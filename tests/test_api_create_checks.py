@@ -184,3 +184,46 @@ def test_rebuild_key_name_before_2_54_is_an_unknown_field(app: ComputeApp) -> No
     reply = _rebuild(app, sid, version="2.53", key_name="nope")
     assert reply.code == 400
     assert "'key_name' was unexpected" in reply.message
+
+
+# -- GET /servers[/detail] query parameters (schemas/servers.py index_query*) ------------------------
+@pytest.mark.parametrize("path", ["/servers", "/servers/detail"])
+def test_unknown_list_parameters_are_400_from_2_75(app: ComputeApp, path: str) -> None:
+    """index_query_v275['additionalProperties'] = False; before, index_query allows any parameter."""
+    app.cloud.seed("active", name="one")
+    old = call(app, "GET", f"{path}?bogus=1", version="2.74")
+    assert (old.code, len(old.json["servers"])) == (200, 1)
+    new = call(app, "GET", f"{path}?bogus=1", version="2.75")
+    assert (new.code, new.message) == (400, "Additional properties are not allowed ('bogus' was unexpected)")
+    member = call(app, "GET", f"{path}?bogus=1", version="2.100", context=MEMBER)
+    assert member.code == 400  # the schema runs before any policy decides what a member may filter on
+
+
+@pytest.mark.parametrize(
+    ("query", "version"),
+    [
+        ("name=one&status=ACTIVE&limit=5&sort_key=display_name&sort_dir=asc", "2.75"),
+        ("tags=a", "2.75"),  # index_query_v226
+        ("changes-before=2030-01-01T00:00:00Z", "2.75"),  # index_query_v266
+        ("locked=false", "2.75"),  # index_query_v273
+        ("access_ip_v4=1&launch_index=0&progress=0&hostname=x&node=n", "2.100"),
+        ("_private=1", "2.100"),  # patternProperties ^_ passes the schema; a member's is dropped
+        ("metadata=x", "2.100"),  # JOINED_TABLE_QUERY_PARAMS_SERVERS: in the schema, dropped for members
+    ],
+)
+def test_known_list_parameters_pass_from_2_75(app: ComputeApp, query: str, version: str) -> None:
+    assert call(app, "GET", f"/servers?{query}", version=version, context=MEMBER).code == 200
+
+
+@pytest.mark.parametrize("version", ["2.1", "2.100"])
+@pytest.mark.parametrize("key", ["metadata", "security_groups", "_private"])
+def test_joined_table_and_underscore_filters_are_400_for_admins(app: ComputeApp, version: str, key: str) -> None:
+    """servers.py:_get_servers: 'Invalid filter field: X.' once remove_invalid_options kept them (allow_all_filters)."""
+    reply = call(app, "GET", f"/servers/detail?{key}=x", version=version)
+    assert (reply.code, reply.message) == (400, f"Invalid filter field: {key}.")
+
+
+def test_a_parameter_of_a_later_microversion_is_unknown_from_2_75(app: ComputeApp) -> None:
+    """locked enters index_query_v273 and is in v275; changes-before enters v266: both known at 2.75."""
+    reply = call(app, "GET", "/servers?locked=true&not-a-filter=1", version="2.90")
+    assert reply.message == "Additional properties are not allowed ('not-a-filter' was unexpected)"

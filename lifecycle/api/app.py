@@ -36,6 +36,7 @@ from lifecycle.api.metadata import check_metadata_quota
 from lifecycle.api.routing import ROUTE_MODULES, no_query
 from lifecycle.api.schema import BOOLEAN_VALUES, ascii_digits, validate
 from lifecycle.api.server_groups import add_member, group_ids, requested_group
+from lifecycle.api.server_query import check_list_query
 from lifecycle.api.shapes import shape
 from lifecycle.api.versions import (
     MIN_VERSION,
@@ -307,6 +308,7 @@ class ComputeApp:
         return lambda r: r.project_id == own
 
     def _select(self, request: Request, detail: bool) -> Reply:
+        check_list_query(request.query, request.version, admin=request.context.is_admin)  # 2.75: no unknowns
         mine = self._projects(request, detail)
         start, remaining = visible(self.cloud, request)
         records = filter_servers(
