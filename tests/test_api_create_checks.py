@@ -227,3 +227,276 @@ def test_a_parameter_of_a_later_microversion_is_unknown_from_2_75(app: ComputeAp
     """locked enters index_query_v273 and is in v275; changes-before enters v266: both known at 2.75."""
     reply = call(app, "GET", "/servers?locked=true&not-a-filter=1", version="2.90")
     assert reply.message == "Additional properties are not allowed ('not-a-filter' was unexpected)"
+
+
+# -- availability zones at create (compute/api.py:parse_availability_zone, API.create) ------------------
+def _create(
+    app: ComputeApp,
+    version: str = "2.100",
+    context: RequestContext | None = None,
+    hints: dict[str, Any] | None = None,
+    **fields: Any,
+) -> Reply:
+    server = {"name": "vm", "imageRef": CIRROS_ID, "flavorRef": "1", **fields}
+    if version != "2.1":
+        server.setdefault("networks", "none")  # required from 2.37
+    body: dict[str, Any] = {"server": server}
+    if hints is not None:
+        body["os:scheduler_hints"] = hints
+    return call(app, "POST", "/servers", body, version=version, context=context)
+
+
+def _zone(app: ComputeApp, zone: str, *hosts: str) -> None:
+    """An aggregate whose availability_zone is ``zone``, holding ``hosts``."""
+    made = call(app, "POST", "/os-aggregates", {"aggregate": {"name": f"agg-{zone}", "availability_zone": zone}})
+    for host in hosts:
+        body = {"add_host": {"host": host}}
+        assert call(app, "POST", f"/os-aggregates/{made.json['aggregate']['id']}/action", body).code == 200
+
+
+def _server(app: ComputeApp, sid: str) -> dict[str, Any]:
+    app.cloud.settle()
+    return dict(call(app, "GET", f"/servers/{sid}").json["server"])
+
+
+@pytest.mark.parametrize("version", ["2.1", "2.75", "2.100"])
+@pytest.mark.parametrize("context", [None, MEMBER])
+def test_unknown_zone_is_400_at_every_microversion(
+    app: ComputeApp, version: str, context: RequestContext | None
+) -> None:
+    """API.create: a zone no enabled service is in -> 400 InvalidRequest, and no server is made."""
+    reply = _create(app, version, context, availability_zone="nowhere")
+    assert (reply.code, reply.message) == (400, "The requested availability zone is not available")
+    assert len(app.cloud) == 0
+
+
+def test_known_zones_are_accepted_and_shown(app: ComputeApp) -> None:
+    """The default zone 'nova' and an aggregate's zone; the server lands on a host of that zone."""
+    _zone(app, "az1", "compute-2")
+    sid = _create(app, availability_zone="az1").json["server"]["id"]
+    body = _server(app, sid)
+    assert (body["status"], body["OS-EXT-AZ:availability_zone"]) == ("ACTIVE", "az1")
+    assert body["OS-EXT-SRV-ATTR:host"] == "compute-2"
+    assert _server(app, _create(app, availability_zone="nova").json["server"]["id"])["OS-EXT-SRV-ATTR:host"] == (
+        "compute-1"
+    )
+
+
+def test_a_zone_whose_hosts_are_all_disabled_is_not_available(app: ComputeApp) -> None:
+    """get_availability_zones(get_only_available=True) keeps the zones of enabled services only."""
+    _zone(app, "az1", "compute-2")
+    app.cloud.set_host_enabled("compute-2", False, "maintenance")
+    assert _create(app, availability_zone="az1").message == "The requested availability zone is not available"
+
+
+@pytest.mark.parametrize("text", ["a:b:c:d", "nova:compute-1:compute-1:x", ":::"])
+def test_unparsable_zone_is_400(app: ComputeApp, text: str) -> None:
+    """parse_availability_zone: more than two colons -> InvalidInput."""
+    reply = _create(app, availability_zone=text)
+    assert (reply.code, reply.message) == (400, "Invalid input received: Unable to parse availability_zone")
+
+
+@pytest.mark.parametrize("text", ["nova:compute-1", "nova::compute-1", "nova:compute-1:compute-1"])
+def test_forced_host_is_admin_only(app: ComputeApp, text: str) -> None:
+    """servers.py:create: a host or node in the zone needs os_compute_api:servers:create:forced_host (admin)."""
+    reply = _create(app, context=MEMBER, availability_zone=text)
+    assert (reply.code, reply.message) == (
+        403,
+        "Policy doesn't allow os_compute_api:servers:create:forced_host to be performed.",
+    )
+
+
+@pytest.mark.parametrize("text", ["nova:compute-2", ":compute-2", "nova::compute-2", "nova:compute-2:compute-2"])
+def test_forced_host_places_the_server_there(app: ComputeApp, text: str) -> None:
+    app.cloud.seed("active")  # compute-1 has one server, compute-2 none: the forced host wins anyway
+    sid = _create(app, availability_zone=text).json["server"]["id"]
+    assert _server(app, sid)["OS-EXT-SRV-ATTR:host"] == "compute-2"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("nova:nohost", "No such host - host: nohost node: None "),
+        ("nova::nonode", "No such host - host: None node: nonode "),
+        ("nova:compute-1:nonode", "No such host - host: compute-1 node: nonode "),
+    ],
+)
+def test_unknown_forced_host_is_accepted_then_no_valid_host(app: ComputeApp, text: str, reason: str) -> None:
+    """Nova does not check a forced host at the API (API.create skips the zone check when one is given): the
+    scheduler raises NoValidHost (scheduler/utils.py:resources_from_request_spec) and the server is ERROR."""
+    reply = _create(app, availability_zone=text)
+    assert reply.code == 202
+    body = _server(app, reply.json["server"]["id"])
+    assert (body["status"], body["fault"]["code"]) == ("ERROR", 500)
+    assert body["fault"]["message"] == f"No valid host was found. {reason}"
+    assert body["OS-EXT-SRV-ATTR:host"] is None
+
+
+def test_forced_host_outside_the_zone_drops_the_zone(app: ComputeApp) -> None:
+    """_validate_host_availability_zone: a forced host not in the zone asked for keeps its own (bug #1934770)."""
+    _zone(app, "az1", "compute-1")
+    sid = _create(app, availability_zone="nowhere:compute-2").json["server"]["id"]
+    body = _server(app, sid)
+    assert (body["OS-EXT-AZ:availability_zone"], body["pinned_availability_zone"]) == ("nova", None)
+    sid = _create(app, availability_zone="az1:compute-1").json["server"]["id"]
+    body = _server(app, sid)
+    assert (body["OS-EXT-AZ:availability_zone"], body["pinned_availability_zone"]) == ("az1", "az1")
+
+
+def test_requested_destination_2_74(app: ComputeApp) -> None:
+    """_process_hosts_for_create and API._validate_host_or_node: admin only, exclusive with zone:host, known host."""
+    member = _create(app, context=MEMBER, host="compute-2")
+    assert (member.code, member.message) == (
+        403,
+        "Policy doesn't allow compute:servers:create:requested_destination to be performed.",
+    )
+    both = _create(app, host="compute-2", availability_zone="nova:compute-2")
+    assert both.message == (
+        "One mechanism with host and/or hypervisor_hostname and another mechanism "
+        "with zone:host:node are mutually exclusive."
+    )
+    assert _create(app, host="nohost").message == "Compute host nohost could not be found."
+    assert _create(app, hypervisor_hostname="nonode").message == "Compute host nonode could not be found."
+    assert (
+        _create(app, host="compute-1", hypervisor_hostname="x").message == "Compute host compute-1 could not be found."
+    )
+    app.cloud.seed("active")
+    sid = _create(app, host="compute-1").json["server"]["id"]
+    assert _server(app, sid)["OS-EXT-SRV-ATTR:host"] == "compute-1"
+
+
+def test_requested_destination_still_passes_the_filters(app: ComputeApp) -> None:
+    """Unlike a forced host, requested_destination is filtered: a disabled host is NoValidHost."""
+    app.cloud.set_host_enabled("compute-1", False)
+    body = _server(app, _create(app, host="compute-1").json["server"]["id"])
+    assert (body["status"], body["fault"]["message"]) == (
+        "ERROR",
+        "No valid host was found. There are not enough hosts available.",
+    )
+
+
+# -- server-group policies at placement (scheduler/filters/affinity_filter.py, weights/affinity.py) -------
+NO_VALID_HOST = "No valid host was found. There are not enough hosts available."
+
+
+def _group(app: ComputeApp, policy: str, rules: dict[str, Any] | None = None) -> str:
+    body = {"server_group": {"name": "g", "policy": policy, **({"rules": rules} if rules else {})}}
+    reply = call(app, "POST", "/os-server-groups", body, version="2.64")
+    assert reply.code == 200, reply.json
+    return str(reply.json["server_group"]["id"])
+
+
+def _boot_in(app: ComputeApp, group: str, count: int = 1) -> list[str]:
+    """Boot ``count`` servers in one request; the ids of all of them (the group's members, newest last)."""
+    before = set(_members(app, group))
+    fields = {"min_count": count, "max_count": count} if count > 1 else {}
+    assert _create(app, hints={"group": group}, **fields).code == 202
+    return [m for m in _members(app, group) if m not in before]
+
+
+def _members(app: ComputeApp, group: str) -> list[str]:
+    return list(call(app, "GET", f"/os-server-groups/{group}").json["server_group"]["members"])
+
+
+def _hosts(app: ComputeApp, ids: list[str]) -> list[Any]:
+    return [_server(app, sid)["OS-EXT-SRV-ATTR:host"] for sid in ids]
+
+
+def test_affinity_puts_every_member_on_the_first_members_host(app: ComputeApp) -> None:
+    group = _group(app, "affinity")
+    app.cloud.seed("active", host="compute-1")  # compute-1 busier: the first member goes to compute-2
+    first = _boot_in(app, group)
+    more = _boot_in(app, group) + _boot_in(app, group, count=3)
+    assert set(_hosts(app, first + more)) == {"compute-2"}
+
+
+def test_affinity_fails_when_the_members_host_is_disabled(app: ComputeApp) -> None:
+    """ServerGroupAffinityFilter passes only the members' hosts; ComputeFilter drops a disabled one."""
+    group = _group(app, "affinity")
+    (first,) = _boot_in(app, group)
+    (host,) = _hosts(app, [first])
+    app.cloud.set_host_enabled(host, False)
+    (second,) = _boot_in(app, group)
+    body = _server(app, second)
+    assert (body["status"], body["fault"]["message"], body["OS-EXT-SRV-ATTR:host"]) == ("ERROR", NO_VALID_HOST, None)
+
+
+def test_anti_affinity_spreads_members_and_a_third_has_no_valid_host(app: ComputeApp) -> None:
+    """Two hosts: two members on different hosts; the third fails as the conductor leaves it (ERROR + fault)."""
+    group = _group(app, "anti-affinity")
+    pair = _boot_in(app, group) + _boot_in(app, group)
+    assert sorted(_hosts(app, pair)) == ["compute-1", "compute-2"]
+    (third,) = _boot_in(app, group)
+    body = _server(app, third)
+    assert (body["status"], body["fault"]["code"], body["fault"]["message"]) == ("ERROR", 500, NO_VALID_HOST)
+    assert [s["status"] for s in map(lambda sid: _server(app, sid), pair)] == ["ACTIVE", "ACTIVE"]
+    actions = call(app, "GET", f"/servers/{third}/os-instance-actions").json["instanceActions"]
+    assert actions[0]["action"] == "create"
+
+
+def test_anti_affinity_multi_create_that_does_not_fit_fails_whole(app: ComputeApp) -> None:
+    """_ensure_sufficient_hosts: three servers of one request on two hosts -> every one of them is ERROR."""
+    group = _group(app, "anti-affinity")
+    ids = _boot_in(app, group, count=3)
+    assert [_server(app, sid)["status"] for sid in ids] == ["ERROR"] * 3
+
+
+def test_anti_affinity_max_server_per_host_2_64(app: ComputeApp) -> None:
+    """_GroupAntiAffinityFilter: fewer than max_server_per_host members on the host (rules, from 2.64)."""
+    group = _group(app, "anti-affinity", {"max_server_per_host": 2})
+    ids = _boot_in(app, group, count=2) + _boot_in(app, group) + _boot_in(app, group)
+    assert sorted(_hosts(app, ids)) == ["compute-1", "compute-1", "compute-2", "compute-2"]
+    (fifth,) = _boot_in(app, group)
+    assert _server(app, fifth)["status"] == "ERROR"
+
+
+def test_a_failed_or_deleted_member_does_not_hold_a_host(app: ComputeApp) -> None:
+    group = _group(app, "anti-affinity")
+    pair = _boot_in(app, group) + _boot_in(app, group)
+    (failed,) = _boot_in(app, group)
+    assert call(app, "DELETE", f"/servers/{pair[0]}").code == 204
+    app.cloud.settle()
+    (again,) = _boot_in(app, group)  # the deleted member's host is free; the ERROR one holds none
+    assert _server(app, again)["status"] == "ACTIVE"
+    assert _server(app, failed)["status"] == "ERROR"
+
+
+@pytest.mark.parametrize(("policy", "expected"), [("soft-affinity", [1, 3]), ("soft-anti-affinity", [2, 2])])
+def test_soft_policies_only_weigh(app: ComputeApp, policy: str, expected: list[int]) -> None:
+    """Soft policies are weighers: every member boots; soft-affinity piles up, soft-anti-affinity spreads."""
+    app.cloud.seed("active")  # compute-1 busier: the first member goes to compute-2
+    group = _group(app, policy)
+    ids = _boot_in(app, group) + _boot_in(app, group) + _boot_in(app, group)
+    assert [_server(app, sid)["status"] for sid in ids] == ["ACTIVE"] * 3
+    hosts = [*_hosts(app, ids), "compute-1"]
+    assert sorted(hosts.count(h) for h in ("compute-1", "compute-2")) == expected
+
+
+def test_zone_listing_follows_the_hosts_aggregates(app: ComputeApp) -> None:
+    """availability_zone.py index: zones of enabled compute services available, of disabled ones only not;
+    internal (the control services) only in detail, where each zone lists its hosts."""
+    _zone(app, "az1", "compute-2")
+    listed = call(app, "GET", "/os-availability-zone").json["availabilityZoneInfo"]
+    assert [(z["zoneName"], z["zoneState"]["available"]) for z in listed] == [("az1", True), ("nova", True)]
+    app.cloud.set_host_enabled("compute-2", False)
+    listed = call(app, "GET", "/os-availability-zone").json["availabilityZoneInfo"]
+    assert [(z["zoneName"], z["zoneState"]["available"]) for z in listed] == [("nova", True), ("az1", False)]
+    detail = {
+        z["zoneName"]: z["hosts"] for z in call(app, "GET", "/os-availability-zone/detail").json["availabilityZoneInfo"]
+    }
+    assert (sorted(detail), sorted(detail["az1"]), sorted(detail["nova"])) == (
+        ["az1", "internal", "nova"],
+        ["compute-2"],
+        ["compute-1"],
+    )
+    assert detail["az1"]["compute-2"]["nova-compute"]["available"] is False
+
+
+def test_unshelve_to_an_aggregate_zone_2_77(app: ComputeApp) -> None:
+    """api.py:_validate_unshelve_az uses the same available zones as create."""
+    _zone(app, "az1", "compute-2")
+    sid = app.cloud.seed("shelved_offloaded")
+    bad = call(app, "POST", f"/servers/{sid}/action", {"unshelve": {"availability_zone": "nowhere"}}, version="2.77")
+    assert (bad.code, bad.message) == (400, "The requested availability zone is not available")
+    ok = call(app, "POST", f"/servers/{sid}/action", {"unshelve": {"availability_zone": "az1"}}, version="2.77")
+    assert ok.code == 202

@@ -23,6 +23,7 @@ from lifecycle.api.errors import ApiError, action_peek, bad_request, conflict
 from lifecycle.api.images import require_image
 from lifecycle.api.keypairs import require_user_keypair
 from lifecycle.api.resize_quota import check_upsize
+from lifecycle.api.scheduler import check_zone
 from lifecycle.api.schema import validate
 from lifecycle.api.server_extras import LEGACY_CONSOLES, console_output, legacy_console
 from lifecycle.api.versions import Version, text
@@ -225,8 +226,8 @@ def _unshelve(call: Call) -> Reply:
                 f'"{server.status.value if server.status else ""}" is not supported. The server status must be '
                 "SHELVED_OFFLOADED."
             )
-        if az_passed and args["availability_zone"] is not None and args["availability_zone"] != "nova":
-            raise bad_request("The requested availability zone is not available")
+        if az_passed and args["availability_zone"] is not None:  # api.py:_validate_unshelve_az
+            check_zone(call.cloud, args["availability_zone"])
         if host is not None and (not isinstance(host, str) or host not in call.cloud.hosts):
             raise bad_request(f"Compute host {host} could not be found.")
         _move(call, "unshelve", host)

@@ -19,7 +19,17 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from lifecycle.api import bodies, flavor_access, hosts, image_proxy, inject_network, policy, server_networks, views
+from lifecycle.api import (
+    bodies,
+    flavor_access,
+    hosts,
+    image_proxy,
+    inject_network,
+    policy,
+    scheduler,
+    server_networks,
+    views,
+)
 from lifecycle.api.actions import Reply, run_action
 from lifecycle.api.cloud import Cloud, Record, now
 from lifecycle.api.context import RequestContext, context_of
@@ -378,6 +388,9 @@ class ComputeApp:
         context = request.context
         policy.authorize_route(context, "create", context.project_id)
         spec = _create_spec(request.json(), request.version)
+        where = scheduler.requested(
+            self.cloud, context, spec.get("availability_zone"), spec.get("host"), spec.get("hypervisor_hostname")
+        )
         flavor_ref = str(spec["flavorRef"])
         try:
             flavor = self.cloud.flavor(flavor_ref)
@@ -385,6 +398,7 @@ class ComputeApp:
             raise bad_request("Invalid flavorRef provided.") from None
         if not flavor_access.visible(self.cloud, flavor, context):
             raise bad_request("Invalid flavorRef provided.")
+        scheduler.check(self.cloud, where)
         image = str(spec.get("imageRef") or "").rstrip("/").rsplit("/", 1)[-1]
         bdm = spec.get("block_device_mapping_v2") or spec.get("block_device_mapping")
         if not image and not bdm:
@@ -400,6 +414,7 @@ class ComputeApp:
         require_keypair(self, request, spec.get("key_name"))
         check_metadata_quota(self, request.context.project_id, spec.get("metadata") or {})
         group = requested_group(self, request, request.json(), count)
+        placed = scheduler.schedule(self.cloud, where, group, count)
         first: Record | None = None
         for n in range(1, count + 1):
             name = spec["name"] if count == 1 else f"{spec['name']}-{n}"
@@ -415,8 +430,7 @@ class ComputeApp:
                 access_ipv4=spec.get("accessIPv4", ""),
                 access_ipv6=normalised_ip(spec.get("accessIPv6", "")),
                 user_data=spec.get("user_data"),
-                availability_zone=spec.get("availability_zone") or "nova",
-                pinned_az=spec.get("availability_zone"),
+                **scheduler.boot_fields(self.cloud, where, placed, n - 1),
                 config_drive="True" if BOOLEAN_VALUES.get(spec.get("config_drive", False)) else "",
                 disk_config=spec.get("OS-DCF:diskConfig", "MANUAL"),
                 project_id=context.project_id,
