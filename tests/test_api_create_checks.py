@@ -389,7 +389,7 @@ def _group(app: ComputeApp, policy: str, rules: dict[str, Any] | None = None) ->
 def _boot_in(app: ComputeApp, group: str, count: int = 1) -> list[str]:
     """Boot ``count`` servers in one request; the ids of all of them (the group's members, newest last)."""
     before = set(_members(app, group))
-    fields = {"min_count": count, "max_count": count} if count > 1 else {}
+    fields: dict[str, Any] = {"min_count": count, "max_count": count} if count > 1 else {}
     assert _create(app, hints={"group": group}, **fields).code == 202
     return [m for m in _members(app, group) if m not in before]
 
