@@ -500,3 +500,17 @@ def test_unshelve_to_an_aggregate_zone_2_77(app: ComputeApp) -> None:
     assert (bad.code, bad.message) == (400, "The requested availability zone is not available")
     ok = call(app, "POST", f"/servers/{sid}/action", {"unshelve": {"availability_zone": "az1"}}, version="2.77")
     assert ok.code == 202
+
+
+def test_a_multi_create_shares_one_reservation_id_and_lists_by_it(app: ComputeApp) -> None:
+    """compute/api.py:_create_instance makes one reservation_id per request; launch_index counts the servers;
+    ?reservation_id= filters on it (Tempest's ServersOnMultiNodesTest finds its group's servers so)."""
+    app.cloud.seed("active")
+    reply = _create(app, min_count=2, max_count=2, return_reservation_id=True)
+    reservation = reply.json["reservation_id"]
+    listed = call(app, "GET", f"/servers/detail?reservation_id={reservation}").json["servers"]
+    assert len(listed) == 2
+    assert {s["OS-EXT-SRV-ATTR:reservation_id"] for s in listed} == {reservation}
+    assert sorted(s["OS-EXT-SRV-ATTR:launch_index"] for s in listed) == [0, 1]
+    other = _create(app, return_reservation_id=True).json["reservation_id"]
+    assert other != reservation

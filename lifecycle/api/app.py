@@ -14,6 +14,7 @@ import importlib
 import ipaddress
 import json
 import re
+import secrets
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -416,6 +417,7 @@ class ComputeApp:
         group = requested_group(self, request, request.json(), count)
         placed = scheduler.schedule(self.cloud, where, group, count)
         first: Record | None = None
+        reservation = f"r-{secrets.token_hex(4)}"  # compute/api.py:_create_instance: one per request
         for n in range(1, count + 1):
             name = spec["name"] if count == 1 else f"{spec['name']}-{n}"
             record = self.cloud.boot(
@@ -431,6 +433,8 @@ class ComputeApp:
                 access_ipv6=normalised_ip(spec.get("accessIPv6", "")),
                 user_data=spec.get("user_data"),
                 **scheduler.boot_fields(self.cloud, where, placed, n - 1),
+                reservation_id=reservation,
+                launch_index=n - 1,
                 config_drive="True" if BOOLEAN_VALUES.get(spec.get("config_drive", False)) else "",
                 disk_config=spec.get("OS-DCF:diskConfig", "MANUAL"),
                 project_id=context.project_id,
@@ -444,7 +448,7 @@ class ComputeApp:
             request.created.append(record.id)
         assert first is not None
         if BOOLEAN_VALUES.get(spec.get("return_reservation_id", False)):
-            return 202, {"reservation_id": f"r-{first.id[:8]}"}, {}
+            return 202, {"reservation_id": first.reservation_id}, {}
         body = {
             "server": {
                 "id": first.id,

@@ -128,6 +128,10 @@ class Record:
     """A host-moving operation whose end has not been synced yet."""
     fault_seen: Any = None
     """The model's fault record last turned into :attr:`fault` (each failure once)."""
+    reservation_id: str = ""
+    """The create request's id, shared by the servers of one multi-create (``utils.generate_uid('r')``)."""
+    launch_index: int = 0
+    """The server's place in its multi-create (0 for the first)."""
     fault_reason: str | None = None
     """The reason the scheduler gave for a planned ``NoValidHost`` (``No valid host was found. <reason>``)."""
     project_id: str = DEFAULT_PROJECT
