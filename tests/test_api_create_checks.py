@@ -514,3 +514,12 @@ def test_a_multi_create_shares_one_reservation_id_and_lists_by_it(app: ComputeAp
     assert sorted(s["OS-EXT-SRV-ATTR:launch_index"] for s in listed) == [0, 1]
     other = _create(app, return_reservation_id=True).json["reservation_id"]
     assert other != reservation
+
+
+def test_the_internal_zone_passes_the_api_then_has_no_host(app: ComputeApp) -> None:
+    """get_availability_zones counts the control services' zone 'internal' as available, but no compute host is
+    in it, so the AvailabilityZoneFilter leaves none: NoValidHost."""
+    reply = _create(app, availability_zone="internal")
+    assert reply.code == 202
+    body = _server(app, reply.json["server"]["id"])
+    assert (body["status"], body["fault"]["message"]) == ("ERROR", NO_VALID_HOST)
