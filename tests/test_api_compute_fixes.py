@@ -1,0 +1,86 @@
+"""Compute routes where a reviewer found the fake differing from Nova, over WSGI.
+
+Expected values come from Nova's code (file and function named beside each) or
+its doc/api_samples, never from the fake's own tables.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from _helpers import wsgi_request
+
+from lifecycle.api import Cloud, ComputeApp
+from lifecycle.api.context import ENVIRON_KEY, RequestContext
+from lifecycle.api.images import CIRROS_ID
+
+DEMO = RequestContext(project_id="p-demo", user_id="demo", roles=("member", "reader"))
+ALT = RequestContext(project_id="p-alt", user_id="alt", roles=("member", "reader"))
+
+
+class Reply:
+    def __init__(self, status: str, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.code = int(status.split()[0])
+        self.json: Any = json.loads(body) if body else None
+
+    @property
+    def message(self) -> str:
+        (envelope,) = self.json.values()
+        return str(envelope["message"])
+
+
+def call(
+    app: ComputeApp, method: str, path: str, body: Any = None, *, version: str = "2.100", context: Any = None
+) -> Reply:
+    raw = b"" if body is None else json.dumps(body).encode()
+    headers: dict[str, Any] = {"HTTP_OPENSTACK_API_VERSION": f"compute {version}"}
+    if context is not None:
+        headers[ENVIRON_KEY] = context
+    return Reply(*wsgi_request(app, "GET" if method is None else method, f"/v2.1{path}", raw, headers))
+
+
+@pytest.fixture
+def app() -> ComputeApp:
+    return ComputeApp(Cloud(pace="manual"))
+
+
+SERVER = {"name": "vm", "imageRef": CIRROS_ID, "flavorRef": "1", "networks": "none"}
+
+
+def new_group(app: ComputeApp, context: RequestContext | None = None) -> str:
+    body = {"server_group": {"name": "g", "policy": "anti-affinity"}}
+    reply = call(app, "POST", "/os-server-groups", body, context=context)
+    assert reply.code == 200
+    return str(reply.json["server_group"]["id"])
+
+
+# -- 1. the group hint is scoped to the caller's project ----------------------------------------
+def test_group_hint_of_another_project_is_not_found(app: ComputeApp) -> None:
+    """objects/instance_group.py _instance_group_get_query filters on the project unless is_admin;
+    servers.py create turns InstanceGroupNotFound into 400 "Instance group %(group_uuid)s could not be found."."""
+    theirs = new_group(app, ALT)
+    reply = call(app, "POST", "/servers", {"server": SERVER, "os:scheduler_hints": {"group": theirs}}, context=DEMO)
+    assert (reply.code, reply.message) == (400, f"Instance group {theirs} could not be found.")
+    assert call(app, "GET", f"/os-server-groups/{theirs}", context=ALT).json["server_group"]["members"] == []
+    mine = new_group(app, DEMO)
+    ok = call(app, "POST", "/servers", {"server": SERVER, "os:scheduler_hints": {"group": mine}}, context=DEMO)
+    assert ok.code == 202
+    # An admin's query is not filtered on the project: it may name any project's group.
+    assert call(app, "POST", "/servers", {"server": SERVER, "os:scheduler_hints": {"group": theirs}}).code == 202
+
+
+# -- 2. all_projects is for admins only, ignored for members ------------------------------------
+def test_member_all_projects_lists_own_groups(app: ComputeApp) -> None:
+    """server_groups.py index: ``if 'all_projects' in req.GET and context.is_admin``, else the caller's project."""
+    mine, theirs, admins = new_group(app, DEMO), new_group(app, ALT), new_group(app)
+    for query in ("?all_projects=True", "?all_projects=1", "?all_projects=false", ""):
+        reply = call(app, "GET", f"/os-server-groups{query}", context=DEMO)
+        assert reply.code == 200
+        assert [g["id"] for g in reply.json["server_groups"]] == [mine]
+    # For an admin the parameter's presence is enough, whatever its value.
+    for query in ("?all_projects=True", "?all_projects=false", "?all_projects="):
+        every = {g["id"] for g in call(app, "GET", f"/os-server-groups{query}").json["server_groups"]}
+        assert every == {mine, theirs, admins}
+    assert [g["id"] for g in call(app, "GET", "/os-server-groups").json["server_groups"]] == [admins]
