@@ -84,3 +84,54 @@ def test_member_all_projects_lists_own_groups(app: ComputeApp) -> None:
         every = {g["id"] for g in call(app, "GET", f"/os-server-groups{query}").json["server_groups"]}
         assert every == {mine, theirs, admins}
     assert [g["id"] for g in call(app, "GET", "/os-server-groups").json["server_groups"]] == [admins]
+
+
+# -- 3. a move to the server's own host ---------------------------------------------------------
+def host_of(app: ComputeApp, sid: str) -> str:
+    return str(call(app, "GET", f"/servers/{sid}").json["server"]["OS-EXT-SRV-ATTR:host"])
+
+
+def test_cold_migrate_to_own_host_is_400(app: ComputeApp) -> None:
+    """compute/api.py _validate_host_for_cold_migrate: CannotMigrateToSameHost, 400 in migrate_server.py:_migrate,
+    "Cannot migrate to the host where the server exists." (after the state check: a stopped-and-busy server is 409)."""
+    sid = app.cloud.seed("active")
+    here = host_of(app, sid)
+    reply = call(app, "POST", f"/servers/{sid}/action", {"migrate": {"host": here}}, version="2.56")
+    assert (reply.code, reply.message) == (400, "Cannot migrate to the host where the server exists.")
+    assert call(app, "GET", f"/servers/{sid}").json["server"]["OS-EXT-STS:task_state"] is None
+    assert call(app, "GET", "/os-migrations").json["migrations"] == []
+    busy = app.cloud.seed("active", "rebooting")
+    refused = call(app, "POST", f"/servers/{busy}/action", {"migrate": {"host": host_of(app, busy)}}, version="2.56")
+    assert refused.code == 409
+    other = next(h for h in app.cloud.hosts if h != here)
+    assert call(app, "POST", f"/servers/{sid}/action", {"migrate": {"host": other}}, version="2.56").code == 202
+
+
+def test_live_migrate_to_own_host(app: ComputeApp) -> None:
+    """conductor/tasks/live_migrate.py _check_destination_is_not_source: UnableToMigrateToSelf,
+    "Unable to migrate instance (%(instance_id)s) to current host (%(host)s)."; migrate_server.py:_migrate_live
+    answers it 400 before 2.34 (a synchronous call), from 2.34 the conductor fails the migration (status error,
+    conductor/manager.py _live_migrate) and the server stays ACTIVE without a task."""
+    sid = app.cloud.seed("active")
+    here = host_of(app, sid)
+    body = {"os-migrateLive": {"host": here, "block_migration": False}}  # schemas: migrate_live_v2_30
+    old = call(app, "POST", f"/servers/{sid}/action", body, version="2.33")
+    assert (old.code, old.message) == (400, f"Unable to migrate instance ({sid}) to current host ({here}).")
+    assert call(app, "GET", "/os-migrations").json["migrations"] == []
+    body = {"os-migrateLive": {"host": here, "block_migration": "auto"}}
+    assert call(app, "POST", f"/servers/{sid}/action", body, version="2.34").code == 202
+    app.cloud.settle()
+    server = call(app, "GET", f"/servers/{sid}").json["server"]
+    assert (server["status"], server["OS-EXT-STS:task_state"], server["OS-EXT-SRV-ATTR:host"]) == ("ACTIVE", None, here)
+    (row,) = call(app, "GET", "/os-migrations").json["migrations"]
+    assert (row["migration_type"], row["status"]) == ("live-migration", "error")
+    # A refused request leaves no failure behind for the next live migration.
+    paused = app.cloud.seed("paused", "unpausing")
+    assert call(app, "POST", f"/servers/{paused}/action", {"os-migrateLive": {"host": host_of(app, paused),
+                                                                              "block_migration": "auto"}}).code == 409  # fmt: skip
+    app.cloud.settle()
+    other = next(h for h in app.cloud.hosts if h != host_of(app, paused))
+    body = {"os-migrateLive": {"host": other, "block_migration": "auto"}}
+    assert call(app, "POST", f"/servers/{paused}/action", body).code == 202
+    app.cloud.settle()
+    assert host_of(app, paused) == other

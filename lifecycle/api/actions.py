@@ -202,12 +202,36 @@ def _evacuate(call: Call) -> Reply:
 
 def _migrate(call: Call) -> Reply:
     host = _target_host(call) if call.version >= (2, 56) else None  # migrate_server.py:_migrate
-    _move(call, "migrate", host)
+    with call.record.lock:
+        # compute/api.py API.resize -> _validate_host_for_cold_migrate, after the state check:
+        # CannotMigrateToSameHost, which migrate_server.py:_migrate answers with 400.
+        if host is not None and host == call.record.host and call.server.may("migrate"):
+            raise bad_request("Cannot migrate to the host where the server exists.")
+        _move(call, "migrate", host)
     return 202, None, {}
 
 
 def _live_migrate(call: Call) -> Reply:
-    _move(call, "live_migrate", _target_host(call))  # migrate_server.py:_migrate_live
+    """``migrate_server.py:_migrate_live``; a live migration to the server's own host fails as Nova's does.
+
+    The conductor's ``conductor/tasks/live_migrate.py`` ``_check_destination_is_not_source``
+    raises ``UnableToMigrateToSelf``: before 2.34 the API waits for it (a 400), from 2.34
+    (``async_``) the request is accepted and the conductor's ``_live_migrate`` sets the
+    migration to ``error`` and clears the task, the server staying where it was: the
+    operation's generic failure (vm_state kept, task cleared) at its first step.
+    """
+    host = _target_host(call)
+    with call.record.lock:
+        to_self = host is not None and host == call.record.host and call.server.may("live_migrate")
+        if to_self and call.version < (2, 34):
+            raise bad_request(f"Unable to migrate instance ({call.record.id}) to current host ({host}).")
+        rule = call.cloud.fail_next(call.record.id, "live_migrate") if to_self else None
+        try:
+            _move(call, "live_migrate", host)
+        except Exception:
+            if rule is not None and not rule.fired:
+                rule.times = 0  # refused (409...): the rule must not strike a later run
+            raise
     return 202, None, {}
 
 
