@@ -45,3 +45,37 @@ def test_min_disk_against_the_root_disk(min_disk: int, code: int) -> None:
             "Flavor's disk is smaller than the minimum size specified in image metadata. "
             f"Flavor disk is {1024**3} bytes, minimum size is {2 * 1024**3} bytes."
         )
+
+
+def rebuild(app: ComputeApp, sid: str) -> Reply:
+    return call(app, "POST", f"/servers/{sid}/action", {"rebuild": {"imageRef": "big"}})
+
+
+@pytest.mark.parametrize(
+    ("min_ram", "min_disk", "message"),
+    [
+        (1024, 0, "Flavor's memory is too small for requested image."),
+        (
+            0,
+            2,
+            "Flavor's disk is smaller than the minimum size specified in image metadata. "
+            f"Flavor disk is {1024**3} bytes, minimum size is {2 * 1024**3} bytes.",
+        ),
+    ],
+)
+def test_rebuild_checks_the_image_against_the_server_flavor(min_ram: int, min_disk: int, message: str) -> None:
+    """compute/api.py API.rebuild runs _checks_for_create_and_rebuild with the server's flavor
+    (servers.py _action_rebuild: INVALID_FLAVOR_IMAGE_EXCEPTIONS are 400); nothing starts."""
+    app = app_with(min_ram=min_ram, min_disk=min_disk)
+    tiny = app.cloud.seed("active", flavor="1")
+    refused = rebuild(app, tiny)
+    assert (refused.code, refused.message) == (400, message)
+    assert call(app, "GET", f"/servers/{tiny}").json["server"]["OS-EXT-STS:task_state"] is None
+    assert call(app, "GET", f"/servers/{tiny}").json["server"]["image"]["id"] == CIRROS_ID
+    assert rebuild(app, app.cloud.seed("active", flavor="3")).code == 202  # m1.medium: 4096 MB, 40 GB
+
+
+def test_rebuild_state_check_comes_before_the_fit() -> None:
+    """The lock and state checks (decorators of API.rebuild) come first: a busy server is 409."""
+    app = app_with(min_ram=1024)
+    assert rebuild(app, app.cloud.seed("active", "rebooting", flavor="1")).code == 409

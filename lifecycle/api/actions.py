@@ -20,6 +20,7 @@ from lifecycle.api.bodies import ACTION_BODIES
 from lifecycle.api.cloud import Cloud, Record
 from lifecycle.api.context import RequestContext
 from lifecycle.api.errors import ApiError, action_peek, bad_request, conflict
+from lifecycle.api.image_fit import require_fit
 from lifecycle.api.images import require_image
 from lifecycle.api.keypairs import require_user_keypair
 from lifecycle.api.over_quota import check_num_instances, check_upsize, quota_lock
@@ -281,9 +282,12 @@ def _rebuild(call: Call) -> Reply:
         if call.version >= (2, 54):
             require_user_keypair(call.cloud, call.context.user_id, args.get("key_name"))
         try:
-            require_image(call.cloud.images, call.context, image_id)
+            found = require_image(call.cloud.images, call.context, image_id)
         except ApiError:
             raise bad_request("Cannot find image for rebuild") from None
+        # compute/api.py API.rebuild -> _checks_for_create_and_rebuild -> _validate_flavor_image, with the
+        # server's flavor; servers.py _action_rebuild answers INVALID_FLAVOR_IMAGE_EXCEPTIONS with 400
+        require_fit(call.record.flavor, found)
     with call.record.lock:
         _perform(call, "rebuild")
         record = call.record
