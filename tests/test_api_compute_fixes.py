@@ -135,3 +135,35 @@ def test_live_migrate_to_own_host(app: ComputeApp) -> None:
     assert call(app, "POST", f"/servers/{paused}/action", body).code == 202
     app.cloud.settle()
     assert host_of(app, paused) == other
+
+
+# -- 8. progress ---------------------------------------------------------------------------------
+PROGRESS_STATUSES = ("ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING")
+"""views/servers.py ViewBuilder._progress_statuses."""
+
+
+def test_progress_is_zero_after_a_build(app: ComputeApp) -> None:
+    """doc/api_samples/servers/server-get-resp.json: an ACTIVE server built by libvirt shows progress 0
+    (views/servers.py: instance.get("progress", 0); nothing but the live-migration monitor writes it)."""
+    made = call(app, "POST", "/servers", {"server": SERVER}).json["server"]["id"]
+    seen: dict[str, int] = {}
+    while True:
+        body = call(app, "GET", f"/servers/{made}").json["server"]
+        seen[body["status"]] = body.get("progress", -1)
+        if body["status"] == "ACTIVE":
+            break
+        app.cloud.advance(1)
+    assert seen == {"BUILD": 0, "ACTIVE": 0}
+    assert call(app, "POST", f"/servers/{made}/action", {"migrate": None}).code == 202
+    statuses = set()
+    for _ in range(100):
+        body = call(app, "GET", f"/servers/{made}").json["server"]
+        statuses.add(body["status"])
+        assert body.get("progress") == (0 if body["status"] in PROGRESS_STATUSES else None)
+        if body["status"] == "VERIFY_RESIZE":
+            break
+        app.cloud.advance(1)
+    assert {"RESIZE", "VERIFY_RESIZE"} <= statuses
+    stopped = app.cloud.seed("stopped")
+    assert "progress" not in call(app, "GET", f"/servers/{stopped}").json["server"]  # SHUTOFF shows none
+    assert {s.get("progress") for s in call(app, "GET", "/servers/detail").json["servers"]} == {0, None}

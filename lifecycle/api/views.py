@@ -18,7 +18,10 @@ from lifecycle.model.states import Status
 
 __all__ = ["addresses", "server_body", "server_links", "server_summary"]
 
-_PROGRESS = frozenset({Status.ACTIVE, Status.BUILD, Status.REBUILD, Status.RESIZE, Status.VERIFY_RESIZE})
+_PROGRESS = frozenset(
+    {Status.ACTIVE, Status.BUILD, Status.REBUILD, Status.RESIZE, Status.VERIFY_RESIZE, Status.MIGRATING}
+)
+"""views/servers.py ViewBuilder._progress_statuses: the statuses that show ``progress``."""
 
 
 def stamp(moment: datetime.datetime | None) -> str | None:
@@ -104,7 +107,12 @@ def server_body(record: Record, base: str, version: Version, *, admin: bool = Tr
         "os-extended-volumes:volumes_attached": [],
     }
     if status in _PROGRESS:
-        body["progress"] = 100 if server.task_state is None and status is not Status.BUILD else 0
+        # views/servers.py show: instance.get("progress", 0). Only the libvirt driver's live-migration
+        # monitor writes it (virt/libvirt/migration.py save_stats: 100 - % of memory remaining, 0 when
+        # the job reports no memory total, as the fake's migrations do); create, rebuild, resize, stop
+        # and the end of a live migration set 0 (compute/api.py, compute/manager.py). So always 0 here,
+        # as doc/api_samples/servers/server-get-resp.json shows for an ACTIVE server.
+        body["progress"] = 0
     groups = list(dict.fromkeys(g.name for port in list(record.ports) for g in port.groups))
     if groups:  # Nova leaves the key out when the ports have none (_add_security_grps)
         body["security_groups"] = [{"name": name} for name in groups]
