@@ -49,6 +49,7 @@ from lifecycle.api.routing import ROUTE_MODULES, no_query
 from lifecycle.api.schema import BOOLEAN_VALUES, ascii_digits, validate
 from lifecycle.api.server_groups import add_member, group_ids, requested_group
 from lifecycle.api.server_query import check_list_query
+from lifecycle.api.server_sort import sort_servers
 from lifecycle.api.shapes import shape
 from lifecycle.api.versions import (
     MIN_VERSION,
@@ -326,6 +327,7 @@ class ComputeApp:
         records = filter_servers(
             [r for r in start if mine(r)], remaining, request.version, admin=request.context.is_admin
         )
+        records = sort_servers(records, request.query, request.version, admin=request.context.is_admin)
         limit_text, marker = request.first("limit"), request.first("marker")
         if marker is not None:
             ids = [r.id for r in records]

@@ -19,7 +19,7 @@ from lifecycle.api.errors import bad_request
 from lifecycle.api.routing import unexpected
 from lifecycle.api.versions import Version
 
-__all__ = ["INDEX_QUERY", "JOINED_TABLE", "check_list_query", "known_parameters"]
+__all__ = ["INDEX_QUERY", "JOINED_TABLE", "SORT_KEYS", "check_list_query", "ignored_sort_keys", "known_parameters"]
 
 JOINED_TABLE = (
     "block_device_mapping",
@@ -31,6 +31,85 @@ JOINED_TABLE = (
     "pci_devices",
 )
 """``JOINED_TABLE_QUERY_PARAMS_SERVERS``: in the schema, refused later (admins)."""
+
+IGNORED_SORT_KEYS = (
+    "architecture",
+    "cell_name",
+    "cleaned",
+    "default_ephemeral_device",
+    "default_swap_device",
+    "deleted",
+    "deleted_at",
+    "disable_terminate",
+    "ephemeral_gb",
+    "ephemeral_key_uuid",
+    "id",
+    "key_data",
+    "launched_on",
+    "locked",
+    "memory_mb",
+    "os_type",
+    "reservation_id",
+    "root_gb",
+    "shutdown_terminate",
+    "user_data",
+    "vcpus",
+    "vm_mode",
+)
+"""``SERVER_LIST_IGNORE_SORT_KEY``: in the enum, but dropped (with their direction) by ``remove_invalid_sort_keys``."""
+
+SORT_KEYS = (
+    "access_ip_v4",
+    "access_ip_v6",
+    "auto_disk_config",
+    "availability_zone",
+    "config_drive",
+    "created_at",
+    "display_description",
+    "display_name",
+    "host",
+    "hostname",
+    "image_ref",
+    "instance_type_id",
+    "kernel_id",
+    "key_name",
+    "launch_index",
+    "launched_at",
+    "locked_by",
+    "node",
+    "power_state",
+    "progress",
+    "project_id",
+    "ramdisk_id",
+    "root_device_name",
+    "task_state",
+    "terminated_at",
+    "updated_at",
+    "user_id",
+    "uuid",
+    "vm_state",
+)
+"""``VALID_SORT_KEYS`` without the ignored ones: the keys a listing really sorts by (and ``locked`` from 2.73)."""
+
+
+def ignored_sort_keys(version: Version) -> frozenset[str]:
+    """``SERVER_LIST_IGNORE_SORT_KEY``, or from 2.73 ``..._V273`` (``locked`` becomes a real key)."""
+    return frozenset(k for k in IGNORED_SORT_KEYS if k != "locked" or version < (2, 73))
+
+
+def sort_key_enum(version: Version) -> list[str]:
+    """The ``sort_key`` enum of the query schema: ``VALID_SORT_KEYS``, ``_V273`` and ``_V275``.
+
+    Nova builds the 2.73 and 2.75 lists from Python sets, so their order (in the
+    400's text) varies between Nova processes; here the set part is sorted.
+    """
+    if version < (2, 73):
+        return [*SORT_KEYS, *IGNORED_SORT_KEYS]
+    ignored = sorted(ignored_sort_keys(version))
+    if version < (2, 75):
+        return ["locked", *sorted(SORT_KEYS), *ignored]
+    return sorted({*SORT_KEYS, "locked"})
+
 
 INDEX_QUERY: Mapping[str, Version] = {
     **dict.fromkeys(
@@ -100,6 +179,12 @@ def known_parameters(version: Version) -> frozenset[str]:
 
 def check_list_query(query: Mapping[str, list[str]], version: Version, *, admin: bool) -> None:
     """400 for what Nova's servers list refuses; other parameters are left to the filters (which ignore unknowns)."""
+    enum = sort_key_enum(version)
+    for key in query.get("sort_key", []):  # 'sort_key': multi_params(VALID_SORT_KEYS...), every microversion;
+        # jsonschema reports 'properties' before 'additionalProperties' (the schema's key order)
+        if key not in enum:
+            why = f"{key!r} is not one of {enum!r}"
+            raise bad_request(f"Invalid input for query parameters sort_key. Value: {key}. {why}")
     if version >= STRICT_SINCE:
         known = known_parameters(version)
         extra = sorted(key for key in query if key not in known and not key.startswith("_"))
