@@ -264,3 +264,41 @@ def test_bad_sort_dir_lists_nothing(trio: ComputeApp) -> None:
     ):
         reply = call(trio, "GET", f"/servers/detail?{query}")
         assert (reply.code, reply.json) == (200, {"servers": []})
+
+
+# -- 7. os-availability-zone/detail lists the services os-services lists -----------------------------
+def test_zone_detail_follows_os_services(app: ComputeApp) -> None:
+    """availability_zone.py _describe_availability_zones_verbose: for each zone of an enabled service (sorted,
+    availability_zones.py _get_availability_zones), {host: {binary: {available: service_is_up, active: not
+    disabled, updated_at}}} of its enabled services; zones only disabled services have: available False, hosts
+    None. Compute services are in their aggregate's zone, the others in 'internal' (set_availability_zones)."""
+    services = call(app, "GET", "/os-services").json["services"]
+    detail = call(app, "GET", "/os-availability-zone/detail").json["availabilityZoneInfo"]
+    expected: dict[str, dict[str, dict[str, Any]]] = {}
+    for service in services:
+        expected.setdefault(service["zone"], {}).setdefault(service["host"], {})[service["binary"]] = {
+            "available": service["state"] == "up",
+            "active": True,
+            "updated_at": service["updated_at"],
+        }
+    assert {z["zoneName"] for z in detail} == {"internal", "nova"}
+    assert {z["zoneName"]: z["hosts"] for z in detail} == expected
+    assert "compute" not in {h for z in detail for h in z["hosts"]}
+    assert all(z["zoneState"] == {"available": True} for z in detail)
+    # An aggregate zone moves the host in both listings; a forced-down host is listed, not available.
+    agg = call(app, "POST", "/os-aggregates", {"aggregate": {"name": "a", "availability_zone": "az1"}}).json
+    call(app, "POST", f"/os-aggregates/{agg['aggregate']['id']}/action", {"add_host": {"host": "compute-2"}})
+    zones = {s["host"]: s["zone"] for s in call(app, "GET", "/os-services?binary=nova-compute").json["services"]}
+    assert zones == {"compute-1": "nova", "compute-2": "az1"}
+    app.cloud.set_host_up("compute-2", False)
+    detail = call(app, "GET", "/os-availability-zone/detail").json["availabilityZoneInfo"]
+    assert [z["zoneName"] for z in detail] == ["az1", "internal", "nova"]
+    assert detail[0]["hosts"]["compute-2"]["nova-compute"]["available"] is False
+    assert detail[0]["hosts"]["compute-2"]["nova-compute"]["active"] is True
+    app.cloud.set_host_enabled("compute-2", False)
+    detail = call(app, "GET", "/os-availability-zone/detail").json["availabilityZoneInfo"]
+    assert [(z["zoneName"], z["zoneState"]["available"], z["hosts"] is None) for z in detail] == [
+        ("internal", True, False),
+        ("nova", True, False),
+        ("az1", False, True),
+    ]

@@ -99,7 +99,11 @@ def _control_bodies(version: Version, stamp: str) -> list[dict[str, Any]]:
 
 def services_reply(cloud: Cloud, version: Version, query: Mapping[str, list[str]], stamp: str) -> dict[str, Any]:
     """``GET /os-services`` (``?host=`` and ``?binary=`` filter)."""
-    items = [*_control_bodies(version, stamp), *(service_body(h, version, stamp) for h in cloud.hosts.values())]
+    from lifecycle.api.aggregates import host_zones
+
+    zones = host_zones(cloud)  # services.py _get_services: service_get_all(set_zones=True), the aggregate's zone
+    computes = [{**service_body(h, version, stamp), "zone": zones[h.name]} for h in cloud.hosts.values()]
+    items = [*_control_bodies(version, stamp), *computes]
     for field in ("host", "binary"):
         wanted = query.get(field)
         if wanted:

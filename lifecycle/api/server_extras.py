@@ -271,28 +271,35 @@ def _az(app: ComputeApp, request: Request) -> Reply:
 
 
 def _az_detail(app: ComputeApp, request: Request) -> Reply:
+    """``availability_zone.py`` ``_describe_availability_zones_verbose``, over the services ``os-services`` lists.
+
+    Zones of enabled services are available (sorted; the control services' zone is
+    ``internal``), each with ``{host: {binary: {available: up, active: True, updated_at}}}``
+    for its enabled services; zones that only disabled services have are not available
+    and have ``hosts: null``.
+    """
     no_query(request)
     require_admin(request.context, "os_compute_api:os-availability-zone:detail")
-    service = {"active": True, "available": True, "updated_at": None}
-    info: list[dict[str, Any]] = [
-        {
-            "zoneName": "internal",
-            "zoneState": {"available": True},
-            "hosts": {"conductor": {"nova-conductor": dict(service)}, "scheduler": {"nova-scheduler": dict(service)}},
-        }
-    ]
-    for zone, up, hosts in _zones(app):
-        info.append({"zoneName": zone, "zoneState": {"available": up}, "hosts": _compute_services(app, hosts)})
+    from lifecycle.api.cloud import now
+    from lifecycle.api.hosts import services_reply
+    from lifecycle.api.views import stamp
+
+    services = services_reply(app.cloud, (2, 1), {}, stamp(now()) or "")["services"]
+    enabled = [s for s in services if s["status"] == "enabled"]
+    available = sorted({s["zone"] for s in enabled})
+    unavailable = sorted({s["zone"] for s in services} - set(available))
+    info: list[dict[str, Any]] = []
+    for zone in available:
+        hosts: dict[str, dict[str, Any]] = {}
+        for service in (s for s in enabled if s["zone"] == zone):
+            hosts.setdefault(service["host"], {})[service["binary"]] = {
+                "available": service["state"] == "up",  # servicegroup_api.service_is_up
+                "active": True,  # service['disabled'] is not True: only enabled services are listed
+                "updated_at": service["updated_at"],
+            }
+        info.append({"zoneName": zone, "zoneState": {"available": True}, "hosts": hosts})
+    info.extend({"zoneName": zone, "zoneState": {"available": False}, "hosts": None} for zone in unavailable)
     return 200, {"availabilityZoneInfo": info}, {}
-
-
-def _compute_services(app: ComputeApp, hosts: list[str]) -> dict[str, Any]:
-    """``{host: {"nova-compute": {available, active, updated_at}}}`` (``availability_zone.py:_describe_...detail``)."""
-    found = app.cloud.hosts
-    return {
-        h: {"nova-compute": {"active": found[h].up, "available": not found[h].disabled, "updated_at": None}}
-        for h in hosts
-    }
 
 
 ROUTES: tuple[Route, ...] = (
