@@ -305,3 +305,67 @@ def test_zone_detail_follows_os_services(app: ComputeApp) -> None:
         ("nova", True, False),
         ("az1", False, True),
     ]
+
+
+# -- 6. migration records follow the move ---------------------------------------------------------
+def stamp_now() -> str:
+    """Now, as os-migrations writes its times (compared as text: same format, UTC)."""
+    import datetime
+
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def host_ips(app: ComputeApp) -> dict[str, str]:
+    listed = call(app, "GET", "/os-hypervisors/detail").json["hypervisors"]
+    return {h["hypervisor_hostname"]: h["host_ip"] for h in listed}
+
+
+def test_migration_row_knows_its_destination_from_the_start(app: ComputeApp) -> None:
+    """resource_tracker.py _move_claim sets dest_compute, dest_node and dest_host (driver.get_host_ip_addr, the
+    host's my_ip: os-hypervisors' host_ip) as the move starts; updated_at is migration.save()'s time of each
+    change, not of a later read."""
+    sid = app.cloud.seed("active")
+    source = host_of(app, sid)
+    assert call(app, "POST", f"/servers/{sid}/action", {"migrate": None}).code == 202
+    (row,) = call(app, "GET", "/os-migrations").json["migrations"]
+    dest = row["dest_compute"]
+    assert row["status"] == "migrating"
+    assert (row["source_compute"], row["source_node"]) == (source, source)
+    assert dest != source
+    assert (row["dest_node"], row["dest_host"]) == (dest, host_ips(app)[dest])
+    assert row["updated_at"] >= row["created_at"]
+    app.cloud.settle()
+    settled = stamp_now()  # the run has ended: its status change is stamped no later than now
+    (row,) = call(app, "GET", "/os-migrations").json["migrations"]
+    assert (row["status"], row["dest_compute"], host_of(app, sid)) == ("finished", dest, dest)
+    assert row["updated_at"] <= settled
+    assert call(app, "POST", f"/servers/{sid}/action", {"revertResize": None}).code == 202
+    app.cloud.settle()
+    reverted = stamp_now()
+    (row,) = call(app, "GET", "/os-migrations").json["migrations"]
+    assert (row["status"], row["dest_compute"], host_of(app, sid)) == ("reverted", dest, source)
+    assert settled <= row["updated_at"] <= reverted
+
+
+def test_live_migration_row_and_a_failed_one(app: ComputeApp) -> None:
+    """conductor/tasks/live_migrate.py _execute: dest_compute/dest_node once the destination is chosen; a live
+    migration the conductor fails (conductor/manager.py _live_migrate: migration 'error') leaves the server
+    on its host while the row keeps the destination it had."""
+    sid = app.cloud.seed("active")
+    source = host_of(app, sid)
+    body = {"os-migrateLive": {"host": None, "block_migration": "auto"}}
+    assert call(app, "POST", f"/servers/{sid}/action", body).code == 202
+    (running,) = call(app, "GET", f"/servers/{sid}/migrations", version="2.23").json["migrations"]
+    dest = running["dest_compute"]
+    assert (running["status"], running["dest_node"], running["dest_host"]) == ("running", dest, host_ips(app)[dest])
+    assert dest != source
+    app.cloud.settle()
+    assert host_of(app, sid) == dest
+    app.cloud.fail_next(sid, "live_migrate", fault="NoValidHost")
+    body = {"os-migrateLive": {"host": source, "block_migration": "auto"}}
+    assert call(app, "POST", f"/servers/{sid}/action", body).code == 202
+    app.cloud.settle()
+    server = call(app, "GET", f"/servers/{sid}").json["server"]
+    assert (server["status"], server["OS-EXT-SRV-ATTR:host"]) == ("ACTIVE", dest)
+    failed = call(app, "GET", "/os-migrations?status=error").json["migrations"]
+    assert [(m["source_compute"], m["dest_compute"]) for m in failed] == [(dest, source)]

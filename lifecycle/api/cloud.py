@@ -632,6 +632,18 @@ class Cloud:
             free = list(self.hosts)
         return min(free, key=lambda n: (load[n], n)) if free else exclude
 
+    def choose_destination(self, record: Record) -> str | None:
+        """Where a move of ``record`` goes: the host its request named, else the scheduler's pick, now.
+
+        Nova knows the destination once the scheduler has chosen it, early in the
+        move (``conductor/tasks/live_migrate.py``, ``resource_tracker.py``
+        ``_move_claim``); the record keeps it (``target_host``) until the move ends.
+        """
+        with record.lock:
+            if record.target_host is None and record.host is not None:
+                record.target_host = self._pick(record.host)
+            return record.target_host
+
     def _place(self, record: Record) -> None:
         """Keep the record's host in line with its state and the moves that ended (record lock held)."""
         server = record.server
@@ -644,8 +656,9 @@ class Cloud:
             record.host, record.target_host = record.target_host or self._pick(None), None
         elif record.move is not None and not server.busy:
             op, record.move = record.move, None
-            if server.vm_state is VmState.ERROR:
-                pass  # failed: it stays where it was
+            failed = server.fault is not None and server.fault is not record.fault_seen  # a new fault: this run's
+            if server.vm_state is VmState.ERROR or failed:
+                record.target_host = None  # failed (ERROR, or reverted by the conductor): it stays where it was
             elif op in ("resize", "migrate") and server.vm_state is VmState.RESIZED:
                 record.source_host = record.host
                 record.host, record.target_host = record.target_host or self._pick(record.host), None

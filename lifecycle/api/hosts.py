@@ -27,7 +27,7 @@ from lifecycle.api.versions import Version
 if TYPE_CHECKING:
     from lifecycle.api.cloud import Cloud
 
-__all__ = ["DEFAULT_HOSTS", "Host", "hypervisor_body", "hypervisors_reply", "service_body", "services_reply"]
+__all__ = ["DEFAULT_HOSTS", "Host", "host_ip", "hypervisor_body", "hypervisors_reply", "service_body", "services_reply"]
 
 DEFAULT_HOSTS = ("compute-1", "compute-2")
 """Two compute hosts, so that migrations and evacuations have somewhere to go."""
@@ -59,6 +59,11 @@ class Host:
         if not self.up:
             return "DOWN"
         return "MAINTENANCE" if self.disabled else "UP"
+
+
+def host_ip(host: Host) -> str:
+    """The host's ``my_ip`` (``host_ip`` of its hypervisor; ``dest_host`` of the migrations to it)."""
+    return f"192.168.1.{host.index + 10}"
 
 
 def service_body(host: Host, version: Version, stamp: str) -> dict[str, Any]:
@@ -186,7 +191,7 @@ def hypervisor_body(cloud: Cloud, host: Host, version: Version, *, detail: bool)
     if detail:
         body.update(
             {
-                "host_ip": f"192.168.1.{host.index + 10}",
+                "host_ip": host_ip(host),
                 "hypervisor_type": "QEMU",
                 "hypervisor_version": 8002000,
                 "service": {

@@ -6,6 +6,9 @@ compute manager goes. Here a row follows the task its action started: in
 progress while the server runs it, then the status Nova ends that kind in
 (``finished`` then ``confirmed``/``reverted`` for a resize, ``completed`` for a
 live migration, ``done`` for an evacuation, ``error``/``failed`` on failure).
+The destination (``dest_compute``, ``dest_node``, ``dest_host``: its IP) is the
+host the scheduler picks (or the request names) as the move starts, and
+``updated_at`` the time of each change (the run's end, a confirm's or revert's).
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from lifecycle.api.cloud import now
 from lifecycle.api.errors import not_found
+from lifecycle.api.hosts import host_ip
 from lifecycle.api.instance_actions import settled_actions
 from lifecycle.api.routing import (
     Route,
@@ -32,7 +37,8 @@ from lifecycle.api.views import usage_stamp
 if TYPE_CHECKING:
     from lifecycle.api.actions import Reply
     from lifecycle.api.app import ComputeApp, Request
-    from lifecycle.api.cloud import Record
+    from lifecycle.api.cloud import Cloud, Record
+    from lifecycle.simulate.events import Event
 
 __all__ = ["ROUTES", "record_migration"]
 
@@ -61,8 +67,15 @@ def record_migration(app: ComputeApp, request: Request, record: Record, action: 
     if kind is None:
         return
     state = state_of(app.cloud)
+    _follow(app.cloud)
     new = record.new_flavor or record.flavor
     host = str(getattr(record, "host", None) or "compute")
+    # The destination as the scheduler picks it (or the request names it), known from the start:
+    # resource_tracker.py _move_claim sets dest_compute, dest_node and dest_host (the driver's
+    # get_host_ip_addr) for resize/migrate/evacuate, conductor/tasks/live_migrate.py
+    # _execute dest_compute and dest_node for a live migration.
+    dest = app.cloud.choose_destination(record) or host
+    found = app.cloud.hosts.get(dest)
     migration = Migration(
         id=state.next_id(),
         uuid=str(uuid.uuid4()),
@@ -73,10 +86,12 @@ def record_migration(app: ComputeApp, request: Request, record: Record, action: 
         project_id=project_of(record),
         user_id=request.context.user_id,
         source_compute=host,
-        dest_compute=host,
+        dest_compute=dest,
         status=_RUNNING[kind],
         request_id=request.request_id,
+        dest_host=None if found is None else host_ip(found),
     )
+    migration.updated_at = migration.created_at  # saved with its destination as it starts
     with state.lock:
         state.migrations.append(migration)
 
@@ -99,16 +114,45 @@ def _status(app: ComputeApp, migration: Migration) -> str:
     return _DONE[migration.migration_type]
 
 
+_OPERATIONS = {"resize": "resize", "migration": "migrate", "live-migration": "live_migrate", "evacuation": "evacuate"}
+"""``migration_type`` -> the model operation whose run the row follows."""
+_CLOSING = frozenset({"confirm_resize", "revert_resize"})
+
+
+def _follow(cloud: Cloud) -> None:
+    """Once per cloud: note when each migrating run ends, and when a confirm or revert ends, as it happens.
+
+    The status a row shows is derived when it is read (:func:`_status`), but its
+    ``updated_at`` is the time of the change itself, as Nova's ``migration.save()``
+    stamps it: the end of the move's run, or of the confirm/revert that closes it.
+    """
+    state = state_of(cloud)
+    with state.lock:
+        if state.migrations_followed:
+            return
+        state.migrations_followed = True
+
+    def changed(event: Event) -> None:
+        if not event.done:
+            return
+        with state.lock:
+            rows = [m for m in state.migrations if m.record.id == event.server_id]
+        moment = now()
+        for row in rows:
+            if row.ended_at is None and event.operation == _OPERATIONS[row.migration_type]:
+                row.ended_at = moment
+            elif row.ended_at is not None and row.closed_at is None and event.operation in _CLOSING:
+                row.closed_at = moment
+
+    cloud.fleet.listen(changed)
+
+
 def _refresh(app: ComputeApp, migration: Migration) -> Migration:
     status = _status(app, migration)
-    host = getattr(migration.record, "host", None)
-    if host and status in _DONE.values():  # where the server ended up, when the cloud tracks hosts
-        migration.dest_compute = str(host)
     if status != migration.status:
+        closed = status in ("confirmed", "reverted")
         migration.status = status
-        from lifecycle.api.cloud import now
-
-        migration.updated_at = now()
+        migration.updated_at = (migration.closed_at if closed else migration.ended_at) or now()
     return migration
 
 
@@ -117,8 +161,8 @@ def _fields(migration: Migration) -> dict[str, Any]:
     return {
         "created_at": usage_stamp(migration.created_at),
         "dest_compute": migration.dest_compute,
-        "dest_host": "127.0.0.1",
-        "dest_node": migration.dest_compute,
+        "dest_host": migration.dest_host,
+        "dest_node": migration.dest_compute,  # a host's one node has its name (hypervisor_hostname)
         "id": migration.id,
         "source_compute": migration.source_compute,
         "source_node": migration.source_compute,

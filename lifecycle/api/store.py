@@ -88,6 +88,12 @@ class Migration:
     """The request that started it (links the row to its instance action)."""
     created_at: datetime.datetime = dataclasses.field(default_factory=now)
     updated_at: datetime.datetime | None = None
+    dest_host: str | None = None
+    """The destination's IP (``migration.dest_host = driver.get_host_ip_addr()``)."""
+    ended_at: datetime.datetime | None = None
+    """When the move's run ended (success or failure): the time of its status change."""
+    closed_at: datetime.datetime | None = None
+    """When a confirm or revert of a finished resize/migration ended."""
 
 
 @dataclasses.dataclass
@@ -103,6 +109,8 @@ class ComputeState:
     actions: dict[str, list[InstanceAction]] = dataclasses.field(default_factory=dict)
     """server id -> its actions, oldest first; kept after the server is deleted (Nova keeps the rows)."""
     migrations: list[Migration] = dataclasses.field(default_factory=list)
+    migrations_followed: bool = False
+    """A fleet listener notes when migrating runs end (``lifecycle.api.migrations``)."""
     passwords: dict[str, str] = dataclasses.field(default_factory=dict)
     """server id -> the encrypted password its guest posted to the metadata service."""
     lock: threading.RLock = dataclasses.field(default_factory=threading.RLock, repr=False)
