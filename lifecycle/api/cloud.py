@@ -56,6 +56,7 @@ from lifecycle.model.states import PowerState, TaskState, VmState
 from lifecycle.model.table import table_for
 from lifecycle.simulate.clock import Clock, VirtualClock, WallClock
 from lifecycle.simulate.durations import Durations, DurationSpec
+from lifecycle.simulate.events import Event
 from lifecycle.simulate.faults import FaultRule
 from lifecycle.simulate.fleet import Fleet, FleetServer
 from lifecycle.simulate.server import has_host
@@ -214,12 +215,17 @@ class Cloud:
         self.quota_config = quota_config(quotas)
         """Nova's ``[quota]`` defaults with ``quotas`` applied (:mod:`lifecycle.api.quota_config`)."""
         clock: Clock = WallClock(speed) if pace == "wall" else VirtualClock()
+        self._wall_origin = now()  # the wall time of the clock's 0 (a WallClock starts now)
+        self._changed_at: dict[str, float] = {}
+        """server id -> the clock time of its last change, at wall pace (see :meth:`changed_at`)."""
         if pace == "wall" and not isinstance(durations, Durations):
             durations = Durations(durations, scale=WALL_SCALE)
         self.fleet = Fleet(
             dialect, clock=clock, durations=durations, seed=seed, history=False, events=False, **settings
         )
         self.fleets: dict[str, Fleet] = {self.fleet.dialect.name: self.fleet}
+        if pace == "wall":
+            self.fleet.listen(self._on_change)
         self.clock = clock
         self._seed = seed
         self.settings = self.fleet.settings
@@ -273,8 +279,27 @@ class Cloud:
                     events=False,
                     **settings,
                 )
+                if self.pace == "wall":
+                    found.listen(self._on_change)
                 self.fleets[name] = found
             return found
+
+    def _on_change(self, event: Event) -> None:
+        self._changed_at[event.server_id] = event.time
+
+    def changed_at(self, record: Record) -> datetime.datetime:
+        """When the server's state last changed, as the API's timestamps show it (``updated``, ``launched_at``).
+
+        At wall pace a task step happens at its due time, but the API learns of it
+        at the next request that looks: the change's own clock time is mapped back
+        to the wall, so ``updated`` and ``changes-since`` tell when it happened, not
+        when somebody read it. Virtual paces move only at requests: their time is now.
+        """
+        at = self._changed_at.get(record.id)
+        if at is None or not isinstance(self.clock, WallClock):
+            return now()
+        moment = self._wall_origin + datetime.timedelta(seconds=at / self.clock.speed)
+        return min(max(moment, record.created), now())
 
     def service_state(self, key: str, make: Callable[[], T]) -> T:
         """State a service keeps on the Cloud, one per cloud however many apps serve it (made on first use).
@@ -598,6 +623,7 @@ class Cloud:
             if self._records.get(record.id) is not record:
                 return
             del self._records[record.id]
+            self._changed_at.pop(record.id, None)
             if record.gone:
                 self.deleted[record.id] = record
                 while len(self.deleted) > DELETED_KEPT:
@@ -683,7 +709,7 @@ class Cloud:
         if node == record.seen:
             return
         record.seen = node
-        record.updated = now()
+        record.updated = self.changed_at(record)
         if server.launched and record.launched_at is None:
             record.launched_at = record.updated
         self._place(record)

@@ -197,7 +197,8 @@ def _settle(action: InstanceAction, *, superseded: bool = False) -> None:
         return
     failed = record.fault is not None or record.server.vm_state is VmState.ERROR
     action.result = "Error" if failed and not superseded else "Success"
-    action.finish_time = now()
+    # the task ended when the server last changed (at wall pace, before anyone looked)
+    action.finish_time = now() if superseded else max(record.updated, action.start_time)
 
 
 def _running(actions: list[InstanceAction]) -> InstanceAction | None:
