@@ -14,6 +14,7 @@ import importlib
 import ipaddress
 import json
 import re
+import secrets
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -34,6 +35,7 @@ from lifecycle.api.instance_actions import record_action, settle_running
 from lifecycle.api.keypairs import require_keypair
 from lifecycle.api.metadata import check_metadata_quota
 from lifecycle.api.routing import ROUTE_MODULES, no_query
+from lifecycle.api.scheduler import hints_of
 from lifecycle.api.schema import BOOLEAN_VALUES, ascii_digits, validate
 from lifecycle.api.server_groups import add_member, group_ids, requested_group
 from lifecycle.api.shapes import shape
@@ -398,6 +400,8 @@ class ComputeApp:
         require_keypair(self, request, spec.get("key_name"))
         check_metadata_quota(self, request.context.project_id, spec.get("metadata") or {})
         group = requested_group(self, request, request.json(), count)
+        hints = hints_of(request.json())
+        reservation = f"r-{secrets.token_hex(4)}"  # one per request: compute/api.py utils.generate_uid('r')
         first: Record | None = None
         for n in range(1, count + 1):
             name = spec["name"] if count == 1 else f"{spec['name']}-{n}"
@@ -419,6 +423,8 @@ class ComputeApp:
                 disk_config=spec.get("OS-DCF:diskConfig", "MANUAL"),
                 project_id=context.project_id,
                 user_id=context.user_id,
+                reservation_id=reservation,
+                scheduler_hints=hints,
                 **({"admin_pass": spec["adminPass"]} if spec.get("adminPass") else {}),
             )
             self.cloud.networks.plug(record, plan if n == 1 else _fresh(plan), context.project_id, groups)
@@ -428,7 +434,7 @@ class ComputeApp:
             request.created.append(record.id)
         assert first is not None
         if BOOLEAN_VALUES.get(spec.get("return_reservation_id", False)):
-            return 202, {"reservation_id": f"r-{first.id[:8]}"}, {}
+            return 202, {"reservation_id": reservation}, {}
         body = {
             "server": {
                 "id": first.id,

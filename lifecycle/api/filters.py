@@ -147,6 +147,7 @@ _REGEX_FIELDS: Mapping[str, Callable[[Record], str | None]] = {
     "name": lambda r: r.server.name,
     "key_name": lambda r: r.key_name,
     "availability_zone": lambda r: r.availability_zone,
+    "reservation_id": lambda r: r.reservation_id,  # not in db/main/api.py exact_match_filter_names: a regex
 }
 """Filters Nova matches as a regular expression anywhere in the column (its non-exact filters)."""
 

@@ -120,7 +120,7 @@ def server_body(record: Record, base: str, version: Version, *, admin: bool = Tr
                     "OS-EXT-SRV-ATTR:kernel_id": "",
                     "OS-EXT-SRV-ATTR:launch_index": 0,
                     "OS-EXT-SRV-ATTR:ramdisk_id": "",
-                    "OS-EXT-SRV-ATTR:reservation_id": f"r-{record.id[:8]}",
+                    "OS-EXT-SRV-ATTR:reservation_id": record.reservation_id,
                     "OS-EXT-SRV-ATTR:root_device_name": "/dev/vda",
                     "OS-EXT-SRV-ATTR:user_data": record.user_data,
                 }
@@ -150,5 +150,5 @@ def server_body(record: Record, base: str, version: Version, *, admin: bool = Tr
     if version >= (2, 96):
         body["pinned_availability_zone"] = None
     if version >= (2, 100):
-        body["scheduler_hints"] = {}
+        body["scheduler_hints"] = {k: list(v) for k, v in record.scheduler_hints.items()}  # _get_scheduler_hints
     return body
