@@ -21,6 +21,7 @@ from lifecycle.api.cloud import Cloud, Record
 from lifecycle.api.context import RequestContext
 from lifecycle.api.errors import ApiError, action_peek, bad_request, conflict
 from lifecycle.api.images import require_image
+from lifecycle.api.personality import check_injected_files
 from lifecycle.api.resize_quota import check_upsize
 from lifecycle.api.schema import validate
 from lifecycle.api.server_extras import LEGACY_CONSOLES, console_output, legacy_console
@@ -245,6 +246,7 @@ def _rebuild(call: Call) -> Reply:
             require_image(call.cloud.images, call.context, image_id)
         except ApiError:
             raise bad_request("Cannot find image for rebuild") from None
+        check_injected_files(call.cloud, call.context.project_id, args.get("personality"))  # limit_check(context)
     with call.record.lock:
         _perform(call, "rebuild")
         record = call.record
@@ -260,6 +262,7 @@ def _rebuild(call: Call) -> Reply:
             record.user_data = args["user_data"]
         if "key_name" in args and call.version >= (2, 54):
             record.key_name = args["key_name"]
+        record.hostname = args.get("hostname", record.hostname)  # servers.py _action_rebuild: from 2.90
         groups = group_ids(call.cloud, record)
         body = shape(
             record,

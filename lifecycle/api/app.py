@@ -20,7 +20,17 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from lifecycle.api import bodies, flavor_access, hosts, image_proxy, inject_network, policy, server_networks, views
+from lifecycle.api import (
+    bodies,
+    flavor_access,
+    hostnames,
+    hosts,
+    image_proxy,
+    inject_network,
+    policy,
+    server_networks,
+    views,
+)
 from lifecycle.api.actions import Reply, run_action
 from lifecycle.api.cloud import Cloud, Record, now
 from lifecycle.api.context import RequestContext, context_of
@@ -34,6 +44,7 @@ from lifecycle.api.images import require_image
 from lifecycle.api.instance_actions import record_action, settle_running
 from lifecycle.api.keypairs import require_keypair
 from lifecycle.api.metadata import check_metadata_quota
+from lifecycle.api.personality import check_injected_files
 from lifecycle.api.routing import ROUTE_MODULES, no_query
 from lifecycle.api.scheduler import hints_of
 from lifecycle.api.schema import BOOLEAN_VALUES, ascii_digits, validate
@@ -399,8 +410,10 @@ class ComputeApp:
         count = int(spec.get("max_count", 1))
         require_keypair(self, request, spec.get("key_name"))
         check_metadata_quota(self, request.context.project_id, spec.get("metadata") or {})
+        check_injected_files(self.cloud, context.project_id, spec.get("personality"))
         group = requested_group(self, request, request.json(), count)
         hints = hints_of(request.json())
+        hostnames.check_single(spec.get("hostname"), count)
         reservation = f"r-{secrets.token_hex(4)}"  # one per request: compute/api.py utils.generate_uid('r')
         first: Record | None = None
         for n in range(1, count + 1):
@@ -427,6 +440,7 @@ class ComputeApp:
                 scheduler_hints=hints,
                 **({"admin_pass": spec["adminPass"]} if spec.get("adminPass") else {}),
             )
+            record.hostname = hostnames.create_hostname(spec.get("hostname"), spec["name"], record.id, count, n - 1)
             self.cloud.networks.plug(record, plan if n == 1 else _fresh(plan), context.project_id, groups)
             if group is not None:
                 add_member(self, group, record)
@@ -457,6 +471,7 @@ class ComputeApp:
                 record.server.name = spec["name"]
             if "description" in spec:
                 record.description = spec["description"]
+            record.hostname = spec.get("hostname", record.hostname)  # servers.py update: from 2.90
             record.access_ipv4 = spec.get("accessIPv4", record.access_ipv4)
             record.disk_config = spec.get("OS-DCF:diskConfig", record.disk_config)
             record.access_ipv6 = normalised_ip(spec.get("accessIPv6", record.access_ipv6))

@@ -133,6 +133,8 @@ class Record:
     user_id: str = DEFAULT_USER
     ports: list[Port] = dataclasses.field(default_factory=list)
     """The server's ports (the Network service plugs them), in plug order."""
+    hostname: str = ""
+    """``instance.hostname``, set at create (:mod:`lifecycle.api.hostnames`); empty: derived from the name."""
     reservation_id: str = dataclasses.field(default_factory=lambda: f"r-{secrets.token_hex(4)}")
     """Shared by the servers of one create request (``compute/api.py``: ``utils.generate_uid('r')``)."""
     scheduler_hints: dict[str, list[str]] = dataclasses.field(default_factory=dict)
