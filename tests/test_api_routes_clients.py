@@ -100,6 +100,17 @@ def test_sdk_flavors_limits_quotas_zones(openstack_connection: Any) -> None:
     assert [z.name for z in compute.availability_zones()] == ["nova"]
 
 
+def test_sdk_create_past_the_instances_quota(openstack_connection: Any) -> None:
+    """The SDK raises Nova's 403 with its TooManyInstances text (compute/utils.py check_num_instances_quota)."""
+    compute = openstack_connection.compute
+    compute.update_quota_set("6f70656e737461636b20342065766572", instances=1)
+    boot(openstack_connection)
+    with pytest.raises(openstack.exceptions.ForbiddenException) as refused:
+        boot(openstack_connection)
+    assert "Quota exceeded for instances: Requested 1, but already used 1 of 1 instances" in str(refused.value)
+    assert len(list(compute.servers())) == 1
+
+
 @pytest.mark.skipif(shutil.which("openstack") is None, reason="python-openstackclient is not installed")
 def test_cli_routes(tmp_path: Path) -> None:
     """server set/unset --property/--tag, keypair, flavor create/show/delete, server group, events, consoles."""

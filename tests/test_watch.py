@@ -113,6 +113,25 @@ def test_polling_the_fake_cloud_audits_as_it_goes(
     assert (change.before, change.after) == ("SHUTOFF (stopped)", "PAUSED (paused)")
 
 
+def test_polling_every_project_needs_all_projects(compute_api: Any, openstack_connection: Any) -> None:
+    """Nova lists the token's project only; all_tenants (admin) lists every project's servers."""
+    cloud = compute_api.cloud
+    cloud.boot(name="mine", flavor=cloud.flavor("1"))
+    cloud.boot(name="theirs", flavor=cloud.flavor("1"), project_id="another-project")
+    cloud.settle()
+    own = Audit(stuck=None)
+    poll_cloud(openstack_connection, own, [].append, interval=0.1, polls=1)
+    assert own.report.observations == 1
+    every = Audit(stuck=None)
+    poll_cloud(openstack_connection, every, [].append, interval=0.1, polls=1, all_projects=True)
+    assert every.report.observations == 2
+
+
+def test_watch_all_projects_needs_a_cloud(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["watch", "--transport-url", "fake://", "--all-projects", "--polls", "1"]) == 2
+    assert "--all-projects applies to --cloud" in capsys.readouterr().err
+
+
 def test_watch_cloud_cli_polls_and_reports_stuck_builds(
     compute_api: Any, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -120,7 +139,8 @@ def test_watch_cloud_cli_polls_and_reports_stuck_builds(
     cloud = compute_api.cloud
     stuck = cloud.seed("building", "spawning", name="stuck")
     cloud.fleet.set_state(stuck, "building", "spawning")  # as after os-resetState: nothing runs the task on
-    args = ["watch", "--cloud", "fake", "--polls", "2", "--interval", "0.2", "--json", "--task-timeout", "0"]
+    args = ["watch", "--cloud", "fake", "--all-projects", "--polls", "2", "--interval", "0.2", "--json"]
+    args += ["--task-timeout", "0"]
     code = main([*args, "--stuck-grace", "0"])
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert code == 1

@@ -21,8 +21,8 @@ from lifecycle.api.cloud import Cloud, Record
 from lifecycle.api.context import RequestContext
 from lifecycle.api.errors import ApiError, action_peek, bad_request, conflict
 from lifecycle.api.images import require_image
+from lifecycle.api.over_quota import check_num_instances, check_upsize, quota_lock
 from lifecycle.api.personality import check_injected_files
-from lifecycle.api.resize_quota import check_upsize
 from lifecycle.api.schema import validate
 from lifecycle.api.server_extras import LEGACY_CONSOLES, console_output, legacy_console
 from lifecycle.api.versions import Version, text
@@ -151,6 +151,15 @@ def _resize(call: Call) -> Reply:
         _perform(call, "resize", new_flavor=flavor)
         # compute/api.py resize: extra_instance_updates (auto_disk_config) apply at the request
         call.record.disk_config = call.dict_args().get("OS-DCF:diskConfig", call.record.disk_config)
+    return 202, None, {}
+
+
+def _restore(call: Call) -> Reply:
+    """``compute/api.py:API.restore``: lock and state first, then the quota for one more server."""
+    with quota_lock(call.cloud), call.record.lock:
+        if call.server.may("restore"):
+            check_num_instances(call.cloud, call.record.project_id, call.record.flavor, 1, 1)
+        _perform(call, "restore")
     return 202, None, {}
 
 
@@ -370,6 +379,7 @@ _SPECIAL: dict[str, Callable[[Call], Reply]] = {
     "reboot": _reboot,
     "resize": _resize,
     "rescue": _rescue,
+    "restore": _restore,
     "evacuate": _evacuate,
     "rebuild": _rebuild,
     "createImage": _create_image,

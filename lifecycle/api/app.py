@@ -44,6 +44,7 @@ from lifecycle.api.images import require_image
 from lifecycle.api.instance_actions import record_action, settle_running
 from lifecycle.api.keypairs import require_keypair
 from lifecycle.api.metadata import check_metadata_quota
+from lifecycle.api.over_quota import check_num_instances, quota_lock
 from lifecycle.api.personality import check_injected_files
 from lifecycle.api.routing import ROUTE_MODULES, no_query
 from lifecycle.api.scheduler import hints_of
@@ -407,45 +408,46 @@ class ComputeApp:
             require_fit(flavor, require_image(self.cloud.images, context, image))
         plan = self.cloud.networks.requested(spec.get("networks", "auto"), context)
         groups = server_networks.requested_groups(self.cloud, context, spec.get("security_groups"))
-        count = int(spec.get("max_count", 1))
         require_keypair(self, request, spec.get("key_name"))
         check_metadata_quota(self, request.context.project_id, spec.get("metadata") or {})
         check_injected_files(self.cloud, context.project_id, spec.get("personality"))
-        group = requested_group(self, request, request.json(), count)
         hints = hints_of(request.json())
-        hostnames.check_single(spec.get("hostname"), count)
+        hostnames.check_single(spec.get("hostname"), int(spec["max_count"]))
         reservation = f"r-{secrets.token_hex(4)}"  # one per request: compute/api.py utils.generate_uid('r')
-        first: Record | None = None
-        for n in range(1, count + 1):
-            name = spec["name"] if count == 1 else f"{spec['name']}-{n}"
-            record = self.cloud.boot(
-                name=name,
-                flavor=flavor,
-                image_id=image,
-                networks=spec.get("networks", "auto"),
-                metadata=dict(spec.get("metadata") or {}),
-                key_name=spec.get("key_name"),
-                description=spec.get("description"),
-                tags=list(spec.get("tags") or []),
-                access_ipv4=spec.get("accessIPv4", ""),
-                access_ipv6=normalised_ip(spec.get("accessIPv6", "")),
-                user_data=spec.get("user_data"),
-                availability_zone=spec.get("availability_zone") or "nova",
-                pinned_az=spec.get("availability_zone"),
-                config_drive="True" if BOOLEAN_VALUES.get(spec.get("config_drive", False)) else "",
-                disk_config=spec.get("OS-DCF:diskConfig", "MANUAL"),
-                project_id=context.project_id,
-                user_id=context.user_id,
-                reservation_id=reservation,
-                scheduler_hints=hints,
-                **({"admin_pass": spec["adminPass"]} if spec.get("adminPass") else {}),
-            )
-            record.hostname = hostnames.create_hostname(spec.get("hostname"), spec["name"], record.id, count, n - 1)
-            self.cloud.networks.plug(record, plan if n == 1 else _fresh(plan), context.project_id, groups)
-            if group is not None:
-                add_member(self, group, record)
-            first = first or record
-            request.created.append(record.id)
+        with quota_lock(self.cloud):  # the check and the boots it allows, as one step
+            count = check_num_instances(self.cloud, context.project_id, flavor, spec["min_count"], spec["max_count"])
+            group = requested_group(self, request, request.json(), count)
+            first: Record | None = None
+            for n in range(1, count + 1):
+                name = spec["name"] if count == 1 else f"{spec['name']}-{n}"
+                record = self.cloud.boot(
+                    name=name,
+                    flavor=flavor,
+                    image_id=image,
+                    networks=spec.get("networks", "auto"),
+                    metadata=dict(spec.get("metadata") or {}),
+                    key_name=spec.get("key_name"),
+                    description=spec.get("description"),
+                    tags=list(spec.get("tags") or []),
+                    access_ipv4=spec.get("accessIPv4", ""),
+                    access_ipv6=normalised_ip(spec.get("accessIPv6", "")),
+                    user_data=spec.get("user_data"),
+                    availability_zone=spec.get("availability_zone") or "nova",
+                    pinned_az=spec.get("availability_zone"),
+                    config_drive="True" if BOOLEAN_VALUES.get(spec.get("config_drive", False)) else "",
+                    disk_config=spec.get("OS-DCF:diskConfig", "MANUAL"),
+                    project_id=context.project_id,
+                    user_id=context.user_id,
+                    reservation_id=reservation,
+                    scheduler_hints=hints,
+                    **({"admin_pass": spec["adminPass"]} if spec.get("adminPass") else {}),
+                )
+                record.hostname = hostnames.create_hostname(spec.get("hostname"), spec["name"], record.id, count, n - 1)
+                self.cloud.networks.plug(record, plan if n == 1 else _fresh(plan), context.project_id, groups)
+                if group is not None:
+                    add_member(self, group, record)
+                first = first or record
+                request.created.append(record.id)
         assert first is not None
         if BOOLEAN_VALUES.get(spec.get("return_reservation_id", False)):
             return 202, {"reservation_id": reservation}, {}

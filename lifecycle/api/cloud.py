@@ -39,7 +39,7 @@ import datetime
 import os
 import secrets
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from lifecycle.api import scheduler
@@ -50,6 +50,7 @@ from lifecycle.api.flavors import DEFAULT_FLAVORS, Flavor
 from lifecycle.api.hosts import DEFAULT_HOSTS, Host
 from lifecycle.api.images import CIRROS_ID, Images
 from lifecycle.api.networks import Networks, Port
+from lifecycle.api.quota_config import quota_config
 from lifecycle.errors import LifecycleError, RequestRefusedError
 from lifecycle.model.states import PowerState, TaskState, VmState
 from lifecycle.model.table import table_for
@@ -174,6 +175,10 @@ class Cloud:
             :class:`~lifecycle.validate.notifications.NovaNotifier` (e.g. one sending
             through oslo.messaging), a JSON Lines file's path, or a callable
             taking each message (``list.append``).
+        quotas: Nova's ``[quota]`` settings that differ from its defaults, e.g.
+            ``{"instances": 100, "cores": -1}`` (-1: unlimited). The defaults allow
+            10 servers, 20 cores and 50 GiB of RAM per project, and a create past
+            them is 403 as in Nova (:mod:`lifecycle.api.quota_config`).
         **settings: cloud options (:class:`~lifecycle.model.settings.Settings`), e.g.
             ``reclaim_instance_interval=3600`` makes DELETE a soft delete.
 
@@ -200,11 +205,14 @@ class Cloud:
         images: Images | None = None,
         networks: Networks | None = None,
         notifications: str | os.PathLike[str] | NovaNotifier | Callable[[dict[str, Any]], None] | None = None,
+        quotas: Mapping[str, int] | None = None,
         **settings: Any,
     ) -> None:
         if pace not in PACES:
             raise ValueError(f"unknown pace {pace!r}; valid choices: {', '.join(PACES)}")
         self.pace = pace
+        self.quota_config = quota_config(quotas)
+        """Nova's ``[quota]`` defaults with ``quotas`` applied (:mod:`lifecycle.api.quota_config`)."""
         clock: Clock = WallClock(speed) if pace == "wall" else VirtualClock()
         if pace == "wall" and not isinstance(durations, Durations):
             durations = Durations(durations, scale=WALL_SCALE)

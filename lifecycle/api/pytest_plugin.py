@@ -15,6 +15,10 @@ Configure the cloud of one test with a marker::
     @pytest.mark.compute_api(pace="manual", reclaim_instance_interval=3600)
     def test_restore(compute_api, openstack_connection): ...
 
+The quotas are Nova's defaults (10 servers, 20 cores, 50 GiB of RAM a project) and
+are enforced; a test that boots more raises them:
+``@pytest.mark.compute_api(quotas={"instances": 50, "cores": -1, "ram": -1})``.
+
 This module imports nothing heavy at the top: pytest loads it in every session
 of every project that installs server-lifecycle.
 """
@@ -38,8 +42,8 @@ SDK_MISSING = "openstacksdk is not installed: pip install 'server-lifecycle[sdk]
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "compute_api(**options): options of the fake Compute API's Cloud (pace, durations, settings such as "
-        "reclaim_instance_interval)",
+        "compute_api(**options): options of the fake Compute API's Cloud (pace, durations, quotas, settings such "
+        "as reclaim_instance_interval)",
     )
 
 

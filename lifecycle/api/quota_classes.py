@@ -13,10 +13,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from lifecycle.api.errors import bad_request
+from lifecycle.api.quota_config import DEFAULT_QUOTAS
 from lifecycle.api.quotas import FILTERED_V236, FILTERED_V257, quota_value
 from lifecycle.api.routing import Route, no_query, require_admin, unexpected, wrapped
 from lifecycle.api.schema import invalid
-from lifecycle.api.store import DEFAULT_QUOTAS, state_of
+from lifecycle.api.store import state_of
 
 if TYPE_CHECKING:
     from lifecycle.api.actions import Reply
@@ -43,7 +44,7 @@ def _classes(app: ComputeApp) -> dict[str, dict[str, int]]:
 
 
 def _body(app: ComputeApp, request: Request, name: str, *, named: bool) -> dict[str, Any]:
-    values = {**DEFAULT_QUOTAS, **_classes(app).get(name, {})}
+    values = {**app.cloud.quota_config, **_classes(app).get(name, {})}
     hidden = _hidden(request)
     body: dict[str, Any] = {"id": name} if named else {}
     body.update({k: v for k, v in values.items() if k not in hidden})

@@ -3,9 +3,9 @@
 Limits are Nova's defaults unless an admin sets a project's; usage is counted
 from the cloud (servers, their cores and RAM, keypairs, server groups). The
 fake enforces ``metadata_items``, ``key_pairs``, ``server_groups`` and
-``server_group_members``, and ``cores``/``ram`` on resize (:mod:`lifecycle.api.resize_quota`);
-it reports but does not enforce them at create, nor ``instances`` (a create asks for at most
-:data:`~lifecycle.api.bodies.MAX_COUNT`).
+``server_group_members``, and ``instances``, ``cores`` and ``ram`` at create, restore and
+resize (:mod:`lifecycle.api.over_quota`). The limits start from the cloud's
+``[quota]`` configuration (:mod:`lifecycle.api.quota_config`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from lifecycle.api.errors import bad_request
+from lifecycle.api.quota_config import DEFAULT_QUOTAS
 from lifecycle.api.routing import Route, forbidden, no_query, project_of, unexpected, wrapped
 from lifecycle.api.schema import BOOLEAN_VALUES, invalid
-from lifecycle.api.store import DEFAULT_QUOTAS, state_of
+from lifecycle.api.store import state_of
+from lifecycle.model.states import VmState
 
 if TYPE_CHECKING:
     from lifecycle.api.actions import Reply
@@ -67,8 +69,14 @@ def _filtered(request: Request) -> tuple[str, ...]:
 
 
 def usage(cloud: Cloud, project_id: str, user_id: str | None = None) -> dict[str, int]:
-    """What a project (and, for keypairs, a user) uses now."""
-    records = [r for r in cloud.records() if project_of(r) == project_id]
+    """What a project (and, for keypairs, a user) uses now.
+
+    Servers count as ``objects/instance.py`` ``_get_counts_in_db`` counts them:
+    every one not deleted, except the soft-deleted (restoring one counts it again).
+    """
+    records = [
+        r for r in cloud.records() if project_of(r) == project_id and r.server.vm_state is not VmState.SOFT_DELETED
+    ]
     state = state_of(cloud)
     used = dict.fromkeys(DEFAULT_QUOTAS, 0)
     used["instances"] = len(records)

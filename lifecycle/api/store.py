@@ -13,6 +13,7 @@ import threading
 from typing import Any
 
 from lifecycle.api.cloud import Cloud, Record, now
+from lifecycle.api.quota_config import DEFAULT_QUOTAS
 
 __all__ = [
     "DEFAULT_QUOTAS",
@@ -23,24 +24,6 @@ __all__ = [
     "ServerGroup",
     "state_of",
 ]
-
-DEFAULT_QUOTAS: dict[str, int] = {
-    "instances": 10,
-    "cores": 20,
-    "ram": 51200,
-    "metadata_items": 128,
-    "key_pairs": 100,
-    "server_groups": 10,
-    "server_group_members": 10,
-    "injected_files": 5,
-    "injected_file_content_bytes": 10240,
-    "injected_file_path_bytes": 255,
-    "floating_ips": -1,
-    "fixed_ips": -1,
-    "security_groups": -1,
-    "security_group_rules": -1,
-}
-"""Nova's ``[quota]`` defaults (``nova/conf/quota.py``), as ``doc/api_samples/os-quota-sets`` show them."""
 
 
 @dataclasses.dataclass
@@ -116,6 +99,7 @@ class ComputeState:
     quotas: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
     """project id -> the limits set for it (missing ones are the defaults)."""
     default_quotas: dict[str, int] = dataclasses.field(default_factory=lambda: dict(DEFAULT_QUOTAS))
+    """The ``default`` quota class: the cloud's ``[quota]`` configuration, then what admins set on it."""
     actions: dict[str, list[InstanceAction]] = dataclasses.field(default_factory=dict)
     """server id -> its actions, oldest first; kept after the server is deleted (Nova keeps the rows)."""
     migrations: list[Migration] = dataclasses.field(default_factory=list)
@@ -137,4 +121,4 @@ class ComputeState:
 
 def state_of(cloud: Cloud) -> ComputeState:
     """The :class:`ComputeState` of ``cloud`` (kept by :meth:`Cloud.service_state`, made on first use)."""
-    return cloud.service_state("compute", ComputeState)
+    return cloud.service_state("compute", lambda: ComputeState(default_quotas=dict(cloud.quota_config)))

@@ -37,6 +37,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--shelved-offload-time", type=int, default=0, metavar="SECONDS", help="0 offloads at once (Nova default)"
     )
+    parser.add_argument(
+        "--quota",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a Nova [quota] default, e.g. instances=100 or cores=-1 (-1: unlimited; repeatable; "
+        "Nova's defaults: 10 servers, 20 cores, 51200 MB of RAM per project)",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not log requests")
     parser.add_argument(
         "--print-clouds-yaml",
@@ -65,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     from lifecycle.api.accounts import Accounts
     from lifecycle.api.app import ComputeApp
     from lifecycle.api.cloud import Cloud
+    from lifecycle.api.quota_config import parse_quota
     from lifecycle.api.serve import serve_forever
 
     if not 0 <= args.port <= 65535:
@@ -75,6 +83,13 @@ def run(args: argparse.Namespace) -> int:
         accounts = Accounts(args.user) if args.user else Accounts()
     except ValueError as exc:
         raise CliError(f"--user: {exc}") from None
+    quotas: dict[str, int] = {}
+    for text in args.quota or ():
+        try:
+            name, value = parse_quota(text)
+        except ValueError as exc:
+            raise CliError(f"--quota: {exc}") from None
+        quotas[name] = value
     notifier = None
     if args.notifications or args.notifications_url:
         from lifecycle.api.cloud import now
@@ -89,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
         reclaim_instance_interval=args.reclaim_instance_interval,
         shelved_offload_time=args.shelved_offload_time,
         notifications=notifier,
+        quotas=quotas,
     )
     try:
         serve_forever(

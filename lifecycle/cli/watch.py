@@ -26,6 +26,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--transport-url", metavar="URL", help="oslo.messaging transport to Nova's notifications")
     source.add_argument("--cloud", metavar="NAME", help="a cloud from clouds.yaml to poll")
+    parser.add_argument(
+        "--all-projects",
+        action="store_true",
+        help="with --cloud: every project's servers, not only the token's own (admin only, as in Nova)",
+    )
     parser.add_argument("--topic", default="versioned_notifications", help="notification topic (Nova's default)")
     parser.add_argument("--interval", type=float, default=5.0, metavar="SECONDS", help="between polls (default 5)")
     parser.add_argument("--polls", type=int, default=None, metavar="N", help="stop after N polls")
@@ -49,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--polls must be 1 or more (got {args.polls})")
     if args.max_ops < 0:
         raise CliError(f"--max-ops must be 0 or more (got {args.max_ops})")
+    if args.all_projects and args.cloud is None:
+        raise CliError("--all-projects applies to --cloud (notifications already carry every project's servers)")
     settings = settings_of(args)
     audit = Audit(
         dialect=args.dialect,
@@ -117,7 +124,15 @@ def _poll(args: argparse.Namespace, audit: object, report: object, stop: threadi
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             warnings.simplefilter("ignore", PendingDeprecationWarning)
-            poll_cloud(connection, audit, report, interval=args.interval, polls=args.polls, stop=stop)  # type: ignore[arg-type]
+            poll_cloud(
+                connection,
+                audit,  # type: ignore[arg-type]
+                report,  # type: ignore[arg-type]
+                interval=args.interval,
+                polls=args.polls,
+                stop=stop,
+                all_projects=args.all_projects,
+            )
     except openstack.exceptions.SDKException as exc:
         raise CliError(f"polling {args.cloud!r} failed: {exc}") from None
     finally:

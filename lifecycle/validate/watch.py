@@ -159,8 +159,10 @@ def observation_of_server(server: Any) -> dict[str, Any]:
     }
 
 
-def _changes(connection: Any, since: str | None) -> Iterator[Any]:
+def _changes(connection: Any, since: str | None, all_projects: bool) -> Iterator[Any]:
     query: dict[str, Any] = {"details": True}
+    if all_projects:  # the SDK sends all_tenants=1: Nova's admin-only filter (servers.py _get_servers)
+        query["all_projects"] = True
     if since is not None:
         query["changes_since"] = since
     return iter(connection.compute.servers(**query))
@@ -175,12 +177,15 @@ def poll_cloud(
     polls: int | None = None,
     stop: threading.Event | None = None,
     clock: Callable[[], float] = time.time,
+    all_projects: bool = False,
 ) -> Audit:
     """Poll ``connection`` (an openstacksdk ``Connection``) every ``interval`` seconds (at least 0.1), ``polls`` times.
 
     The first poll lists every server; the next ones ask for ``changes-since``
     the latest ``updated`` seen, so a quiet cloud costs one small request per
     interval. A server seen again with the same ``updated`` is not fed twice.
+    Nova lists the token's own project's servers; ``all_projects`` asks for
+    every project's, which Nova's policy allows admins only (others get 403).
     """
     interval = max(0.1, float(interval))
     stop = stop or threading.Event()
@@ -191,7 +196,7 @@ def poll_cloud(
     while not stop.is_set() and (polls is None or done < polls):
         started = time.monotonic()
         now = clock()
-        for server in _changes(connection, since):
+        for server in _changes(connection, since, all_projects):
             observation = observation_of_server(server)
             key = (observation["status"], observation["OS-EXT-STS:task_state"], observation["updated"])
             if seen.get(observation["id"]) == key:
