@@ -10,7 +10,8 @@ going round ACTIVE -> REBOOT -> ACTIVE -> SHUTOFF -> ACTIVE:
   (its ``updated`` is that round's time), the others show the same body again.
 * ``changes``: the worst case, every line a change with its own ``updated``.
 
-Each measurement runs in its own process, so its peak RSS (``ru_maxrss``) is its
+``check_trace`` runs twice: with orjson (the ``[fast]`` extra) and with the
+stdlib parser alone. Each measurement runs in its own process, so its peak RSS (``ru_maxrss``) is its
 own. Targets: >= 500,000 observations per second, and peak memory flat (10x
 the lines, about the same RSS).
 """
@@ -81,14 +82,16 @@ if mode == "baseline":
             count += 1
     extra = 0
 else:
-    from lifecycle.validate.trace import check_trace
+    if mode == "trace-stdlib":
+        sys.modules["orjson"] = None  # as if the [fast] extra were not installed
+    from lifecycle.validate.trace import check_trace, _fast_loads
     import pathlib
     report = check_trace(pathlib.Path(path), keep_explained=False)
     count = report.observations
     extra = len(report.unexplained)
 elapsed = time.perf_counter() - start
 print(json.dumps({"count": count, "seconds": elapsed, "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                  "unexplained": extra}))
+                  "unexplained": extra, "orjson": mode != "baseline" and _fast_loads is not None}))
 """
 
 
@@ -113,6 +116,7 @@ def main(sizes: list[int]) -> int:
             size = os.path.getsize(path) / 2**20
             base = measure(path, "baseline")
             run = measure(path, "trace")
+            stdlib = measure(path, "trace-stdlib")
             os.remove(path)
             rate = run["count"] / run["seconds"]
             base_rate = base["count"] / base["seconds"]
@@ -124,7 +128,11 @@ def main(sizes: list[int]) -> int:
                 f"  check_trace (stream): {rate:>12,.0f} observations/s  peak {run['rss_kib'] / 1024:6.1f} MiB"
                 f"  ({rate / base_rate:.2f}x the bare loop, {run['unexplained']} unexplained)"
             )
-            if run["count"] != lines or run["unexplained"]:
+            stdlib_rate = stdlib["count"] / stdlib["seconds"]
+            versus = f"orjson: {rate / stdlib_rate:.2f}x" if run["orjson"] else "orjson is not installed: [fast]"
+            peak = stdlib["rss_kib"] / 1024
+            print(f"  without orjson:       {stdlib_rate:>12,.0f} observations/s  peak {peak:6.1f} MiB  ({versus})")
+            if run["count"] != lines or run["unexplained"] or stdlib["count"] != lines or stdlib["unexplained"]:
                 print("  FAIL: every line is an observation and every change is explained")
                 failed = True
             if rate < 500_000:

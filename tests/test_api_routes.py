@@ -132,7 +132,7 @@ def test_metadata_state_and_lock_checks(app: ComputeApp) -> None:
     assert reply.code == 404  # the key is looked up first (server_metadata.py:delete)
     app.cloud.record(rebooting).metadata["x"] = "1"
     reply = call(app, "DELETE", f"/servers/{rebooting}/metadata/x")
-    assert reply.message == f"Cannot 'delete metadata' instance {rebooting} while it is in task_state rebooting"
+    assert reply.code == 204  # check_instance_state(task_state=None): no task check, any task goes
     locked = active(app, locked=True, project_id="p2")
     member = call(app, "POST", f"/servers/{locked}/metadata", {"metadata": {"a": "b"}}, context=MEMBER)
     assert (member.code, member.message) == (409, f"Instance {locked} is locked")

@@ -84,6 +84,9 @@ def test_create_accepts_a_full_valid_body(app: ComputeApp) -> None:
     assert private is not None
     assert public is not None
     call(app, "POST", "/os-keypairs", {"keypair": {"name": "k"}})
+    # a zone must exist (compute/api.py:API.create): an aggregate puts compute-1 in az1
+    aggregate = call(app, "POST", "/os-aggregates", {"aggregate": {"name": "a", "availability_zone": "az1"}})[1]
+    call(app, "POST", f"/os-aggregates/{aggregate['aggregate']['id']}/action", {"add_host": {"host": "compute-1"}})
     spec = {
         **GOOD,
         "flavorRef": 2,

@@ -21,8 +21,10 @@ from lifecycle.api.cloud import Cloud, Record
 from lifecycle.api.context import RequestContext
 from lifecycle.api.errors import ApiError, action_peek, bad_request, conflict
 from lifecycle.api.images import require_image
+from lifecycle.api.keypairs import require_user_keypair
 from lifecycle.api.over_quota import check_num_instances, check_upsize, quota_lock
 from lifecycle.api.personality import check_injected_files
+from lifecycle.api.scheduler import check_zone
 from lifecycle.api.schema import validate
 from lifecycle.api.server_extras import LEGACY_CONSOLES, console_output, legacy_console
 from lifecycle.api.versions import Version, text
@@ -234,8 +236,8 @@ def _unshelve(call: Call) -> Reply:
                 f'"{server.status.value if server.status else ""}" is not supported. The server status must be '
                 "SHELVED_OFFLOADED."
             )
-        if az_passed and args["availability_zone"] is not None and args["availability_zone"] != "nova":
-            raise bad_request("The requested availability zone is not available")
+        if az_passed and args["availability_zone"] is not None:  # api.py:_validate_unshelve_az
+            check_zone(call.cloud, args["availability_zone"])
         if host is not None and (not isinstance(host, str) or host not in call.cloud.hosts):
             raise bad_request(f"Compute host {host} could not be found.")
         _move(call, "unshelve", host)
@@ -250,7 +252,11 @@ def _rebuild(call: Call) -> Reply:
     args = call.dict_args()
     image = call.required("imageRef")
     image_id = str(image).rstrip("/").rsplit("/", 1)[-1]
-    if call.server.may("rebuild") or call.context.is_admin:
+    if call.server.may("rebuild", admin=call.admin):  # else the model's 409 comes first
+        # compute/api.py:API.rebuild, after the lock and state checks: the caller's keypair
+        # (2.54+; null or "" unsets it), then the image
+        if call.version >= (2, 54):
+            require_user_keypair(call.cloud, call.context.user_id, args.get("key_name"))
         try:
             require_image(call.cloud.images, call.context, image_id)
         except ApiError:
@@ -270,7 +276,7 @@ def _rebuild(call: Call) -> Reply:
         if "user_data" in args and call.version >= (2, 57):
             record.user_data = args["user_data"]
         if "key_name" in args and call.version >= (2, 54):
-            record.key_name = args["key_name"]
+            record.key_name = args["key_name"] or None  # api.py:rebuild: a falsy name unsets it
         record.hostname = args.get("hostname", record.hostname)  # servers.py _action_rebuild: from 2.90
         groups = group_ids(call.cloud, record)
         body = shape(

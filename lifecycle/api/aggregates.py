@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from lifecycle.api.app import ComputeApp, Request
     from lifecycle.api.cloud import Cloud
 
-__all__ = ["ROUTES", "Aggregate"]
+__all__ = ["ROUTES", "Aggregate", "host_zones"]
 
 POLICY = "os_compute_api:os-aggregates:{}"
 AZ_KEY = "availability_zone"
@@ -76,6 +76,23 @@ class _State:
 
 def _state(cloud: Cloud) -> _State:
     return cloud.service_state("nova-aggregates", _State)
+
+
+def host_zones(cloud: Cloud) -> dict[str, str]:
+    """Every compute host's availability zone: its aggregate's ``availability_zone``, else ``nova``.
+
+    ``availability_zones.get_host_availability_zone`` (the first aggregate of the host
+    with the key; ``CONF.default_availability_zone`` when none has it).
+    """
+    state = _state(cloud)
+    with state.lock:
+        aggregates = sorted(state.aggregates.values(), key=lambda a: a.id)
+        found = {h: "nova" for h in cloud.hosts}
+        for host in found:
+            zone = next((a.metadata[AZ_KEY] for a in aggregates if host in a.hosts and a.metadata.get(AZ_KEY)), None)
+            if zone is not None:
+                found[host] = zone
+    return found
 
 
 def _view(aggregate: Aggregate, request: Request, *, full: bool = True) -> dict[str, Any]:

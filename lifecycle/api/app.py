@@ -28,6 +28,7 @@ from lifecycle.api import (
     image_proxy,
     inject_network,
     policy,
+    scheduler,
     server_networks,
     views,
 )
@@ -47,9 +48,9 @@ from lifecycle.api.metadata import check_metadata_quota
 from lifecycle.api.over_quota import check_num_instances, quota_lock
 from lifecycle.api.personality import check_injected_files
 from lifecycle.api.routing import ROUTE_MODULES, no_query
-from lifecycle.api.scheduler import hints_of
 from lifecycle.api.schema import BOOLEAN_VALUES, ascii_digits, validate
 from lifecycle.api.server_groups import add_member, group_ids, requested_group
+from lifecycle.api.server_query import check_list_query
 from lifecycle.api.shapes import shape
 from lifecycle.api.versions import (
     MIN_VERSION,
@@ -321,6 +322,7 @@ class ComputeApp:
         return lambda r: r.project_id == own
 
     def _select(self, request: Request, detail: bool) -> Reply:
+        check_list_query(request.query, request.version, admin=request.context.is_admin)  # 2.75: no unknowns
         mine = self._projects(request, detail)
         start, remaining = visible(self.cloud, request)
         records = filter_servers(
@@ -390,6 +392,9 @@ class ComputeApp:
         context = request.context
         policy.authorize_route(context, "create", context.project_id)
         spec = _create_spec(request.json(), request.version)
+        where = scheduler.requested(
+            self.cloud, context, spec.get("availability_zone"), spec.get("host"), spec.get("hypervisor_hostname")
+        )
         flavor_ref = str(spec["flavorRef"])
         try:
             flavor = self.cloud.flavor(flavor_ref)
@@ -397,6 +402,7 @@ class ComputeApp:
             raise bad_request("Invalid flavorRef provided.") from None
         if not flavor_access.visible(self.cloud, flavor, context):
             raise bad_request("Invalid flavorRef provided.")
+        scheduler.check(self.cloud, where)
         image = str(spec.get("imageRef") or "").rstrip("/").rsplit("/", 1)[-1]
         bdm = spec.get("block_device_mapping_v2") or spec.get("block_device_mapping")
         if not image and not bdm:
@@ -411,13 +417,14 @@ class ComputeApp:
         require_keypair(self, request, spec.get("key_name"))
         check_metadata_quota(self, request.context.project_id, spec.get("metadata") or {})
         check_injected_files(self.cloud, context.project_id, spec.get("personality"))
-        hints = hints_of(request.json())
+        hints = scheduler.hints_of(request.json())
         hostnames.check_single(spec.get("hostname"), int(spec["max_count"]))
-        reservation = f"r-{secrets.token_hex(4)}"  # one per request: compute/api.py utils.generate_uid('r')
         with quota_lock(self.cloud):  # the check and the boots it allows, as one step
             count = check_num_instances(self.cloud, context.project_id, flavor, spec["min_count"], spec["max_count"])
             group = requested_group(self, request, request.json(), count)
+            placed = scheduler.schedule(self.cloud, where, group, count, hints)
             first: Record | None = None
+            reservation = f"r-{secrets.token_hex(4)}"  # compute/api.py:_create_instance: one per request
             for n in range(1, count + 1):
                 name = spec["name"] if count == 1 else f"{spec['name']}-{n}"
                 record = self.cloud.boot(
@@ -432,13 +439,13 @@ class ComputeApp:
                     access_ipv4=spec.get("accessIPv4", ""),
                     access_ipv6=normalised_ip(spec.get("accessIPv6", "")),
                     user_data=spec.get("user_data"),
-                    availability_zone=spec.get("availability_zone") or "nova",
-                    pinned_az=spec.get("availability_zone"),
+                    **scheduler.boot_fields(self.cloud, where, placed, n - 1),
+                    reservation_id=reservation,
+                    launch_index=n - 1,
                     config_drive="True" if BOOLEAN_VALUES.get(spec.get("config_drive", False)) else "",
                     disk_config=spec.get("OS-DCF:diskConfig", "MANUAL"),
                     project_id=context.project_id,
                     user_id=context.user_id,
-                    reservation_id=reservation,
                     scheduler_hints=hints,
                     **({"admin_pass": spec["adminPass"]} if spec.get("adminPass") else {}),
                 )
@@ -450,7 +457,7 @@ class ComputeApp:
                 request.created.append(record.id)
         assert first is not None
         if BOOLEAN_VALUES.get(spec.get("return_reservation_id", False)):
-            return 202, {"reservation_id": reservation}, {}
+            return 202, {"reservation_id": first.reservation_id}, {}
         body = {
             "server": {
                 "id": first.id,

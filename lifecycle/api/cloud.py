@@ -39,10 +39,10 @@ import datetime
 import os
 import secrets
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
-from lifecycle.api import scheduler
 from lifecycle.api.accounts import Accounts
 from lifecycle.api.context import DEFAULT_PROJECT, DEFAULT_USER
 from lifecycle.api.errors import ApiError, not_found
@@ -129,6 +129,12 @@ class Record:
     """A host-moving operation whose end has not been synced yet."""
     fault_seen: Any = None
     """The model's fault record last turned into :attr:`fault` (each failure once)."""
+    reservation_id: str = ""
+    """The create request's id, shared by the servers of one multi-create (``utils.generate_uid('r')``)."""
+    launch_index: int = 0
+    """The server's place in its multi-create (0 for the first)."""
+    fault_reason: str | None = None
+    """The reason the scheduler gave for a planned ``NoValidHost`` (``No valid host was found. <reason>``)."""
     project_id: str = DEFAULT_PROJECT
     """The project that owns the server (the creator's); other projects get 404."""
     user_id: str = DEFAULT_USER
@@ -136,8 +142,6 @@ class Record:
     """The server's ports (the Network service plugs them), in plug order."""
     hostname: str = ""
     """``instance.hostname``, set at create (:mod:`lifecycle.api.hostnames`); empty: derived from the name."""
-    reservation_id: str = dataclasses.field(default_factory=lambda: f"r-{secrets.token_hex(4)}")
-    """Shared by the servers of one create request (``compute/api.py``: ``utils.generate_uid('r')``)."""
     scheduler_hints: dict[str, list[str]] = dataclasses.field(default_factory=dict)
     """The create request's ``os:scheduler_hints`` as the RequestSpec keeps them (:mod:`lifecycle.api.scheduler`)."""
     lock: threading.RLock = dataclasses.field(default_factory=threading.RLock, repr=False)
@@ -344,10 +348,20 @@ class Cloud:
         return len(self.records())
 
     # -- API-side changes -----------------------------------------------------
-    def boot(self, *, name: str, flavor: Flavor, **fields: Any) -> Record:
-        """Create a server through Nova's ``create`` (it starts BUILD/scheduling)."""
-        record = self._register(self.fleet.create(name), flavor, fields)
+    def boot(self, *, name: str, flavor: Flavor, no_valid_host: str | None = None, **fields: Any) -> Record:
+        """Create a server through Nova's ``create`` (it starts BUILD/scheduling).
+
+        ``no_valid_host``: the scheduler found no host, for this reason: the build
+        fails when it leaves ``scheduling`` with the model's ``no_valid_host`` fault
+        (ERROR, as ``schedule_and_build_instances`` leaves it).
+        """
+        server_id = None
+        if no_valid_host is not None:
+            server_id = str(uuid.uuid4())
+            self.fleet.faults.add(FaultRule("create", server_id, "scheduling", fault="no_valid_host"))
+        record = self._register(self.fleet.create(name, id=server_id), flavor, fields)
         record.operation = "create"
+        record.fault_reason = no_valid_host
         return record
 
     def register(self, server: FleetServer, flavor: Flavor, **fields: Any) -> Record:
@@ -613,10 +627,13 @@ class Cloud:
     def _pick(self, exclude: str | None, placing: Record) -> str | None:
         """The up, enabled host the scheduler filters let ``placing`` go to (:mod:`lifecycle.api.scheduler`),
         soft group policies first, then the fewest servers (by name on ties), other than ``exclude``."""
+        from lifecycle.api import scheduler  # it imports route modules that import this one
+
         load: dict[str, int] = {name: 0 for name in self.hosts}
         for record in list(self._records.values()):
-            if record.host in load:
-                load[record.host] += 1
+            where = record.host or record.target_host  # a new server's host is reserved while it is scheduled
+            if where in load:
+                load[where] += 1
         free = [h.name for h in self.hosts.values() if h.up and not h.disabled and h.name != exclude]
         if not free and exclude is None:  # nowhere up: a seeded server still sits on some host
             free = list(self.hosts)
@@ -688,12 +705,15 @@ class Cloud:
             record.fault_seen = found
             declared = server.dialect.operation_map.get(record.operation)
             action = record.operation if declared is None else declared.action
+            message = (
+                f"Failed to {action} instance {record.id}" if found is None or found.kind == "error" else found.message
+            )
+            if found is not None and found.kind == "no_valid_host" and record.fault_reason is not None:
+                message, record.fault_reason = f"No valid host was found. {record.fault_reason}", None
             record.fault = {
                 "code": 500 if found is None else found.code,
                 "created": record.updated.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "message": f"Failed to {action} instance {record.id}"
-                if found is None or found.kind == "error"
-                else found.message,
+                "message": message,
                 "details": "" if found is None else found.details,
             }
         if server.busy:

@@ -5,7 +5,7 @@ known set of filters and silently drops unknown ones for non-admins; a client
 that sends ``--locked`` or ``--tags`` expects the list to shrink, so every
 filter openstackclient offers is applied here. Honoured: ``status``, ``name``
 (regex), ``vm_state``, ``task_state``, ``power_state``, ``image``, ``flavor``,
-``key_name`` and ``availability_zone`` (regex, as Nova's non-exact columns),
+``key_name``, ``availability_zone`` and ``reservation_id`` (regex, as Nova's non-exact columns),
 ``ip``/``ip6`` (regex matched at the start of a fixed address), ``tags``,
 ``tags-any``, ``not-tags``, ``not-tags-any`` (2.26), ``changes-since``,
 ``changes-before`` (2.66), ``locked`` (2.73), ``deleted`` and, for admins,
@@ -147,7 +147,7 @@ _REGEX_FIELDS: Mapping[str, Callable[[Record], str | None]] = {
     "name": lambda r: r.server.name,
     "key_name": lambda r: r.key_name,
     "availability_zone": lambda r: r.availability_zone,
-    "reservation_id": lambda r: r.reservation_id,  # not in db/main/api.py exact_match_filter_names: a regex
+    "reservation_id": lambda r: r.reservation_id or f"r-{r.id[:8]}",
 }
 """Filters Nova matches as a regular expression anywhere in the column (its non-exact filters)."""
 

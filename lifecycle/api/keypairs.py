@@ -27,8 +27,9 @@ from lifecycle.api.views import usage_stamp
 if TYPE_CHECKING:
     from lifecycle.api.actions import Reply
     from lifecycle.api.app import ComputeApp, Request
+    from lifecycle.api.cloud import Cloud
 
-__all__ = ["ROUTES", "fingerprint", "require_keypair"]
+__all__ = ["ROUTES", "fingerprint", "require_keypair", "require_user_keypair"]
 
 _NAME = re.compile(r"^[_\- a-zA-Z0-9]+$")
 _NAME_V292 = re.compile(r"^[_\-@. a-zA-Z0-9]+$")
@@ -187,10 +188,20 @@ def _delete(app: ComputeApp, request: Request, key: str) -> Reply:
 
 
 def require_keypair(app: ComputeApp, request: Request, key_name: str | None) -> None:
-    """Server create and rebuild: an unknown ``key_name`` is 400 ``Invalid key_name provided.``."""
-    if key_name is None:
+    """Server create: an unknown ``key_name`` is 400 ``Invalid key_name provided.``."""
+    require_user_keypair(app.cloud, request.context.user_id, key_name)
+
+
+def require_user_keypair(cloud: Cloud, user_id: str, key_name: str | None) -> None:
+    """``key_name`` must be a keypair of ``user_id`` (the caller, not the server's owner: keys are a user's).
+
+    ``KeyPair.get_by_name(context, context.user_id, key_name)`` raises KeypairNotFound, which
+    ``servers.py:create`` and ``_action_rebuild`` both answer 400 ``Invalid key_name provided.``.
+    A falsy name (None, and on rebuild ``""`` too) names none: nothing to check.
+    """
+    if not key_name:
         return
-    if (request.context.user_id, key_name) not in state_of(app.cloud).keypairs:
+    if (user_id, key_name) not in state_of(cloud).keypairs:
         raise ApiError(400, "Invalid key_name provided.")
 
 

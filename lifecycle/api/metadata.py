@@ -2,9 +2,11 @@
 
 Metadata: keys match ``^[a-zA-Z0-9-_:. ]{1,255}$`` and values are strings of
 at most 255 characters (``parameter_types.metadata``); a server holds at most
-the ``metadata_items`` quota (128) and a change beyond it is 403; a change is
-refused (409) when the server is locked (unless by an admin) or not ACTIVE,
-PAUSED, SUSPENDED or STOPPED with no task (``compute/api.py:update_instance_metadata``).
+the ``metadata_items`` quota (128) and a change beyond it is 403. Whether a
+change is allowed is the model's rule (operations ``update_metadata`` and
+``delete_metadata``, ``compute/api.py:update_instance_metadata``): 409 when the
+server is locked (unless by an admin) or not ACTIVE, PAUSED, SUSPENDED or
+STOPPED (any task: Nova passes ``task_state=None``, which checks none).
 Tags (2.26): 1 to 60 characters without ``,`` or ``/``, at most 50 a server
 (``objects/instance.py:MAX_TAG_COUNT``); changes need the same vm_states (no
 task or lock check, as ``server_tags.py:_check_instance_in_valid_state``).
@@ -21,7 +23,6 @@ from lifecycle.api.routing import (
     forbidden,
     no_query,
     project_of,
-    require_state,
     require_version,
     server_of,
     unexpected,
@@ -43,7 +44,7 @@ KEY_PATTERN = re.compile(r"^[a-zA-Z0-9-_:. ]{1,255}$")
 MAX_TAGS = 50
 MAX_TAG_LENGTH = 60
 CHANGEABLE = (VmState.ACTIVE, VmState.PAUSED, VmState.SUSPENDED, VmState.STOPPED)
-"""The vm_states in which metadata and tags may change."""
+"""The vm_states in which tags may change (``server_tags.py:_check_instance_in_valid_state``; not a model operation)."""
 
 
 # -- metadata -----------------------------------------------------------------
@@ -77,12 +78,20 @@ def check_metadata_quota(app: ComputeApp, project_id: str, metadata: dict[str, s
         raise forbidden(f"Maximum number of metadata items exceeds {allowed}")
 
 
+def _ask_model(request: Request, record: Record, operation: str) -> None:
+    """The model decides (``check_instance_lock``, ``check_instance_state``): raises its 409, else nothing changes.
+
+    ``update_metadata``/``delete_metadata`` set no task, so performing them only checks.
+    """
+    record.server.perform(record.server.dialect.compute_operation(operation), admin=request.context.is_admin)
+
+
 def _change(
-    app: ComputeApp, request: Request, record: Record, items: dict[str, str], *, replace: bool, action: str
+    app: ComputeApp, request: Request, record: Record, items: dict[str, str], *, replace: bool
 ) -> dict[str, str]:
-    """``compute/api.py:update_instance_metadata``: lock, state, then the ``metadata_items`` quota."""
+    """``compute/api.py:update_instance_metadata``: lock and state (the model's), then the ``metadata_items`` quota."""
     with record.lock:
-        require_state(record, action, CHANGEABLE, lock=True, is_admin=request.context.is_admin)
+        _ask_model(request, record, "update_metadata")
         merged = dict(items) if replace else {**record.metadata, **items}
         check_metadata_quota(app, project_of(record), merged)
         record.metadata = merged
@@ -98,13 +107,13 @@ def _index(app: ComputeApp, request: Request, server_id: str) -> Reply:
 def _create(app: ComputeApp, request: Request, server_id: str) -> Reply:
     items = _body(request, "metadata")
     record = server_of(app, request, server_id)
-    return 200, {"metadata": _change(app, request, record, items, replace=False, action="update metadata")}, {}
+    return 200, {"metadata": _change(app, request, record, items, replace=False)}, {}
 
 
 def _update_all(app: ComputeApp, request: Request, server_id: str) -> Reply:
     items = _body(request, "metadata")
     record = server_of(app, request, server_id)
-    return 200, {"metadata": _change(app, request, record, items, replace=True, action="update metadata")}, {}
+    return 200, {"metadata": _change(app, request, record, items, replace=True)}, {}
 
 
 def _show(app: ComputeApp, request: Request, server_id: str, key: str) -> Reply:
@@ -120,7 +129,7 @@ def _update(app: ComputeApp, request: Request, server_id: str, key: str) -> Repl
     record = server_of(app, request, server_id)
     if key not in item:
         raise bad_request("Request body and URI mismatch")
-    _change(app, request, record, item, replace=False, action="update metadata")
+    _change(app, request, record, item, replace=False)
     return 200, {"meta": item}, {}
 
 
@@ -129,7 +138,7 @@ def _delete(app: ComputeApp, request: Request, server_id: str, key: str) -> Repl
     with record.lock:
         if key not in record.metadata:
             raise not_found("Metadata item was not found")
-        require_state(record, "delete metadata", CHANGEABLE, lock=True, is_admin=request.context.is_admin)
+        _ask_model(request, record, "delete_metadata")
         del record.metadata[key]
     return 204, None, {}
 

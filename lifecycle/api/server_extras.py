@@ -14,6 +14,7 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from lifecycle.api.aggregates import host_zones
 from lifecycle.api.errors import bad_request, conflict, not_found
 from lifecycle.api.routing import Route, no_query, require_admin, require_version, server_of, unexpected, wrapped
 from lifecycle.api.schema import Field, ascii_digits, enum, invalid, obj, string, validate
@@ -256,14 +257,22 @@ def _swap(app: ComputeApp, request: Request, server_id: str, volume_id: str) -> 
 
 
 # -- availability zones --------------------------------------------------------------
-def _zones(app: ComputeApp) -> list[str]:
-    names = {"nova", *(r.availability_zone for r in app.cloud.records() if r.availability_zone)}
-    return sorted(names)
+def _zones(app: ComputeApp) -> list[tuple[str, bool, list[str]]]:
+    """``availability_zones.get_availability_zones``: ``(zone, available, hosts)``, the zones of enabled compute
+    hosts (available) then those of disabled ones only (not available); a host's zone is its aggregate's."""
+    zones = host_zones(app.cloud)
+    hosts = app.cloud.hosts.values()
+    enabled = {zones[h.name] for h in hosts if not h.disabled}
+    disabled = {zones[h.name] for h in hosts if h.disabled} - enabled
+    return [
+        (zone, zone in enabled, sorted(h.name for h in hosts if zones[h.name] == zone))
+        for zone in [*sorted(enabled), *sorted(disabled)]
+    ]
 
 
 def _az(app: ComputeApp, request: Request) -> Reply:
     no_query(request)
-    info = [{"zoneName": z, "zoneState": {"available": True}, "hosts": None} for z in _zones(app)]
+    info = [{"zoneName": z, "zoneState": {"available": up}, "hosts": None} for z, up, _ in _zones(app)]
     return 200, {"availabilityZoneInfo": info}, {}
 
 
@@ -278,16 +287,18 @@ def _az_detail(app: ComputeApp, request: Request) -> Reply:
             "hosts": {"conductor": {"nova-conductor": dict(service)}, "scheduler": {"nova-scheduler": dict(service)}},
         }
     ]
-    hosts = sorted({str(getattr(r, "host", None) or "compute") for r in app.cloud.records()} or {"compute"})
-    for zone in _zones(app):
-        info.append(
-            {
-                "zoneName": zone,
-                "zoneState": {"available": True},
-                "hosts": {h: {"nova-compute": dict(service)} for h in hosts} if zone == "nova" else {},
-            }
-        )
+    for zone, up, hosts in _zones(app):
+        info.append({"zoneName": zone, "zoneState": {"available": up}, "hosts": _compute_services(app, hosts)})
     return 200, {"availabilityZoneInfo": info}, {}
+
+
+def _compute_services(app: ComputeApp, hosts: list[str]) -> dict[str, Any]:
+    """``{host: {"nova-compute": {available, active, updated_at}}}`` (``availability_zone.py:_describe_...detail``)."""
+    found = app.cloud.hosts
+    return {
+        h: {"nova-compute": {"active": found[h].up, "available": not found[h].disabled, "updated_at": None}}
+        for h in hosts
+    }
 
 
 ROUTES: tuple[Route, ...] = (

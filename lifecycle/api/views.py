@@ -117,9 +117,9 @@ def server_body(record: Record, base: str, version: Version, *, admin: bool = Tr
                 {
                     "OS-EXT-SRV-ATTR:hostname": _hostname(record),
                     "OS-EXT-SRV-ATTR:kernel_id": "",
-                    "OS-EXT-SRV-ATTR:launch_index": 0,
+                    "OS-EXT-SRV-ATTR:launch_index": record.launch_index,
                     "OS-EXT-SRV-ATTR:ramdisk_id": "",
-                    "OS-EXT-SRV-ATTR:reservation_id": record.reservation_id,
+                    "OS-EXT-SRV-ATTR:reservation_id": record.reservation_id or f"r-{record.id[:8]}",
                     "OS-EXT-SRV-ATTR:root_device_name": "/dev/vda",
                     "OS-EXT-SRV-ATTR:user_data": record.user_data,
                 }

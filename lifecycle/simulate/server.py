@@ -254,15 +254,15 @@ class Server:
             return op
         raise operation_error(self.dialect, name)
 
-    def may(self, operation: str) -> bool:
-        """Whether ``operation`` would be accepted now (lock included); never raises for known names."""
+    def may(self, operation: str, *, admin: bool = False) -> bool:
+        """Whether ``operation`` would be accepted now (an ``admin`` passes the lock); never raises for known names."""
         op = self.dialect.operation_map.get(operation) if isinstance(operation, str) else None
         if op is None:
             if operation == ADVANCE or is_failure(operation):
                 return operation in self.table.step_row(self.node)
             self.operation(operation)  # raises the right error for unknown names
             return False
-        if op.checks_lock and self.locked:
+        if op.checks_lock and self.locked and not admin:
             return False
         return operation in self.table.step_row(self.node)
 

@@ -361,6 +361,20 @@ def _parse_lines(lines: Iterable[str | bytes], notifications: bool) -> Iterator[
         if again is not None:
             yield (number, again)
             continue
+        if _fast_loads is not None and type(raw) is bytes and not notifications:
+            # The common line, one server body, straight from the file's bytes. orjson only ever
+            # makes a line faster: what it refuses (NaN, a BOM, bad UTF-8, deep nesting, a typo), and
+            # a line holding a huge integer, goes on to the stdlib below, which reads and words it.
+            try:
+                value = None if _LONG_NUMBER in raw.translate(_DIGITS) else _fast_loads(raw)
+            except ValueError:  # orjson.JSONDecodeError
+                value = None
+            if type(value) is dict:
+                if len(seen) >= _REPEATS:
+                    seen.clear()
+                seen[raw] = value
+                yield (number, value)
+                continue
         line = raw if isinstance(raw, str) else raw.decode("utf-8", errors="replace")
         if number == 1:
             line = line.removeprefix("\ufeff")
@@ -402,6 +416,22 @@ def _parse_items(items: Iterable[Any]) -> Iterator[tuple[int, Any] | Problem]:
 
 
 _TOO_DEEP = "malformed JSON: nested too deeply to read"
+
+
+def _orjson_loads() -> Any:
+    """orjson's parser when installed (the ``[fast]`` extra), else None: about 4x the stdlib's on a server body."""
+    try:
+        import orjson
+    except ImportError:
+        return None
+    return orjson.loads
+
+
+_fast_loads = _orjson_loads()
+_DIGITS = bytes(48 if 48 <= byte <= 57 else 32 for byte in range(256))
+"""Every digit to ``0``, anything else to a space: :data:`_LONG_NUMBER` is then a plain substring search."""
+_LONG_NUMBER = b"0" * 19
+"""orjson reads an integer past 64 bits as a float where the stdlib keeps it exact; such lines take the stdlib."""
 
 
 def _parse_line(number: int, line: str) -> Iterator[tuple[int, Any] | Problem]:

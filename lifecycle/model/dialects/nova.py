@@ -1032,20 +1032,22 @@ OPERATIONS = (
         "Detach a port (DELETE os-interface/{id}).",
         "api.py:API.detach_interface (line 5508)",
     ),
+    # check_instance_state(task_state=None) turns the task check off (the default (None,) would demand
+    # no task); the 409's action words are server_metadata.py's ('update metadata', 'delete metadata').
     _instant(
         "update_metadata",
-        "update_metadata",
+        "update metadata",
         _METADATA_STATES,
         "Set server metadata (PUT/POST metadata); any task.",
-        "api.py:API.update_instance_metadata (line 5541)",
+        "api.py:API.update_instance_metadata (line 5541); server_metadata.py:_update_instance_metadata",
         task_states=ANY,
     ),
     _instant(
         "delete_metadata",
-        "delete_metadata",
+        "delete metadata",
         _METADATA_STATES,
         "Delete a metadata key (DELETE metadata/{key}); any task.",
-        "api.py:API.delete_instance_metadata (line 5533)",
+        "api.py:API.delete_instance_metadata (line 5533); server_metadata.py:delete",
         task_states=ANY,
     ),
     _stays_migrating(
