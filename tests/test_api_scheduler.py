@@ -138,3 +138,22 @@ def test_malformed_host_hints_are_400(app: ComputeApp, hints: dict[str, Any], fi
     assert reply.code == 400
     assert f"Invalid input for field/attribute {field}" in reply.json["badRequest"]["message"]
     assert app.cloud.records() == []
+
+
+def test_a_move_keeps_to_the_hints() -> None:
+    """Nova schedules a cold migration with the server's request spec: ``different_host`` still holds.
+
+    Three hosts: the least loaded destination runs the server named in the hint, so only the
+    filter sends the migration to the other one.
+    """
+    app = ComputeApp(Cloud(pace="manual", hosts=("compute-1", "compute-2", "compute-3")))
+    first = _boot(app)
+    second = _boot(app, {"different_host": first})
+    crowded = next(
+        h for h in ("compute-1", "compute-2", "compute-3") if h not in {_host(app, first), _host(app, second)}
+    )
+    for _ in range(2):
+        app.cloud.record(_boot(app)).host = crowded  # the control handle loads the third host
+    assert call(app, "POST", f"/servers/{second}/action", {"migrate": None}).code == 202
+    app.cloud.settle()
+    assert _host(app, second) == crowded  # not the first's host, although it is the least loaded

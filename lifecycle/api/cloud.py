@@ -626,7 +626,10 @@ class Cloud:
 
     def _pick(self, exclude: str | None, placing: Record) -> str | None:
         """The up, enabled host the scheduler filters let ``placing`` go to (:mod:`lifecycle.api.scheduler`),
-        soft group policies first, then the fewest servers (by name on ties), other than ``exclude``."""
+        soft group policies first, then the fewest servers (by name on ties), other than ``exclude``.
+
+        When no host passes the filters, any free one is taken: a move is not failed with
+        NoValidHost here, as Nova's scheduler would (a gap of the fake)."""
         from lifecycle.api import scheduler  # it imports route modules that import this one
 
         load: dict[str, int] = {name: 0 for name in self.hosts}
