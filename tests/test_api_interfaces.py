@@ -217,3 +217,18 @@ def test_neutron_port_create_checks_the_fixed_ip() -> None:
     assert (code, reply["NeutronError"]["type"]) == (400, "InvalidIpForNetwork")
     code, reply = _neutron(gateway, "POST", "ports", {"port": {"network_id": "nope"}})
     assert (code, reply["NeutronError"]["type"]) == (404, "NetworkNotFound")
+
+
+def test_attach_and_detach_are_instance_actions(app: ComputeApp) -> None:
+    """compute/api.py records ATTACH_INTERFACE/DETACH_INTERFACE; the compute methods' events are
+    ``compute_attach_interface``/``compute_detach_interface`` (``@wrap_instance_event(prefix='compute')``)."""
+    sid = active(app, networks=["private"])
+    body = {"interfaceAttachment": {"net_id": _network_id(app)}}
+    port = call(app, "POST", f"/servers/{sid}/os-interface", body).json["interfaceAttachment"]["port_id"]
+    assert call(app, "DELETE", f"/servers/{sid}/os-interface/{port}").code == 202
+    actions = call(app, "GET", f"/servers/{sid}/os-instance-actions").json["instanceActions"]
+    assert [a["action"] for a in actions[:2]] == ["detach_interface", "attach_interface"]
+    request_id = actions[1]["request_id"]
+    detail = call(app, "GET", f"/servers/{sid}/os-instance-actions/{request_id}").json["instanceAction"]
+    assert [e["event"] for e in detail["events"]] == ["compute_attach_interface"]
+    assert detail["events"][0]["result"] == "Success"
