@@ -337,6 +337,12 @@ class Cloud:
                 live.append(record)
         return sorted(live, key=lambda r: r.index, reverse=True)
 
+    def placed(self) -> list[Record]:
+        """Every record as it stands, without letting time pass: what the scheduler reads while it
+        places a server (its record lock held), so that no other server steps meanwhile."""
+        with self._lock:
+            return [r for r in self._records.values() if not r.gone]
+
     def server(self, server_id: str) -> FleetServer:
         """The model of a server, to inspect (``.status``, ``.pair``) or drive directly."""
         return self.record(server_id).server

@@ -326,7 +326,7 @@ def hints_of(body: Any) -> dict[str, list[str]]:
 def _hosts_of(cloud: Cloud, server_ids: list[str]) -> list[str]:
     """The hosts the given servers are on or reserved on (``host_state.instances``), unknown ones ignored."""
     wanted = set(server_ids)
-    return [host for r in cloud.records() if r.id in wanted and (host := _placed_on(r)) is not None]
+    return [host for r in cloud.placed() if r.id in wanted and (host := _placed_on(r)) is not None]
 
 
 def _hints_pass(cloud: Cloud, hints: Mapping[str, list[str]], host: str) -> bool:
