@@ -24,6 +24,7 @@ from lifecycle.api.flavors import Flavor
 from lifecycle.api.images import require_image
 from lifecycle.api.keypairs import require_user_keypair
 from lifecycle.api.over_quota import check_num_instances, check_upsize, quota_lock
+from lifecycle.api.personality import check_injected_files
 from lifecycle.api.scheduler import check_zone
 from lifecycle.api.schema import validate
 from lifecycle.api.server_extras import LEGACY_CONSOLES, console_output, legacy_console
@@ -288,6 +289,7 @@ def _rebuild(call: Call) -> Reply:
             require_image(call.cloud.images, call.context, image_id)
         except ApiError:
             raise bad_request("Cannot find image for rebuild") from None
+        check_injected_files(call.cloud, call.context.project_id, args.get("personality"))  # limit_check(context)
     with call.record.lock:
         _perform(call, "rebuild")
         record = call.record
@@ -303,6 +305,7 @@ def _rebuild(call: Call) -> Reply:
             record.user_data = args["user_data"]
         if "key_name" in args and call.version >= (2, 54):
             record.key_name = args["key_name"] or None  # api.py:rebuild: a falsy name unsets it
+        record.hostname = args.get("hostname", record.hostname)  # servers.py _action_rebuild: from 2.90
         groups = group_ids(call.cloud, record)
         body = shape(
             record,

@@ -141,6 +141,10 @@ class Record:
     user_id: str = DEFAULT_USER
     ports: list[Port] = dataclasses.field(default_factory=list)
     """The server's ports (the Network service plugs them), in plug order."""
+    hostname: str = ""
+    """``instance.hostname``, set at create (:mod:`lifecycle.api.hostnames`); empty: derived from the name."""
+    scheduler_hints: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    """The create request's ``os:scheduler_hints`` as the RequestSpec keeps them (:mod:`lifecycle.api.scheduler`)."""
     lock: threading.RLock = dataclasses.field(default_factory=threading.RLock, repr=False)
 
     @property
@@ -357,6 +361,12 @@ class Cloud:
             else:
                 live.append(record)
         return sorted(live, key=lambda r: r.index, reverse=True)
+
+    def placed(self) -> list[Record]:
+        """Every record as it stands, without letting time pass: what the scheduler reads while it
+        places a server (its record lock held), so that no other server steps meanwhile."""
+        with self._lock:
+            return [r for r in self._records.values() if not r.gone]
 
     def server(self, server_id: str) -> FleetServer:
         """The model of a server, to inspect (``.status``, ``.pair``) or drive directly."""
@@ -646,8 +656,14 @@ class Cloud:
         if self.pace == "instant":
             self._step_soon(server)
 
-    def _pick(self, exclude: str | None) -> str | None:
-        """The up, enabled host with the fewest servers (by name on ties), other than ``exclude``."""
+    def _pick(self, exclude: str | None, placing: Record) -> str | None:
+        """The up, enabled host the scheduler filters let ``placing`` go to (:mod:`lifecycle.api.scheduler`),
+        soft group policies first, then the fewest servers (by name on ties), other than ``exclude``.
+
+        When no host passes the filters, any free one is taken: a move is not failed with
+        NoValidHost here, as Nova's scheduler would (a gap of the fake)."""
+        from lifecycle.api import scheduler  # it imports route modules that import this one
+
         load: dict[str, int] = {name: 0 for name in self.hosts}
         for record in list(self._records.values()):
             where = record.host or record.target_host  # a new server's host is reserved while it is scheduled
@@ -656,7 +672,8 @@ class Cloud:
         free = [h.name for h in self.hosts.values() if h.up and not h.disabled and h.name != exclude]
         if not free and exclude is None:  # nowhere up: a seeded server still sits on some host
             free = list(self.hosts)
-        return min(free, key=lambda n: (load[n], n)) if free else exclude
+        passing = [name for name in free if scheduler.host_passes(self, placing, name)] or free
+        return min(passing, key=lambda n: (scheduler.preference(self, placing, n), load[n], n)) if passing else exclude
 
     def _place(self, record: Record) -> None:
         """Keep the record's host in line with its state and the moves that ended (record lock held)."""
@@ -667,20 +684,20 @@ class Cloud:
             record.host = None  # _nil_out_instance_obj_host_and_node, offload, or not scheduled yet
             return
         if record.host is None:
-            record.host, record.target_host = record.target_host or self._pick(None), None
+            record.host, record.target_host = record.target_host or self._pick(None, record), None
         elif record.move is not None and not server.busy:
             op, record.move = record.move, None
             if server.vm_state is VmState.ERROR:
                 pass  # failed: it stays where it was
             elif op in ("resize", "migrate") and server.vm_state is VmState.RESIZED:
                 record.source_host = record.host
-                record.host, record.target_host = record.target_host or self._pick(record.host), None
+                record.host, record.target_host = record.target_host or self._pick(record.host, record), None
             elif op == "revert_resize" and record.source_host is not None:
                 record.host, record.source_host = record.source_host, None
             elif op == "confirm_resize":
                 record.source_host = None
             elif op in ("live_migrate", "evacuate"):
-                record.host, record.target_host = record.target_host or self._pick(record.host), None
+                record.host, record.target_host = record.target_host or self._pick(record.host, record), None
         self._apply_host(record)
 
     def _apply_host(self, record: Record) -> None:
