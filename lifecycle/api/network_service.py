@@ -58,8 +58,8 @@ class NetworkService(JsonService):
             (re.compile(r"^/v2\.0/networks/([^/]+)/?$"), {"GET": self._network, "DELETE": self._delete_network}),
             (re.compile(r"^/v2\.0/subnets/?$"), {"GET": self._subnets, "POST": self._create_subnet}),
             (re.compile(r"^/v2\.0/subnets/([^/]+)/?$"), {"GET": self._subnet, "DELETE": self._delete_subnet}),
-            (re.compile(r"^/v2\.0/ports/?$"), {"GET": self._ports}),
-            (re.compile(r"^/v2\.0/ports/([^/]+)/?$"), {"GET": self._port}),
+            (re.compile(r"^/v2\.0/ports/?$"), {"GET": self._ports, "POST": self._create_port}),
+            (re.compile(r"^/v2\.0/ports/([^/]+)/?$"), {"GET": self._port, "DELETE": self._delete_port}),
             (re.compile(r"^/v2\.0/security-groups/?$"), {"GET": self._groups, "POST": self._create_group}),
             (re.compile(r"^/v2\.0/security-groups/([^/]+)/?$"), {"GET": self._group, "DELETE": self._delete_group}),
             (re.compile(r"^/v2\.0/security-group-rules/?$"), {"GET": self._rules, "POST": self._create_rule}),
@@ -219,6 +219,46 @@ class NetworkService(JsonService):
         if found is None:
             raise NetworkError(404, "PortNotFound", f"Port {port_id} could not be found.")
         return 200, {"port": found.body()}, {}
+
+    def _create_port(self, call: Call) -> Reply:
+        """``POST /v2.0/ports``: an unbound port on a visible network, with ``fixed_ips`` ``[{"ip_address"}]``
+        or ``[{"subnet_id"}]`` or none (the next free address); 201."""
+        spec = self._spec(call, "port")
+        net_id = str(spec.get("network_id", ""))
+        if not net_id:
+            raise NetworkError(
+                400, "HTTPBadRequest", "Failed to parse request. Required attribute 'network_id' not specified"
+            )
+        network = self.store.networks.get(net_id)
+        if network is None or not self.store.visible(network, call.context):
+            raise NetworkError(404, "NetworkNotFound", f"Network {net_id} could not be found.")
+        fixed = spec.get("fixed_ips", [])
+        if not isinstance(fixed, list) or not all(isinstance(f, dict) for f in fixed) or len(fixed) > 1:
+            raise NetworkError(
+                400, "HTTPBadRequest", "Invalid input for fixed_ips. This fake offers one fixed IP per port."
+            )
+        wanted = fixed[0].get("ip_address") if fixed else None
+        if fixed and "subnet_id" in fixed[0] and (network.subnet is None or fixed[0]["subnet_id"] != network.subnet.id):
+            raise NetworkError(
+                400,
+                "InvalidInput",
+                f"Invalid input for operation: Failed to create port on network {net_id}, "
+                f"because fixed_ips included invalid subnet {fixed[0]['subnet_id']}.",
+            )
+        port = self.store.create_port(
+            network,
+            call.context.project_id,
+            fixed_ip=None if wanted is None else str(wanted),
+            name=str(spec.get("name", "")),
+        )
+        return 201, {"port": port.body()}, {}
+
+    def _delete_port(self, call: Call, port_id: str) -> Reply:
+        found = next((p for p in self._visible_ports(call) if p.id == port_id), None)
+        if found is None:
+            raise NetworkError(404, "PortNotFound", f"Port {port_id} could not be found.")
+        self.store.delete_port(found)
+        return 204, None, {}
 
     # -- security groups ----------------------------------------------------
     def _visible_groups(self, call: Call) -> list[SecurityGroup]:

@@ -205,6 +205,9 @@ class Port:
     owner: str
     groups: list[SecurityGroup]
     record: Record | None = None
+    name: str = ""
+    preserve: bool = False
+    """Made by a Neutron ``POST /ports`` (Nova's ``preserve_on_delete``): a detach unbinds it, not deletes it."""
 
     @property
     def device_id(self) -> str:
@@ -214,7 +217,7 @@ class Port:
         bound = self.record is not None
         return {
             "id": self.id,
-            "name": "",
+            "name": self.name,
             "network_id": self.network.id,
             "mac_address": self.mac,
             "fixed_ips": [{"subnet_id": self.network.subnet.id, "ip_address": self.ip}] if self.network.subnet else [],
@@ -311,8 +314,14 @@ class Networks:
         with self._lock:
             for port in list(self.ports.values()):
                 if port.record is not None and port.record.gone:
-                    del self.ports[port.id]
+                    self._release(port)
             return list(self.ports.values())
+
+    def _release(self, port: Port) -> None:
+        """A server lets a port go: a port the user made is unbound (``preserve_on_delete``), Nova's are deleted."""
+        port.record = None
+        if not port.preserve:
+            self.ports.pop(port.id, None)
 
     # -- what Nova does ----------------------------------------------------
     def requested(self, spec: Any, context: RequestContext) -> list[tuple[Network | Port, str | None]]:
@@ -376,6 +385,97 @@ class Networks:
                 self.ports[port.id] = port
                 record.ports.append(port)
 
+    def _free_ip(self, network: Network, wanted: str | None) -> str:
+        """A fixed IP on the network's subnet: ``wanted`` if free and inside it, else the next unused one.
+
+        Raises:
+            NetworkError: 400 ``InvalidIpForNetwork`` (outside the subnet), 409 ``IpAddressAlreadyAllocated``.
+        """
+        subnet = network.subnet
+        if subnet is None:
+            raise NetworkError(400, "BadRequest", f"Network {network.id} has no subnet to allocate an IP from.")
+        used = {p.ip for p in self.live_ports() if p.network is network}
+        if wanted is not None:
+            try:
+                inside = ipaddress.ip_address(wanted) in ipaddress.ip_network(subnet.cidr)
+            except ValueError:
+                inside = False
+            if not inside:
+                raise NetworkError(
+                    400, "InvalidIpForNetwork", f"IP address {wanted} is not a valid IP for the specified network."
+                )
+            if wanted in used:
+                raise NetworkError(
+                    409, "IpAddressAlreadyAllocated", f"IP address {wanted} already allocated in subnet {subnet.id}"
+                )
+            return wanted
+        for _ in range(ipaddress.ip_network(subnet.cidr).num_addresses):  # skip addresses asked for explicitly
+            address = subnet.allocate()
+            if address not in used:
+                return address
+        raise NetworkError(
+            409, "IpAddressGenerationFailure", f"No more IP addresses available on network {network.id}."
+        )
+
+    def create_port(self, network: Network, project_id: str, *, fixed_ip: str | None = None, name: str = "") -> Port:
+        """Neutron's ``POST /ports``: an unbound port (``device_id`` empty, ``DOWN``) that a server may take."""
+        with self._lock:
+            mac = "fa:16:3e:" + ":".join(f"{b:02x}" for b in secrets.token_bytes(3))
+            port = Port(str(uuid.uuid4()), network, self._free_ip(network, fixed_ip), mac, project_id, [], None, name)
+            port.groups = [self.default_group(project_id)]
+            port.preserve = True
+            self.ports[port.id] = port
+            return port
+
+    def delete_port(self, port: Port) -> None:
+        """Neutron's ``DELETE /ports/{id}``: gone, also from the server it was bound to."""
+        with self._lock:
+            self.ports.pop(port.id, None)
+            if port.record is not None and port in port.record.ports:
+                port.record.ports.remove(port)
+            port.record = None
+
+    def attach(self, record: Record, network: Network | None, port: Port | None, fixed_ip: str | None) -> Port:
+        """Nova's ``attach_interface`` (``neutron.py`` ``allocate_for_instance`` for one request):
+        bind ``port``, or make one on ``network`` (with ``fixed_ip`` if asked), owned by the server's project.
+
+        Raises:
+            ApiError: 409 ``Port X is still in use.`` (bound elsewhere), ``Fixed IP address X is already in use
+                on instance Y.``
+        """
+        with self._lock:
+            if port is not None:
+                if port.record is not None and not port.record.gone:
+                    raise ApiError(409, f"Port {port.id} is still in use.")
+                port.record = record
+                record.ports.append(port)
+                return port
+            assert network is not None
+            if fixed_ip is not None:
+                holder = next((p for p in self.live_ports() if p.network is network and p.ip == fixed_ip), None)
+                if holder is not None:
+                    raise ApiError(
+                        409, f"Fixed IP address {fixed_ip} is already in use on instance {holder.device_id}."
+                    )
+            owner = str(getattr(record, "project_id", DEFAULT_PROJECT))
+            created = self.create_port(network, owner, fixed_ip=fixed_ip)
+            created.preserve = False
+            created.groups = [self.default_group(owner)]
+            created.record = record
+            record.ports.append(created)
+            return created
+
+    def detach(self, record: Record, port_id: str) -> None:
+        """Nova's ``detach_interface``: a port Nova made is deleted, one the user made is unbound
+        (``deallocate_port_for_instance``: ``preserve_on_delete``). A port not on the server: nothing
+        (the API casts to the compute host and answers 202 before it looks)."""
+        with self._lock:
+            port = next((p for p in record.ports if p.id == port_id), None)
+            if port is None:
+                return
+            record.ports.remove(port)
+            self._release(port)
+
     def plug_names(self, record: Record, names: Iterable[str], project_id: str) -> None:
         """Plug a seeded server into networks given by name or id (unknown ones are skipped)."""
         plan: list[tuple[Network | Port, str | None]] = []
@@ -389,7 +489,7 @@ class Networks:
         """Delete a server's ports (Nova deletes the ports it made when the server goes)."""
         with self._lock:
             for port in record.ports:
-                self.ports.pop(port.id, None)
+                self._release(port)
 
     def addresses(self, record: Record) -> dict[str, list[dict[str, Any]]]:
         """The server's ``addresses``: fixed IPs keyed by network name."""
