@@ -684,7 +684,7 @@ class Cloud:
         """
         with record.lock:
             if record.target_host is None and record.host is not None:
-                record.target_host = self._pick(record.host)
+                record.target_host = self._pick(record.host, record)
             return record.target_host
 
     def _place(self, record: Record) -> None:

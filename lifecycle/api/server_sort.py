@@ -55,7 +55,7 @@ COLUMNS: Mapping[str, Callable[[Record], Any]] = {
     "display_description": lambda r: r.description,
     "display_name": lambda r: r.server.name,
     "host": lambda r: r.host,
-    "hostname": lambda r: views._hostname(r.server.name),
+    "hostname": views._hostname,
     "id": lambda r: r.index,
     "image_ref": lambda r: r.image_id,
     "instance_type_id": _flavor_key,
