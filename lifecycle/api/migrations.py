@@ -137,8 +137,8 @@ def _follow(cloud: Cloud) -> None:
             return
         with state.lock:
             rows = [m for m in state.migrations if m.record.id == event.server_id]
-        moment = now()
         for row in rows:
+            moment = cloud.changed_at(row.record)  # now, or at wall pace the change's own clock time
             if row.ended_at is None and event.operation == _OPERATIONS[row.migration_type]:
                 row.ended_at = moment
             elif row.ended_at is not None and row.closed_at is None and event.operation in _CLOSING:
