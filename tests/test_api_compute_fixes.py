@@ -369,3 +369,21 @@ def test_live_migration_row_and_a_failed_one(app: ComputeApp) -> None:
     assert (server["status"], server["OS-EXT-SRV-ATTR:host"]) == ("ACTIVE", dest)
     failed = call(app, "GET", "/os-migrations?status=error").json["migrations"]
     assert [(m["source_compute"], m["dest_compute"]) for m in failed] == [(dest, source)]
+
+
+def test_next_link_keeps_every_sort_parameter(trio: ComputeApp) -> None:
+    """common.py ViewBuilder._get_next_link copies request.params (a MultiDict: every value) and sets marker."""
+    from urllib.parse import parse_qs, urlsplit
+
+    query = "sort_key=vm_state&sort_key=display_name&sort_dir=asc&sort_dir=desc&limit=1"
+    first = call(trio, "GET", f"/servers?{query}").json
+    assert [s["name"] for s in first["servers"]] == ["b"]
+    link = urlsplit(first["servers_links"][0]["href"])
+    params = parse_qs(link.query)
+    assert (params["sort_key"], params["sort_dir"], params["marker"]) == (
+        ["vm_state", "display_name"],
+        ["asc", "desc"],
+        [first["servers"][0]["id"]],
+    )
+    second = call(trio, "GET", f"/servers?{link.query}").json
+    assert [s["name"] for s in second["servers"]] == ["c"]

@@ -355,10 +355,11 @@ class ComputeApp:
             items = self._read_many(page, lambda r: views.server_summary(r, request.base))
         body: dict[str, Any] = {"servers": items}
         if page and len(page) == limit and len(records) > limit:
-            query = {k: v[-1] for k, v in request.query.items() if k != "marker"}
-            query.update(limit=str(limit), marker=page[-1].id)
+            # common.py _get_next_link: the request's parameters, each value kept (several sort_key/sort_dir)
+            pairs = [(k, v) for k, values in request.query.items() if k not in ("marker", "limit") for v in values]
+            pairs += [("limit", str(limit)), ("marker", page[-1].id)]
             path = "servers/detail" if detail else "servers"
-            body["servers_links"] = [{"rel": "next", "href": f"{request.base}/v2.1/{path}?{urlencode(query)}"}]
+            body["servers_links"] = [{"rel": "next", "href": f"{request.base}/v2.1/{path}?{urlencode(pairs)}"}]
         return 200, body, {}
 
     def _read_many(self, page: list[Record], render: Callable[[Record], Any]) -> list[Any]:
