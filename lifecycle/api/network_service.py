@@ -13,6 +13,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from lifecycle.api.errors import ApiError
+from lifecycle.api.network_quotas import NetworkQuotas
 from lifecycle.api.networks import Network, NetworkError, Networks, Port, SecurityGroup, Subnet
 from lifecycle.api.service import Call, JsonService, Reply
 
@@ -51,6 +52,7 @@ class NetworkService(JsonService):
     def __init__(self, cloud: Cloud) -> None:
         self.cloud = cloud
         self.store: Networks = cloud.networks
+        self.quotas: NetworkQuotas = cloud.networks.quotas
         self.routes = [
             (re.compile(r"^/?$"), {"GET": self._versions}),
             (re.compile(r"^/v2\.0/?$"), {"GET": self._resources}),
@@ -66,6 +68,14 @@ class NetworkService(JsonService):
             (re.compile(r"^/v2\.0/security-group-rules/([^/]+)/?$"), {"GET": self._rule, "DELETE": self._delete_rule}),
             (re.compile(r"^/v2\.0/floatingips/?$"), {"GET": self._floating_ips}),
             (re.compile(r"^/v2\.0/extensions/?$"), {"GET": self._extensions}),
+            (re.compile(r"^/v2\.0/quotas(?:\.json)?/?$"), {"GET": self._quota_index}),
+            (re.compile(r"^/v2\.0/quotas/project(?:\.json)?/?$"), {"GET": self._quota_project}),
+            (
+                re.compile(r"^/v2\.0/quotas/([^/]+?)(?:\.json)?/?$"),
+                {"GET": self._quota_show, "PUT": self._quota_update, "DELETE": self._quota_delete},
+            ),
+            (re.compile(r"^/v2\.0/quotas/([^/]+)/default(?:\.json)?/?$"), {"GET": self._quota_default}),
+            (re.compile(r"^/v2\.0/quotas/([^/]+)/details(?:\.json)?/?$"), {"GET": self._quota_details}),
         ]
 
     def error_of(self, exc: ApiError) -> Any:
@@ -337,8 +347,41 @@ class NetworkService(JsonService):
     def _floating_ips(self, call: Call) -> Reply:
         return 200, {"floatingips": []}, {}
 
+    # -- quotas (lifecycle.api.network_quotas) ------------------------------
+    def _quota_index(self, call: Call) -> Reply:
+        return 200, self.quotas.index(call.context), {}
+
+    def _quota_project(self, call: Call) -> Reply:
+        """``GET /v2.0/quotas/project``: who asks (``QuotaSetsController.project``)."""
+        return 200, {"project": {"project_id": call.context.project_id}}, {}
+
+    def _quota_show(self, call: Call, project_id: str) -> Reply:
+        return 200, self.quotas.show(call.context, project_id), {}
+
+    def _quota_default(self, call: Call, project_id: str) -> Reply:
+        return 200, self.quotas.default(call.context, project_id), {}
+
+    def _quota_details(self, call: Call, project_id: str) -> Reply:
+        return 200, self.quotas.details(call.context, project_id), {}
+
+    def _quota_update(self, call: Call, project_id: str) -> Reply:
+        body = call.json("Failed to parse request. Malformed JSON")
+        return 200, self.quotas.update(call.context, project_id, body), {}
+
+    def _quota_delete(self, call: Call, project_id: str) -> Reply:
+        self.quotas.delete(call.context, project_id)
+        return 204, None, {}
+
     def _extensions(self, call: Call) -> Reply:
-        aliases = ("security-group", "port-security", "binding", "external-net", "standard-attr-tag")
+        aliases = (
+            "security-group",
+            "port-security",
+            "binding",
+            "external-net",
+            "standard-attr-tag",
+            "quotas",
+            "quota_details",
+        )
         return (
             200,
             {

@@ -255,6 +255,10 @@ class Networks:
         self.ports: dict[str, Port] = {}
         self.groups: dict[str, SecurityGroup] = {}
         self._lock = threading.RLock()
+        from lifecycle.api.network_quotas import NetworkQuotas  # it reads this store: imported late
+
+        self.quotas = NetworkQuotas(self)
+        """The projects' Neutron quotas (``/v2.0/quotas``)."""
 
     # -- lookups --------------------------------------------------------------
     def by_name(self, name: str) -> Network | None:
