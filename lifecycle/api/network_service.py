@@ -60,8 +60,8 @@ class NetworkService(JsonService):
             (re.compile(r"^/v2\.0/networks/([^/]+)/?$"), {"GET": self._network, "DELETE": self._delete_network}),
             (re.compile(r"^/v2\.0/subnets/?$"), {"GET": self._subnets, "POST": self._create_subnet}),
             (re.compile(r"^/v2\.0/subnets/([^/]+)/?$"), {"GET": self._subnet, "DELETE": self._delete_subnet}),
-            (re.compile(r"^/v2\.0/ports/?$"), {"GET": self._ports}),
-            (re.compile(r"^/v2\.0/ports/([^/]+)/?$"), {"GET": self._port}),
+            (re.compile(r"^/v2\.0/ports/?$"), {"GET": self._ports, "POST": self._create_port}),
+            (re.compile(r"^/v2\.0/ports/([^/]+)/?$"), {"GET": self._port, "DELETE": self._delete_port}),
             (re.compile(r"^/v2\.0/security-groups/?$"), {"GET": self._groups, "POST": self._create_group}),
             (re.compile(r"^/v2\.0/security-groups/([^/]+)/?$"), {"GET": self._group, "DELETE": self._delete_group}),
             (re.compile(r"^/v2\.0/security-group-rules/?$"), {"GET": self._rules, "POST": self._create_rule}),
@@ -229,6 +229,109 @@ class NetworkService(JsonService):
         if found is None:
             raise NetworkError(404, "PortNotFound", f"Port {port_id} could not be found.")
         return 200, {"port": found.body()}, {}
+
+    def _create_port(self, call: Call) -> Reply:
+        """``POST /v2.0/ports``: an unbound port on a network the caller may use (``--nic port-id=`` boots on it).
+
+        Checks as ``neutron/api/v2/base.py:Controller.create`` and the IPAM do:
+        ``network_id`` required, a visible network (404), ``fixed_ips`` in its
+        subnet (400) and free (409), security groups the project's (404).
+        """
+        spec = self._spec(call, "port")
+        context = call.context
+        if "network_id" not in spec:
+            raise NetworkError(
+                400, "HTTPBadRequest", "Failed to parse request. Required attribute 'network_id' not specified"
+            )
+        net_id = str(spec["network_id"])
+        network = self.store.networks.get(net_id)
+        if network is None or not self.store.visible(network, context):
+            raise NetworkError(404, "NetworkNotFound", f"Network {net_id} could not be found.")
+        ip = self._fixed_ip(network, spec.get("fixed_ips"))
+        groups = None
+        if "security_groups" in spec:
+            refs = spec["security_groups"]
+            if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
+                raise NetworkError(
+                    400, "HTTPBadRequest", f"Invalid input for security_groups. Reason: '{refs}' is not a list."
+                )
+            groups = [self._find_group(call, ref) for ref in refs]
+        state = spec.get("admin_state_up", True)
+        if not isinstance(state, bool):
+            raise NetworkError(
+                400, "HTTPBadRequest", f"Invalid input for admin_state_up. Reason: '{state}' is not a boolean."
+            )
+        mac = spec.get("mac_address")
+        if mac is not None and (
+            not isinstance(mac, str) or re.fullmatch(r"(?:[0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}", mac) is None
+        ):
+            raise NetworkError(
+                400, "HTTPBadRequest", f"Invalid input for mac_address. Reason: '{mac}' is not a valid MAC address."
+            )
+        port = self.store.create_port(
+            network,
+            context.project_id,
+            ip=ip,
+            groups=groups,
+            name=str(spec.get("name", "")),
+            description=str(spec.get("description", "")),
+            mac=None if mac is None else mac.lower(),
+            admin_state_up=state,
+        )
+        return 201, {"port": port.body()}, {}
+
+    def _fixed_ip(self, network: Network, fixed: Any) -> str | None:
+        """The one ``fixed_ips`` address asked for (``None``: allocate); 400 when it is not in the subnet."""
+        if fixed is None:
+            return None
+        if not isinstance(fixed, list) or not all(isinstance(f, dict) for f in fixed):
+            raise NetworkError(
+                400,
+                "HTTPBadRequest",
+                f"Invalid input for fixed_ips. Reason: Invalid data format for fixed IP: '{fixed}'.",
+            )
+        if len(fixed) > 1:
+            raise NetworkError(
+                400, "HTTPBadRequest", "This fake Neutron gives a port one fixed IP (one subnet per network)."
+            )
+        if not fixed:
+            return None
+        entry = fixed[0]
+        subnet = network.subnet
+        wanted_subnet = entry.get("subnet_id")
+        if wanted_subnet is not None and (subnet is None or wanted_subnet != subnet.id):
+            raise NetworkError(
+                400,
+                "InvalidInput",
+                f"Invalid input for operation: Failed to create port on network {network.id}, because fixed_ips "
+                f"included invalid subnet {wanted_subnet}.",
+            )
+        if "ip_address" not in entry:
+            return None
+        text = entry["ip_address"]
+        try:
+            address = ipaddress.IPv4Address(str(text))
+        except ValueError:
+            raise NetworkError(
+                400, "HTTPBadRequest", f"Invalid input for fixed_ips. Reason: '{text}' is not a valid IP address."
+            ) from None
+        cidr = None if subnet is None else ipaddress.IPv4Network(subnet.cidr)
+        # the network and broadcast addresses and the gateway (the cidr's first host) are never a port's
+        if cidr is None or address not in cidr or address in (cidr.network_address, cidr.broadcast_address, cidr[1]):
+            raise NetworkError(
+                400,
+                "InvalidIpForNetwork",
+                f"IP address {address} is not a valid IP for any of the subnets on the specified network.",
+            )
+        return str(address)
+
+    def _delete_port(self, call: Call, port_id: str) -> Reply:
+        """``DELETE /v2.0/ports/{id}``: the caller's port (or any, for an admin); 404 otherwise."""
+        found = next((p for p in self._visible_ports(call) if p.id == port_id), None)
+        if found is None:
+            raise NetworkError(404, "PortNotFound", f"Port {port_id} could not be found.")
+        self.store.delete_port(found)
+        return 204, None, {}
 
     # -- security groups ----------------------------------------------------
     def _visible_groups(self, call: Call) -> list[SecurityGroup]:

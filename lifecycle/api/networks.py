@@ -205,6 +205,11 @@ class Port:
     owner: str
     groups: list[SecurityGroup]
     record: Record | None = None
+    name: str = ""
+    preserve: bool = False
+    """Made through ``POST /v2.0/ports``: a deleted server only unbinds it (Nova's ``preserve_on_delete``)."""
+    description: str = ""
+    admin_state_up: bool = True
 
     @property
     def device_id(self) -> str:
@@ -214,20 +219,24 @@ class Port:
         bound = self.record is not None
         return {
             "id": self.id,
-            "name": "",
+            "name": self.name,
             "network_id": self.network.id,
             "mac_address": self.mac,
-            "fixed_ips": [{"subnet_id": self.network.subnet.id, "ip_address": self.ip}] if self.network.subnet else [],
+            "fixed_ips": (
+                [{"subnet_id": self.network.subnet.id, "ip_address": self.ip}]
+                if self.network.subnet and self.ip
+                else []
+            ),
             "device_id": self.device_id,
             "device_owner": "compute:nova" if bound else "",
             "status": "ACTIVE" if bound else "DOWN",
-            "admin_state_up": True,
+            "admin_state_up": self.admin_state_up,
             "security_groups": [g.id for g in self.groups],
             "port_security_enabled": True,
             "allowed_address_pairs": [],
             "extra_dhcp_opts": [],
             "binding:vnic_type": "normal",
-            "description": "",
+            "description": self.description,
             "tags": [],
             **_standard(self.owner),
         }
@@ -311,12 +320,93 @@ class Networks:
             return list(record.ports)
 
     def live_ports(self) -> list[Port]:
-        """Every port; a deleted server's ports go with it (Nova deletes the ports it made)."""
+        """Every port; a deleted server's ports go with it (Nova deletes the ports it made, unbinds the others)."""
         with self._lock:
             for port in list(self.ports.values()):
                 if port.record is not None and port.record.gone:
-                    del self.ports[port.id]
+                    self._release(port)
             return list(self.ports.values())
+
+    def _release(self, port: Port) -> None:
+        """A server let go of the port: Nova deletes it, or only unbinds one it did not make (lock held).
+
+        ``nova/network/neutron.py:API.deallocate_for_instance`` keeps ports
+        whose ``preserve_on_delete`` is set (those passed as ``port-id``).
+        """
+        if port.preserve:
+            port.record = None
+        else:
+            self.ports.pop(port.id, None)
+
+    def used_ips(self, network: Network) -> set[str]:
+        """The fixed IPs the network's ports hold."""
+        with self._lock:
+            return {p.ip for p in self.ports.values() if p.network is network and p.ip}
+
+    def allocate_ip(self, network: Network) -> str:
+        """The subnet's next address no port holds (``Subnet.allocate``'s order); ``""`` without a subnet.
+
+        Raises:
+            NetworkError: 409 ``IpAddressGenerationFailure`` when every address is taken.
+        """
+        subnet = network.subnet
+        if subnet is None:
+            return ""
+        taken = self.used_ips(network)
+        for _ in range(ipaddress.ip_network(subnet.cidr).num_addresses):
+            address = subnet.allocate()
+            if address not in taken:
+                return address
+        raise NetworkError(
+            409, "IpAddressGenerationFailure", f"No more IP addresses available on network {network.id}."
+        )
+
+    def create_port(
+        self,
+        network: Network,
+        project_id: str,
+        *,
+        ip: str | None = None,
+        groups: list[SecurityGroup] | None = None,
+        name: str = "",
+        description: str = "",
+        mac: str | None = None,
+        admin_state_up: bool = True,
+    ) -> Port:
+        """A new unbound port (``POST /v2.0/ports``): a fixed IP from the subnet, the project's default group.
+
+        Raises:
+            NetworkError: 409 ``IpAddressAlreadyAllocated`` for an ``ip`` a port holds.
+        """
+        with self._lock:
+            if ip is not None and ip in self.used_ips(network):
+                subnet_id = network.subnet.id if network.subnet else ""
+                raise NetworkError(
+                    409, "IpAddressAlreadyAllocated", f"IP address {ip} already allocated in subnet {subnet_id}"
+                )
+            address = ip if ip is not None else self.allocate_ip(network)
+            port = Port(
+                str(uuid.uuid4()),
+                network,
+                address,
+                mac or "fa:16:3e:" + ":".join(f"{b:02x}" for b in secrets.token_bytes(3)),
+                project_id,
+                list(groups) if groups is not None else [self.default_group(project_id)],
+                name=name,
+                preserve=True,
+                description=description,
+                admin_state_up=admin_state_up,
+            )
+            self.ports[port.id] = port
+        return port
+
+    def delete_port(self, port: Port) -> None:
+        """Delete a port; a server it was plugged into loses it (Neutron allows deleting a bound port)."""
+        with self._lock:
+            self.ports.pop(port.id, None)
+            record = port.record
+            if record is not None and port in record.ports:
+                record.ports.remove(port)
 
     # -- what Nova does ----------------------------------------------------
     def requested(self, spec: Any, context: RequestContext) -> list[tuple[Network | Port, str | None]]:
@@ -375,7 +465,7 @@ class Networks:
                 if target.subnet is None:
                     continue
                 mac = "fa:16:3e:" + ":".join(f"{b:02x}" for b in secrets.token_bytes(3))
-                ip = fixed or target.subnet.allocate()
+                ip = fixed or self.allocate_ip(target)  # skips addresses created ports hold
                 port = Port(str(uuid.uuid4()), target, ip, mac, project_id, list(groups), record)
                 self.ports[port.id] = port
                 record.ports.append(port)
@@ -390,10 +480,10 @@ class Networks:
         self.plug(record, plan, project_id)
 
     def unplug(self, record: Record) -> None:
-        """Delete a server's ports (Nova deletes the ports it made when the server goes)."""
+        """Delete a server's ports (Nova deletes the ports it made when the server goes, unbinds the others)."""
         with self._lock:
             for port in record.ports:
-                self.ports.pop(port.id, None)
+                self._release(port)
 
     def addresses(self, record: Record) -> dict[str, list[dict[str, Any]]]:
         """The server's ``addresses``: fixed IPs keyed by network name."""
