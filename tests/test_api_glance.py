@@ -12,6 +12,7 @@ without data, 413 past the size cap); Nova's ``servers.py`` create answers
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 from typing import Any
 from wsgiref.util import setup_testing_defaults
@@ -19,8 +20,9 @@ from wsgiref.util import setup_testing_defaults
 import pytest
 from _helpers import wsgi_request
 
-from lifecycle.api import Cloud, ComputeApp
+from lifecycle.api import Cloud, ComputeApp, serve_in_thread
 from lifecycle.api.gateway import Gateway
+from lifecycle.api.httpd import MAX_BODY
 from lifecycle.api.images import CIRROS_ID, IMAGE_SIZE_CAP
 
 PATCH = "application/openstack-images-v2.1-json-patch"
@@ -269,3 +271,37 @@ def test_upload_past_the_cap_is_413_without_reading_it_all(gateway: Gateway) -> 
         assert json.loads(body)["message"] == "The incoming image is too large: The provided image is too large."
         assert stream.taken <= IMAGE_SIZE_CAP + 1
     assert call(gateway, "GET", f"/image/v2/images/{image['id']}", token=demo)[1]["status"] == "queued"
+
+
+def test_served_upload_takes_image_sized_bodies_and_refuses_past_the_cap() -> None:
+    """Over HTTP: image data may pass Nova's 112 KiB body cap (up to the image cap); past it, Glance's 413 at once."""
+    data = b"\x01" * (MAX_BODY * 2)
+    with serve_in_thread() as fake:
+        host, port = "127.0.0.1", fake.port
+        connection = http.client.HTTPConnection(host, port, timeout=30)
+        connection.request(
+            "POST", "/image/v2/images", json.dumps({"disk_format": "raw"}), {"Content-Type": "application/json"}
+        )
+        image = json.loads(connection.getresponse().read())
+        path = f"/image/v2/images/{image['id']}/file"
+        connection.request("PUT", path, data, {"Content-Type": OCTETS})
+        answer = connection.getresponse()
+        assert (answer.status, answer.read()) == (204, b"")
+        connection.request("GET", path)
+        answer = connection.getresponse()
+        assert (answer.status, answer.read() == data) == (200, True)
+        connection.request("PUT", "/v2.1/servers/x/metadata", data, {"Content-Type": "application/json"})
+        answer = connection.getresponse()
+        assert (answer.status, "overLimit" in json.loads(answer.read())) == (413, True)  # Nova's cap still holds
+        connection.close()
+        connection = http.client.HTTPConnection(host, port, timeout=30)
+        connection.putrequest("PUT", path)
+        connection.putheader("Content-Type", OCTETS)
+        connection.putheader("Content-Length", str(IMAGE_SIZE_CAP + 1))
+        connection.endheaders()  # no byte of the body: the answer comes first
+        answer = connection.getresponse()
+        assert (answer.status, json.loads(answer.read())["message"]) == (
+            413,
+            "The incoming image is too large: The provided image is too large.",
+        )
+        connection.close()
