@@ -422,6 +422,25 @@ def test_wall_pace_finishes_in_real_time() -> None:
     assert show(app, sid)["OS-SRV-USG:launched_at"] is not None
 
 
+def test_wall_pace_timestamps_tell_when_a_change_happened_not_when_it_was_read() -> None:
+    """``updated`` and ``launched_at`` are the moment the build ended, however late a client looks."""
+    import datetime
+    import time
+
+    app = ComputeApp(Cloud(pace="wall", durations=Durations(scale=0.001)))
+    sid = create(app)
+    time.sleep(0.3)  # the build (a few ms here) ends by itself, unseen
+    time.sleep(2.1)  # then nobody looks for two seconds
+    read = datetime.datetime.now(datetime.UTC)
+    body = show(app, sid)
+    assert body["status"] == "ACTIVE"
+    updated = datetime.datetime.strptime(body["updated"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.UTC)
+    created = datetime.datetime.strptime(body["created"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.UTC)
+    assert updated - created <= datetime.timedelta(seconds=1)
+    assert read - updated >= datetime.timedelta(seconds=1)
+    assert body["OS-SRV-USG:launched_at"].startswith(body["updated"][:19].replace("Z", ""))
+
+
 def test_injected_resize_failure_shows_error_with_fault(app: ComputeApp) -> None:
     """fail_next makes the next resize fail at the given step: ERROR, with a fault, old flavor kept."""
     sid = app.cloud.seed("active")

@@ -111,6 +111,11 @@ def stop(ecs: EcsClient, *server_ids: str, kind: str = "SOFT") -> str:
     return str(ecs.batch_stop_servers(BatchStopServersRequest(body=body)).job_id)
 
 
+def start(ecs: EcsClient, *server_ids: str) -> str:
+    body = BatchStartServersRequestBody(os_start=BatchStartServersOption(servers=ids(*server_ids)))
+    return str(ecs.batch_start_servers(BatchStartServersRequest(body=body)).job_id)
+
+
 def raw(fake: FakeCompute, method: str, path: str, body: Any = None, *, signed: bool = True) -> tuple[int, Any]:
     """A plain HTTP call (no SDK), for what the SDK cannot send."""
     data = None if body is None else json.dumps(body).encode()
@@ -232,6 +237,31 @@ def test_reinstall_and_change_os(fake: FakeCompute, ecs: EcsClient) -> None:
     ).job_id
     assert wait_job(ecs, job_id).status == "SUCCESS"
     assert show(ecs, server_id).image.id == "image-2"
+
+
+def test_reinstall_and_change_os_of_a_running_ecs_with_stop_server(fake: FakeCompute, ecs: EcsClient) -> None:
+    """mode=withStopServer: "the system automatically stops the ECS before reinstalling its OS" (ecs_02_0203)."""
+    server_id = create(ecs).server_ids[0]
+    fake.cloud.settle()
+    option = ReinstallServerWithCloudInitOption(adminpass="Pw-123456", mode="withStopServer")
+    body = ReinstallServerWithCloudInitRequestBody(os_reinstall=option)
+    job_id = ecs.reinstall_server_with_cloud_init(
+        ReinstallServerWithCloudInitRequest(server_id=server_id, body=body)
+    ).job_id
+    statuses: list[str] = []
+    assert wait_job(ecs, job_id, lambda: statuses.append(show(ecs, server_id).status)).status == "SUCCESS"
+    assert "REBUILD" in statuses  # the stop and the reinstall are one job
+    assert show(ecs, server_id).status == "SHUTOFF"
+    assert wait_job(ecs, start(ecs, server_id)).status == "SUCCESS"
+    change = ChangeServerOsWithCloudInitOption(imageid="image-3", mode="withStopServer")
+    job_id = ecs.change_server_os_with_cloud_init(
+        ChangeServerOsWithCloudInitRequest(
+            server_id=server_id, body=ChangeServerOsWithCloudInitRequestBody(os_change=change)
+        )
+    ).job_id
+    assert wait_job(ecs, job_id).status == "SUCCESS"
+    after = show(ecs, server_id)
+    assert (after.status, after.image.id) == ("SHUTOFF", "image-3")
 
 
 def test_injected_failure_fails_the_job_and_its_sub_job(fake: FakeCompute, ecs: EcsClient) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import urllib.request
 
 import pytest
@@ -29,6 +30,20 @@ def test_serve_command_refuses_bad_options(argv: list[str], capsys: pytest.Captu
     """lifecycle serve names a bad option in one line and exits 2."""
     assert main(argv) == 2
     assert capsys.readouterr().err.startswith("lifecycle serve: --")
+
+
+def test_a_taken_port_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """The bind's own OSError reaches the user, not a traceback from tearing down a half-built server."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(OSError, match="in use"), serve_in_thread(port=port):
+            pass
+        assert main(["serve", "--port", str(port), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in err
+    assert "Traceback" not in err
 
 
 def test_plugin_entry_point_and_sdk_extra_are_declared() -> None:

@@ -37,6 +37,8 @@ EXPECTED: dict[str, tuple[set[str], frozenset[str | None] | None]] = {
     "revert_resize": ({"resized"}, IDLE),  # ecs_03_0310 [doc]
     "reinstall_os": ({"stopped", "error"}, IDLE),  # regional refs [doc]
     "change_os": ({"stopped", "error"}, IDLE),  # regional refs [doc]
+    "reinstall_os_with_stop": ({"active"}, IDLE),  # ecs_02_0203 mode=withStopServer [doc]
+    "change_os_with_stop": ({"active"}, IDLE),  # ecs_02_0204 mode=withStopServer [doc]
     "rebuild": ({"active", "stopped"}, IDLE),  # "error state cannot be rebuilt" [doc]
     "cold_migrate": ({"stopped"}, IDLE),  # ecs_02_0207 [doc]
     "reset_password": ({"active", "stopped"}, IDLE),  # ecs_02_0306 "running or stopped" [doc]
@@ -68,6 +70,9 @@ WALKS: dict[tuple[str, str | None], list[str]] = {
     ("reinstall_os", "error"): [f"error.{t}" for t in B] + ["stopped"],
     ("change_os", "stopped"): [f"stopped.{t}" for t in B] + ["stopped"],
     ("change_os", "error"): [f"error.{t}" for t in B] + ["stopped"],
+    # "the system automatically stops the ECS before reinstalling its OS" [doc]; no start after [inf]
+    ("reinstall_os_with_stop", "active"): ["active.powering-off", "stopped", *(f"stopped.{t}" for t in B), "stopped"],
+    ("change_os_with_stop", "active"): ["active.powering-off", "stopped", *(f"stopped.{t}" for t in B), "stopped"],
     ("rebuild", "active"): [f"active.{t}" for t in B] + ["active"],
     ("rebuild", "stopped"): [f"stopped.{t}" for t in B] + ["stopped"],
     ("reset_password", "active"): ["active"],

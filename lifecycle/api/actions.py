@@ -20,9 +20,11 @@ from lifecycle.api.bodies import ACTION_BODIES
 from lifecycle.api.cloud import Cloud, Record
 from lifecycle.api.context import RequestContext
 from lifecycle.api.errors import ApiError, action_peek, bad_request, conflict
+from lifecycle.api.flavors import Flavor
 from lifecycle.api.images import require_image
 from lifecycle.api.keypairs import require_user_keypair
 from lifecycle.api.over_quota import check_num_instances, check_upsize, quota_lock
+from lifecycle.api.personality import check_injected_files
 from lifecycle.api.scheduler import check_zone
 from lifecycle.api.schema import validate
 from lifecycle.api.server_extras import LEGACY_CONSOLES, console_output, legacy_console
@@ -30,6 +32,7 @@ from lifecycle.api.versions import Version, text
 from lifecycle.model import dialects
 from lifecycle.model.spec import Dialect, Operation
 from lifecycle.model.states import VmState
+from lifecycle.simulate.faults import FaultRule
 from lifecycle.simulate.server import Server
 
 __all__ = ["ACTIONS", "Reply", "action_operations", "run_action"]
@@ -147,9 +150,15 @@ def _resize(call: Call) -> Reply:
             if flavor.id == call.record.flavor.id:
                 raise bad_request("When resizing, instances must change flavor!")
             check_upsize(call.cloud, call.record, flavor)
+            shrink = _shrinks_disk(call, flavor)
         else:
-            flavor = None
-        _perform(call, "resize", new_flavor=flavor)
+            flavor, shrink = None, None
+        try:
+            _perform(call, "resize", new_flavor=flavor)
+        except Exception:
+            if shrink is not None:
+                call.record.server.fleet.faults.discard(shrink)
+            raise
         # compute/api.py resize: extra_instance_updates (auto_disk_config) apply at the request
         call.record.disk_config = call.dict_args().get("OS-DCF:diskConfig", call.record.disk_config)
     return 202, None, {}
@@ -162,6 +171,26 @@ def _restore(call: Call) -> Reply:
             check_num_instances(call.cloud, call.record.project_id, call.record.flavor, 1, 1)
         _perform(call, "restore")
     return 202, None, {}
+
+
+def _shrinks_disk(call: Call, new: Flavor) -> FaultRule | None:
+    """A smaller disk: 400 for none at all (the API), else the libvirt driver's rollback at resize_migrating.
+
+    ``compute/api.py:API.resize``: a zero-disk flavor is only for volume-backed
+    servers (``CannotResizeDisk``, 400). ``virt/libvirt/driver.py``
+    ``migrate_disk_and_power_off``: a smaller root disk (not volume-backed) or
+    ephemeral disk raises ``InstanceFaultRollback(ResizeError("Unable to resize
+    disk down."))``: the server goes back to its vm_state with that fault. The
+    returned rule makes the run fail so; the caller drops it if the request is refused.
+    """
+    old = call.record.flavor
+    volume_backed = call.server.settings.volume_backed
+    if new.disk == 0 and old.disk != 0 and not volume_backed:
+        raise bad_request("Resize to zero disk flavor is not allowed.")
+    if (new.disk < old.disk and not volume_backed) or new.ephemeral < old.ephemeral:
+        fleet = call.record.server.fleet
+        return fleet.inject_failure("resize", server=call.record.server, at_step="resize_migrating", fault="rollback")
+    return None
 
 
 def _rescue(call: Call) -> Reply:
@@ -260,6 +289,7 @@ def _rebuild(call: Call) -> Reply:
             require_image(call.cloud.images, call.context, image_id)
         except ApiError:
             raise bad_request("Cannot find image for rebuild") from None
+        check_injected_files(call.cloud, call.context.project_id, args.get("personality"))  # limit_check(context)
     with call.record.lock:
         _perform(call, "rebuild")
         record = call.record
@@ -275,6 +305,7 @@ def _rebuild(call: Call) -> Reply:
             record.user_data = args["user_data"]
         if "key_name" in args and call.version >= (2, 54):
             record.key_name = args["key_name"] or None  # api.py:rebuild: a falsy name unsets it
+        record.hostname = args.get("hostname", record.hostname)  # servers.py _action_rebuild: from 2.90
         groups = group_ids(call.cloud, record)
         body = shape(
             record,

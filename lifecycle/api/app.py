@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, urlencode
 from lifecycle.api import (
     bodies,
     flavor_access,
+    hostnames,
     hosts,
     image_proxy,
     inject_network,
@@ -45,6 +46,7 @@ from lifecycle.api.instance_actions import record_action, settle_running
 from lifecycle.api.keypairs import require_keypair
 from lifecycle.api.metadata import check_metadata_quota
 from lifecycle.api.over_quota import check_num_instances, quota_lock
+from lifecycle.api.personality import check_injected_files
 from lifecycle.api.routing import ROUTE_MODULES, no_query
 from lifecycle.api.schema import BOOLEAN_VALUES, ascii_digits, validate
 from lifecycle.api.server_groups import add_member, group_ids, requested_group
@@ -414,10 +416,13 @@ class ComputeApp:
         groups = server_networks.requested_groups(self.cloud, context, spec.get("security_groups"))
         require_keypair(self, request, spec.get("key_name"))
         check_metadata_quota(self, request.context.project_id, spec.get("metadata") or {})
+        check_injected_files(self.cloud, context.project_id, spec.get("personality"))
+        hints = scheduler.hints_of(request.json())
+        hostnames.check_single(spec.get("hostname"), int(spec["max_count"]))
         with quota_lock(self.cloud):  # the check and the boots it allows, as one step
             count = check_num_instances(self.cloud, context.project_id, flavor, spec["min_count"], spec["max_count"])
             group = requested_group(self, request, request.json(), count)
-            placed = scheduler.schedule(self.cloud, where, group, count)
+            placed = scheduler.schedule(self.cloud, where, group, count, hints)
             first: Record | None = None
             reservation = f"r-{secrets.token_hex(4)}"  # compute/api.py:_create_instance: one per request
             for n in range(1, count + 1):
@@ -441,8 +446,10 @@ class ComputeApp:
                     disk_config=spec.get("OS-DCF:diskConfig", "MANUAL"),
                     project_id=context.project_id,
                     user_id=context.user_id,
+                    scheduler_hints=hints,
                     **({"admin_pass": spec["adminPass"]} if spec.get("adminPass") else {}),
                 )
+                record.hostname = hostnames.create_hostname(spec.get("hostname"), spec["name"], record.id, count, n - 1)
                 self.cloud.networks.plug(record, plan if n == 1 else _fresh(plan), context.project_id, groups)
                 if group is not None:
                     add_member(self, group, record)
@@ -473,6 +480,7 @@ class ComputeApp:
                 record.server.name = spec["name"]
             if "description" in spec:
                 record.description = spec["description"]
+            record.hostname = spec.get("hostname", record.hostname)  # servers.py update: from 2.90
             record.access_ipv4 = spec.get("accessIPv4", record.access_ipv4)
             record.disk_config = spec.get("OS-DCF:diskConfig", record.disk_config)
             record.access_ipv6 = normalised_ip(spec.get("accessIPv6", record.access_ipv6))

@@ -56,6 +56,7 @@ from lifecycle.model.states import PowerState, TaskState, VmState
 from lifecycle.model.table import table_for
 from lifecycle.simulate.clock import Clock, VirtualClock, WallClock
 from lifecycle.simulate.durations import Durations, DurationSpec
+from lifecycle.simulate.events import Event
 from lifecycle.simulate.faults import FaultRule
 from lifecycle.simulate.fleet import Fleet, FleetServer
 from lifecycle.simulate.server import has_host
@@ -140,6 +141,10 @@ class Record:
     user_id: str = DEFAULT_USER
     ports: list[Port] = dataclasses.field(default_factory=list)
     """The server's ports (the Network service plugs them), in plug order."""
+    hostname: str = ""
+    """``instance.hostname``, set at create (:mod:`lifecycle.api.hostnames`); empty: derived from the name."""
+    scheduler_hints: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    """The create request's ``os:scheduler_hints`` as the RequestSpec keeps them (:mod:`lifecycle.api.scheduler`)."""
     lock: threading.RLock = dataclasses.field(default_factory=threading.RLock, repr=False)
 
     @property
@@ -214,12 +219,17 @@ class Cloud:
         self.quota_config = quota_config(quotas)
         """Nova's ``[quota]`` defaults with ``quotas`` applied (:mod:`lifecycle.api.quota_config`)."""
         clock: Clock = WallClock(speed) if pace == "wall" else VirtualClock()
+        self._wall_origin = now()  # the wall time of the clock's 0 (a WallClock starts now)
+        self._changed_at: dict[str, float] = {}
+        """server id -> the clock time of its last change, at wall pace (see :meth:`changed_at`)."""
         if pace == "wall" and not isinstance(durations, Durations):
             durations = Durations(durations, scale=WALL_SCALE)
         self.fleet = Fleet(
             dialect, clock=clock, durations=durations, seed=seed, history=False, events=False, **settings
         )
         self.fleets: dict[str, Fleet] = {self.fleet.dialect.name: self.fleet}
+        if pace == "wall":
+            self.fleet.listen(self._on_change)
         self.clock = clock
         self._seed = seed
         self.settings = self.fleet.settings
@@ -273,8 +283,27 @@ class Cloud:
                     events=False,
                     **settings,
                 )
+                if self.pace == "wall":
+                    found.listen(self._on_change)
                 self.fleets[name] = found
             return found
+
+    def _on_change(self, event: Event) -> None:
+        self._changed_at[event.server_id] = event.time
+
+    def changed_at(self, record: Record) -> datetime.datetime:
+        """When the server's state last changed, as the API's timestamps show it (``updated``, ``launched_at``).
+
+        At wall pace a task step happens at its due time, but the API learns of it
+        at the next request that looks: the change's own clock time is mapped back
+        to the wall, so ``updated`` and ``changes-since`` tell when it happened, not
+        when somebody read it. Virtual paces move only at requests: their time is now.
+        """
+        at = self._changed_at.get(record.id)
+        if at is None or not isinstance(self.clock, WallClock):
+            return now()
+        moment = self._wall_origin + datetime.timedelta(seconds=at / self.clock.speed)
+        return min(max(moment, record.created), now())
 
     def service_state(self, key: str, make: Callable[[], T]) -> T:
         """State a service keeps on the Cloud, one per cloud however many apps serve it (made on first use).
@@ -332,6 +361,12 @@ class Cloud:
             else:
                 live.append(record)
         return sorted(live, key=lambda r: r.index, reverse=True)
+
+    def placed(self) -> list[Record]:
+        """Every record as it stands, without letting time pass: what the scheduler reads while it
+        places a server (its record lock held), so that no other server steps meanwhile."""
+        with self._lock:
+            return [r for r in self._records.values() if not r.gone]
 
     def server(self, server_id: str) -> FleetServer:
         """The model of a server, to inspect (``.status``, ``.pair``) or drive directly."""
@@ -598,6 +633,7 @@ class Cloud:
             if self._records.get(record.id) is not record:
                 return
             del self._records[record.id]
+            self._changed_at.pop(record.id, None)
             if record.gone:
                 self.deleted[record.id] = record
                 while len(self.deleted) > DELETED_KEPT:
@@ -620,8 +656,14 @@ class Cloud:
         if self.pace == "instant":
             self._step_soon(server)
 
-    def _pick(self, exclude: str | None) -> str | None:
-        """The up, enabled host with the fewest servers (by name on ties), other than ``exclude``."""
+    def _pick(self, exclude: str | None, placing: Record) -> str | None:
+        """The up, enabled host the scheduler filters let ``placing`` go to (:mod:`lifecycle.api.scheduler`),
+        soft group policies first, then the fewest servers (by name on ties), other than ``exclude``.
+
+        When no host passes the filters, any free one is taken: a move is not failed with
+        NoValidHost here, as Nova's scheduler would (a gap of the fake)."""
+        from lifecycle.api import scheduler  # it imports route modules that import this one
+
         load: dict[str, int] = {name: 0 for name in self.hosts}
         for record in list(self._records.values()):
             where = record.host or record.target_host  # a new server's host is reserved while it is scheduled
@@ -630,7 +672,8 @@ class Cloud:
         free = [h.name for h in self.hosts.values() if h.up and not h.disabled and h.name != exclude]
         if not free and exclude is None:  # nowhere up: a seeded server still sits on some host
             free = list(self.hosts)
-        return min(free, key=lambda n: (load[n], n)) if free else exclude
+        passing = [name for name in free if scheduler.host_passes(self, placing, name)] or free
+        return min(passing, key=lambda n: (scheduler.preference(self, placing, n), load[n], n)) if passing else exclude
 
     def _place(self, record: Record) -> None:
         """Keep the record's host in line with its state and the moves that ended (record lock held)."""
@@ -641,20 +684,20 @@ class Cloud:
             record.host = None  # _nil_out_instance_obj_host_and_node, offload, or not scheduled yet
             return
         if record.host is None:
-            record.host, record.target_host = record.target_host or self._pick(None), None
+            record.host, record.target_host = record.target_host or self._pick(None, record), None
         elif record.move is not None and not server.busy:
             op, record.move = record.move, None
             if server.vm_state is VmState.ERROR:
                 pass  # failed: it stays where it was
             elif op in ("resize", "migrate") and server.vm_state is VmState.RESIZED:
                 record.source_host = record.host
-                record.host, record.target_host = record.target_host or self._pick(record.host), None
+                record.host, record.target_host = record.target_host or self._pick(record.host, record), None
             elif op == "revert_resize" and record.source_host is not None:
                 record.host, record.source_host = record.source_host, None
             elif op == "confirm_resize":
                 record.source_host = None
             elif op in ("live_migrate", "evacuate"):
-                record.host, record.target_host = record.target_host or self._pick(record.host), None
+                record.host, record.target_host = record.target_host or self._pick(record.host, record), None
         self._apply_host(record)
 
     def _apply_host(self, record: Record) -> None:
@@ -683,7 +726,7 @@ class Cloud:
         if node == record.seen:
             return
         record.seen = node
-        record.updated = now()
+        record.updated = self.changed_at(record)
         if server.launched and record.launched_at is None:
             record.launched_at = record.updated
         self._place(record)

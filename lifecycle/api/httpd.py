@@ -412,6 +412,7 @@ class WsgiHttpServer(socketserver.TCPServer):
         self._free_lock = threading.Lock()
         self.busy_refusals = 0
         """Connections answered 503 because every worker was busy and the queue full."""
+        self._workers: list[threading.Thread] = []  # a failed bind calls server_close() from the base __init__
         super().__init__(address, _Handler)
         self._workers = [
             threading.Thread(target=self._work, name=f"fake-http-{i}", daemon=True) for i in range(self.limits.workers)

@@ -105,11 +105,16 @@ EVENTS: Mapping[str, tuple[str, ...]] = {
     "createImage": ("compute_snapshot_instance",),
     "createBackup": ("compute_backup_instance",),
     "trigger_crash_dump": ("compute_trigger_crash_dump",),
+    "attach_interface": ("compute_attach_interface",),
+    "detach_interface": ("compute_detach_interface",),
 }
 """Action -> the events its compute methods record (``@wrap_instance_event`` in ``nova/compute/manager.py``,
 ``conductor/manager.py``); lock, unlock and resetState happen in the API and record none."""
 
 _SERVER_PATH = re.compile(r"^/v2\.1/servers/([^/]+)(/action)?/?$")
+_INTERFACE_PATH = re.compile(r"^/v2\.1/servers/([^/]+)/os-interface(/[^/]+)?/?$")
+"""``os-interface``: ``attach_interface`` (POST) and ``detach_interface`` (DELETE of one port), as
+``compute/api.py`` records them (``instance_actions.ATTACH_INTERFACE``/``DETACH_INTERFACE``)."""
 
 
 def settle_running(app: ComputeApp, request: Request) -> None:
@@ -136,6 +141,13 @@ def record_action(app: ComputeApp, request: Request, reply: Reply) -> None:
     if request.method == "POST" and re.match(r"^/v2\.1/servers/?$", path):
         for server_id in request.created:
             _start(app, request, server_id, "create")
+        return
+    interface = _INTERFACE_PATH.match(path)
+    if interface is not None:
+        if request.method == "POST" and interface.group(2) is None:
+            _start(app, request, interface.group(1), "attach_interface")
+        elif request.method == "DELETE" and interface.group(2) is not None:
+            _start(app, request, interface.group(1), "detach_interface")
         return
     match = _SERVER_PATH.match(path)
     if match is None:
@@ -197,7 +209,8 @@ def _settle(action: InstanceAction, *, superseded: bool = False) -> None:
         return
     failed = record.fault is not None or record.server.vm_state is VmState.ERROR
     action.result = "Error" if failed and not superseded else "Success"
-    action.finish_time = now()
+    # the task ended when the server last changed (at wall pace, before anyone looked)
+    action.finish_time = now() if superseded else max(record.updated, action.start_time)
 
 
 def _running(actions: list[InstanceAction]) -> InstanceAction | None:

@@ -271,7 +271,7 @@ class NetworkService(JsonService):
         port = self.store.create_port(
             network,
             context.project_id,
-            ip=ip,
+            fixed_ip=ip,
             groups=groups,
             name=str(spec.get("name", "")),
             description=str(spec.get("description", "")),

@@ -207,7 +207,7 @@ class Port:
     record: Record | None = None
     name: str = ""
     preserve: bool = False
-    """Made through ``POST /v2.0/ports``: a deleted server only unbinds it (Nova's ``preserve_on_delete``)."""
+    """Made by a Neutron ``POST /ports`` (Nova's ``preserve_on_delete``): a detach unbinds it, not deletes it."""
     description: str = ""
     admin_state_up: bool = True
 
@@ -320,7 +320,7 @@ class Networks:
             return list(record.ports)
 
     def live_ports(self) -> list[Port]:
-        """Every port; a deleted server's ports go with it (Nova deletes the ports it made, unbinds the others)."""
+        """Every port; a deleted server's ports go with it (Nova deletes the ports it made)."""
         with self._lock:
             for port in list(self.ports.values()):
                 if port.record is not None and port.record.gone:
@@ -328,85 +328,10 @@ class Networks:
             return list(self.ports.values())
 
     def _release(self, port: Port) -> None:
-        """A server let go of the port: Nova deletes it, or only unbinds one it did not make (lock held).
-
-        ``nova/network/neutron.py:API.deallocate_for_instance`` keeps ports
-        whose ``preserve_on_delete`` is set (those passed as ``port-id``).
-        """
-        if port.preserve:
-            port.record = None
-        else:
+        """A server lets a port go: a port the user made is unbound (``preserve_on_delete``), Nova's are deleted."""
+        port.record = None
+        if not port.preserve:
             self.ports.pop(port.id, None)
-
-    def used_ips(self, network: Network) -> set[str]:
-        """The fixed IPs the network's ports hold."""
-        with self._lock:
-            return {p.ip for p in self.ports.values() if p.network is network and p.ip}
-
-    def allocate_ip(self, network: Network) -> str:
-        """The subnet's next address no port holds (``Subnet.allocate``'s order); ``""`` without a subnet.
-
-        Raises:
-            NetworkError: 409 ``IpAddressGenerationFailure`` when every address is taken.
-        """
-        subnet = network.subnet
-        if subnet is None:
-            return ""
-        taken = self.used_ips(network)
-        for _ in range(ipaddress.ip_network(subnet.cidr).num_addresses):
-            address = subnet.allocate()
-            if address not in taken:
-                return address
-        raise NetworkError(
-            409, "IpAddressGenerationFailure", f"No more IP addresses available on network {network.id}."
-        )
-
-    def create_port(
-        self,
-        network: Network,
-        project_id: str,
-        *,
-        ip: str | None = None,
-        groups: list[SecurityGroup] | None = None,
-        name: str = "",
-        description: str = "",
-        mac: str | None = None,
-        admin_state_up: bool = True,
-    ) -> Port:
-        """A new unbound port (``POST /v2.0/ports``): a fixed IP from the subnet, the project's default group.
-
-        Raises:
-            NetworkError: 409 ``IpAddressAlreadyAllocated`` for an ``ip`` a port holds.
-        """
-        with self._lock:
-            if ip is not None and ip in self.used_ips(network):
-                subnet_id = network.subnet.id if network.subnet else ""
-                raise NetworkError(
-                    409, "IpAddressAlreadyAllocated", f"IP address {ip} already allocated in subnet {subnet_id}"
-                )
-            address = ip if ip is not None else self.allocate_ip(network)
-            port = Port(
-                str(uuid.uuid4()),
-                network,
-                address,
-                mac or "fa:16:3e:" + ":".join(f"{b:02x}" for b in secrets.token_bytes(3)),
-                project_id,
-                list(groups) if groups is not None else [self.default_group(project_id)],
-                name=name,
-                preserve=True,
-                description=description,
-                admin_state_up=admin_state_up,
-            )
-            self.ports[port.id] = port
-        return port
-
-    def delete_port(self, port: Port) -> None:
-        """Delete a port; a server it was plugged into loses it (Neutron allows deleting a bound port)."""
-        with self._lock:
-            self.ports.pop(port.id, None)
-            record = port.record
-            if record is not None and port in record.ports:
-                record.ports.remove(port)
 
     # -- what Nova does ----------------------------------------------------
     def requested(self, spec: Any, context: RequestContext) -> list[tuple[Network | Port, str | None]]:
@@ -465,10 +390,116 @@ class Networks:
                 if target.subnet is None:
                     continue
                 mac = "fa:16:3e:" + ":".join(f"{b:02x}" for b in secrets.token_bytes(3))
-                ip = fixed or self.allocate_ip(target)  # skips addresses created ports hold
+                ip = fixed or self._free_ip(target, None)  # skips addresses created ports hold
                 port = Port(str(uuid.uuid4()), target, ip, mac, project_id, list(groups), record)
                 self.ports[port.id] = port
                 record.ports.append(port)
+
+    def _free_ip(self, network: Network, wanted: str | None) -> str:
+        """A fixed IP on the network's subnet: ``wanted`` if free and inside it, else the next unused one.
+
+        Raises:
+            NetworkError: 400 ``InvalidIpForNetwork`` (outside the subnet), 409 ``IpAddressAlreadyAllocated``.
+        """
+        subnet = network.subnet
+        if subnet is None:
+            raise NetworkError(400, "BadRequest", f"Network {network.id} has no subnet to allocate an IP from.")
+        used = {p.ip for p in self.live_ports() if p.network is network}
+        if wanted is not None:
+            try:
+                inside = ipaddress.ip_address(wanted) in ipaddress.ip_network(subnet.cidr)
+            except ValueError:
+                inside = False
+            if not inside:
+                raise NetworkError(
+                    400, "InvalidIpForNetwork", f"IP address {wanted} is not a valid IP for the specified network."
+                )
+            if wanted in used:
+                raise NetworkError(
+                    409, "IpAddressAlreadyAllocated", f"IP address {wanted} already allocated in subnet {subnet.id}"
+                )
+            return wanted
+        for _ in range(ipaddress.ip_network(subnet.cidr).num_addresses):  # skip addresses asked for explicitly
+            address = subnet.allocate()
+            if address not in used:
+                return address
+        raise NetworkError(
+            409, "IpAddressGenerationFailure", f"No more IP addresses available on network {network.id}."
+        )
+
+    def create_port(
+        self,
+        network: Network,
+        project_id: str,
+        *,
+        fixed_ip: str | None = None,
+        name: str = "",
+        groups: list[SecurityGroup] | None = None,
+        description: str = "",
+        mac: str | None = None,
+        admin_state_up: bool = True,
+    ) -> Port:
+        """Neutron's ``POST /ports``: an unbound port (``device_id`` empty, ``DOWN``) that a server may take.
+
+        ``groups`` default to the project's ``default`` group, ``mac`` to a random ``fa:16:3e`` one.
+        """
+        with self._lock:
+            mac = mac or "fa:16:3e:" + ":".join(f"{b:02x}" for b in secrets.token_bytes(3))
+            port = Port(str(uuid.uuid4()), network, self._free_ip(network, fixed_ip), mac, project_id, [], None, name)
+            port.groups = list(groups) if groups is not None else [self.default_group(project_id)]
+            port.description, port.admin_state_up = description, admin_state_up
+            port.preserve = True
+            self.ports[port.id] = port
+            return port
+
+    def delete_port(self, port: Port) -> None:
+        """Neutron's ``DELETE /ports/{id}``: gone, also from the server it was bound to."""
+        with self._lock:
+            self.ports.pop(port.id, None)
+            if port.record is not None and port in port.record.ports:
+                port.record.ports.remove(port)
+            port.record = None
+
+    def attach(self, record: Record, network: Network | None, port: Port | None, fixed_ip: str | None) -> Port:
+        """Nova's ``attach_interface`` (``neutron.py`` ``allocate_for_instance`` for one request):
+        bind ``port``, or make one on ``network`` (with ``fixed_ip`` if asked), owned by the server's project.
+
+        Raises:
+            ApiError: 409 ``Port X is still in use.`` (bound elsewhere), ``Fixed IP address X is already in use
+                on instance Y.``
+        """
+        with self._lock:
+            if port is not None:
+                if port.record is not None and not port.record.gone:
+                    raise ApiError(409, f"Port {port.id} is still in use.")
+                port.record = record
+                record.ports.append(port)
+                return port
+            assert network is not None
+            if fixed_ip is not None:
+                holder = next((p for p in self.live_ports() if p.network is network and p.ip == fixed_ip), None)
+                if holder is not None:
+                    raise ApiError(
+                        409, f"Fixed IP address {fixed_ip} is already in use on instance {holder.device_id}."
+                    )
+            owner = str(getattr(record, "project_id", DEFAULT_PROJECT))
+            created = self.create_port(network, owner, fixed_ip=fixed_ip)
+            created.preserve = False
+            created.groups = [self.default_group(owner)]
+            created.record = record
+            record.ports.append(created)
+            return created
+
+    def detach(self, record: Record, port_id: str) -> None:
+        """Nova's ``detach_interface``: a port Nova made is deleted, one the user made is unbound
+        (``deallocate_port_for_instance``: ``preserve_on_delete``). A port not on the server: nothing
+        (the API casts to the compute host and answers 202 before it looks)."""
+        with self._lock:
+            port = next((p for p in record.ports if p.id == port_id), None)
+            if port is None:
+                return
+            record.ports.remove(port)
+            self._release(port)
 
     def plug_names(self, record: Record, names: Iterable[str], project_id: str) -> None:
         """Plug a seeded server into networks given by name or id (unknown ones are skipped)."""
@@ -480,7 +511,7 @@ class Networks:
         self.plug(record, plan, project_id)
 
     def unplug(self, record: Record) -> None:
-        """Delete a server's ports (Nova deletes the ports it made when the server goes, unbinds the others)."""
+        """Delete a server's ports (Nova deletes the ports it made when the server goes)."""
         with self._lock:
             for port in record.ports:
                 self._release(port)

@@ -63,6 +63,7 @@ ROUTE_MODULES = (
     "lifecycle.api.extensions",
     "lifecycle.api.network_proxy",
     "lifecycle.api.quota_classes",
+    "lifecycle.api.interfaces",
 )
 """The modules whose ``ROUTES`` the Compute API mounts."""
 

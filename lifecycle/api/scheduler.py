@@ -32,6 +32,15 @@ Nova decides this in several places, all followed here:
   hosts available.``) and every server of it ends in ERROR with that fault
   (``conductor/manager.py:schedule_and_build_instances``, ``_bury_in_cell0``).
 
+* The scheduler hints of the request (``os:scheduler_hints``, kept in the RequestSpec as lists:
+  ``objects/request_spec.py:_from_hints``): ``SameHostFilter`` keeps only hosts running one
+  of the ``same_host`` servers, ``DifferentHostFilter`` drops hosts running one of the
+  ``different_host`` ones (``affinity_filter.py``, ``utils.instance_uuids_overlap``).
+
+Moves (migrate, live-migrate, evacuate, unshelve) are scheduled with the same request spec:
+:func:`host_passes` and :func:`preference` apply the hints and the group's policy when the
+cloud picks a destination (``Cloud._pick``); a resize may stay on the host it is on.
+
 The fake decides at the request (Nova's conductor does it right after) and
 reserves the host on the record (``target_host``) until the build leaves
 ``scheduling``; a failure is the model's ``no_valid_host`` fault of ``create``.
@@ -40,11 +49,14 @@ reserves the host on the record (``target_host``) until the build leaves
 from __future__ import annotations
 
 import dataclasses
+import uuid
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from lifecycle.api.aggregates import host_zones
 from lifecycle.api.errors import ApiError, bad_request
 from lifecycle.api.routing import require_admin
+from lifecycle.api.schema import invalid
 
 if TYPE_CHECKING:
     from lifecycle.api.cloud import Cloud, Record
@@ -60,6 +72,9 @@ __all__ = [
     "check",
     "check_destination",
     "check_zone",
+    "hints_of",
+    "host_passes",
+    "preference",
     "requested",
     "schedule",
     "zone_of",
@@ -154,8 +169,13 @@ def check_destination(cloud: Cloud, where: Where) -> None:
             raise bad_request(f"Compute host {where.host} could not be found.")
 
 
-def schedule(cloud: Cloud, where: Where, group: ServerGroup | None, count: int) -> list[str] | str:
-    """The hosts of ``count`` new servers, in order, or the reason of the ``NoValidHost`` they all fail with."""
+def schedule(
+    cloud: Cloud, where: Where, group: ServerGroup | None, count: int, hints: Mapping[str, list[str]] | None = None
+) -> list[str] | str:
+    """The hosts of ``count`` new servers, in order, or the reason of the ``NoValidHost`` they all fail with.
+
+    ``hints``: the request's scheduler hints (:func:`hints_of`), for ``same_host``/``different_host``.
+    """
     zones = host_zones(cloud)
     if where.forced_host or where.forced_node:
         name = where.forced_host or where.forced_node
@@ -175,6 +195,7 @@ def schedule(cloud: Cloud, where: Where, group: ServerGroup | None, count: int) 
             and (where.host is None or h.name == where.host)
             and (where.node is None or h.name == where.node)
             and _passes(group, h.name, members)
+            and _hints_pass(cloud, hints or {}, h.name)
         ]
         if not candidates:
             return "There are not enough hosts available."
@@ -255,3 +276,90 @@ def boot_fields(cloud: Cloud, where: Where, hosts: list[str] | str, index: int) 
         return {**fields, "availability_zone": where.zone or DEFAULT_ZONE, "no_valid_host": hosts}
     host = hosts[index]
     return {**fields, "availability_zone": zone_of(cloud, host), "target_host": host}
+
+
+# -- scheduler hints (same_host, different_host) and moves ---------------------------------
+_SERVER_HINTS = ("same_host", "different_host")
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def hints_of(body: Any) -> dict[str, list[str]]:
+    """The scheduler hints of a create body as Nova's RequestSpec keeps them (each value a list).
+
+    ``same_host``/``different_host`` are checked as ``schemas/servers.py`` ``_hints``:
+    a server UUID string (``same_host``: any string) or an array of server ids (400
+    otherwise). Other hints (``group`` is checked by
+    :func:`lifecycle.api.server_groups.requested_group`) are kept as given, as Nova
+    keeps hints no filter reads.
+
+    Raises:
+        ApiError: 400 for a malformed ``same_host`` or ``different_host``.
+    """
+    hints: Any = {}
+    if isinstance(body, dict):
+        hints = body.get("os:scheduler_hints", body.get("OS-SCH-HNT:scheduler_hints")) or {}
+    if not isinstance(hints, dict):
+        return {}
+    out: dict[str, list[str]] = {}
+    for key, value in hints.items():
+        if key in _SERVER_HINTS:
+            if isinstance(value, str):
+                if key == "different_host" and not _is_uuid(value):  # 'format': 'uuid'
+                    raise invalid((key,), value, f"{value!r} is not a 'uuid'")
+                value = [value]
+            if not isinstance(value, list):
+                raise invalid((key,), value, f"{value!r} is not of type 'string', 'array'")
+            for item in value:
+                if not isinstance(item, str) or not 1 <= len(item) <= 255:  # parameter_types.server_id
+                    raise invalid((key,), item, f"{item!r} is not of type 'string'")
+        out[str(key)] = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    return out
+
+
+def _hosts_of(cloud: Cloud, server_ids: list[str]) -> list[str]:
+    """The hosts the given servers are on or reserved on (``host_state.instances``), unknown ones ignored."""
+    wanted = set(server_ids)
+    return [host for r in cloud.placed() if r.id in wanted and (host := _placed_on(r)) is not None]
+
+
+def _hints_pass(cloud: Cloud, hints: Mapping[str, list[str]], host: str) -> bool:
+    """``SameHostFilter`` and ``DifferentHostFilter``."""
+    same = hints.get("same_host")
+    if same and host not in _hosts_of(cloud, list(same)):
+        return False
+    different = hints.get("different_host")
+    return not (different and host in _hosts_of(cloud, list(different)))
+
+
+def _group_of(cloud: Cloud, record: Record) -> ServerGroup | None:
+    from lifecycle.api.store import state_of  # store imports the cloud module
+
+    state = state_of(cloud)
+    with state.lock:
+        return next((g for g in state.groups.values() if record.id in g.members), None)
+
+
+def host_passes(cloud: Cloud, record: Record, host: str) -> bool:
+    """Whether a move may take ``record`` to ``host``: its hints and its group's hard policy
+    (the host it is on passes anti-affinity: "Move operations like resize can check the same source")."""
+    if not _hints_pass(cloud, record.scheduler_hints, host):
+        return False
+    group = _group_of(cloud, record)
+    if group is None or (group.policy == "anti-affinity" and record.host == host):
+        return True
+    others = _hosts_of(cloud, [m for m in group.members if m != record.id])
+    return _passes(group, host, others)
+
+
+def preference(cloud: Cloud, record: Record, host: str) -> int:
+    """The soft policies' weight of ``host`` for a move of ``record`` (lower first)."""
+    group = _group_of(cloud, record)
+    others = [] if group is None else _hosts_of(cloud, [m for m in group.members if m != record.id])
+    return _weight(group, host, others)

@@ -97,8 +97,14 @@ def console_output(cloud_record: Record, args: Any) -> dict[str, str]:
             raise invalid(("length",), length, f"{length!r} is less than the minimum of -1")
     _on_host(cloud_record)
     server = cloud_record.server
-    lines = [
+    ips = [port.ip for port in list(cloud_record.ports)]
+    lines = [  # a CirrOS-like boot log: Tempest wants more than 3 lines from a full read (unlimited size)
         f"[    0.000000] Linux version 6.1.0 (fake) booting {cloud_record.id}",
+        "[    0.000000] Command line: LABEL=cirros-rootfs ro console=tty1 console=ttyS0",
+        "[    1.020000] EXT4-fs (vda1): mounted filesystem with ordered data mode.",
+        "Starting network...",
+        *(f"udhcpc: lease of {ip} obtained, lease time 86400" for ip in ips),
+        "checking http://169.254.169.254/2009-04-04/instance-id",
         f"{server.name} login:",
         f"vm_state={server.vm_state.value if server.vm_state else None} power_state={int(server.power_state)}",
     ]

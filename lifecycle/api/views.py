@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import re
 from typing import Any
 
 from lifecycle.api.cloud import Record
 from lifecycle.api.flavors import server_flavor_body
+from lifecycle.api.hostnames import create_hostname
 from lifecycle.api.versions import Version
 from lifecycle.model.states import Status
 
@@ -57,10 +57,9 @@ def server_summary(record: Record, base: str) -> dict[str, Any]:
     return {"id": record.id, "name": record.server.name, "links": server_links(base, record.id)}
 
 
-def _hostname(name: str) -> str:
-    """Nova's hostname from a display name (``utils.sanitize_hostname``: lower case, [a-z0-9-], 63 chars)."""
-    text = re.sub(r"[^a-z0-9.-]+", "-", name.lower()).strip(".-")
-    return text[:63] or "server"
+def _hostname(record: Record) -> str:
+    """``instance.hostname``: the one set at create, or (a seeded server) its name sanitized as Nova's create does."""
+    return record.hostname or create_hostname(None, record.server.name, record.id, 1, 0)
 
 
 def server_body(record: Record, base: str, version: Version, *, admin: bool = True) -> dict[str, Any]:
@@ -116,7 +115,7 @@ def server_body(record: Record, base: str, version: Version, *, admin: bool = Tr
         if version >= (2, 3):
             body.update(
                 {
-                    "OS-EXT-SRV-ATTR:hostname": _hostname(server.name),
+                    "OS-EXT-SRV-ATTR:hostname": _hostname(record),
                     "OS-EXT-SRV-ATTR:kernel_id": "",
                     "OS-EXT-SRV-ATTR:launch_index": record.launch_index,
                     "OS-EXT-SRV-ATTR:ramdisk_id": "",
@@ -126,7 +125,7 @@ def server_body(record: Record, base: str, version: Version, *, admin: bool = Tr
                 }
             )
     elif version >= (2, 90):
-        body["OS-EXT-SRV-ATTR:hostname"] = _hostname(server.name)  # visible to everyone from 2.90
+        body["OS-EXT-SRV-ATTR:hostname"] = _hostname(record)  # visible to everyone from 2.90
     if status is Status.ERROR and record.fault is not None:
         fault = {k: v for k, v in record.fault.items() if k != "details"}
         if record.fault.get("details") and (admin or record.fault["code"] != 500):
@@ -150,5 +149,5 @@ def server_body(record: Record, base: str, version: Version, *, admin: bool = Tr
     if version >= (2, 96):
         body["pinned_availability_zone"] = None
     if version >= (2, 100):
-        body["scheduler_hints"] = {}
+        body["scheduler_hints"] = {k: list(v) for k, v in record.scheduler_hints.items()}  # _get_scheduler_hints
     return body

@@ -22,7 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--pace",
         choices=("instant", "wall", "manual"),
         default="wall",
-        help="how tasks advance: wall (real time, short durations; default), instant (one step per read)",
+        help="how tasks advance: wall (real time, short durations; default), instant (one step per read), "
+        "manual (never, from this command: only a Python test's cloud.advance()/settle() moves tasks; "
+        "use serve_in_thread(pace='manual') for that)",
     )
     parser.add_argument(
         "--speed", type=float, default=1.0, help="wall pace: simulated seconds per real second (a finite number > 0)"

@@ -93,6 +93,12 @@ class Faults:
             self.rules.append(rule)
         return rule
 
+    def discard(self, rule: FaultRule) -> None:
+        """Stop applying ``rule`` (one added for a request that was then refused)."""
+        with self._lock:
+            if rule in self.rules:
+                self.rules.remove(rule)
+
     def clear(self) -> None:
         """Drop every rule (runs already planned to fail still fail)."""
         with self._lock:

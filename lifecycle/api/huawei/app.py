@@ -346,33 +346,36 @@ class EcsApp:
             self.service.resize_to(record, None)
         return 200, {"job_id": job.job_id}
 
-    def _rebuild(self, request: Request, server_id: str, key: str, operation: str) -> tuple[Record, dict[str, Any]]:
+    def _rebuild(
+        self, request: Request, server_id: str, key: str, operation: str
+    ) -> tuple[Record, dict[str, Any], str]:
+        """The record, the arguments and the operation to run: ``withStopServer`` makes a running ECS's one composite.
+
+        [doc] api-ecs/ecs_02_0203 / _0204: with ``mode=withStopServer`` a running
+        ECS is accepted and stopped first (``<operation>_with_stop`` in the dialect);
+        a stopped one is just reinstalled, as without the mode.
+        """
         args = required_object(request.json(), key)
         mode = args.get("mode")
         if mode not in (None, _STOP_SERVER):
             raise bad_request(f"{key}.mode must be {_STOP_SERVER!r} or absent (got {mode!r})")
         optional_object(args, "metadata", key)
         record = self._record(server_id)
-        if mode == _STOP_SERVER and not record.server.may(operation):
-            # [doc] api-ecs/ecs_02_0203 / _0204 accept a running ECS with withStopServer; the dialect does not model it.
-            raise bad_request(
-                f"{key} with mode {_STOP_SERVER} of an ECS in status {record.server.status} is not modelled "
-                f"(lifecycle/model/dialects/huawei_ecs.py, {operation}): stop the ECS first"
-            )
-        return record, args
+        with_stop = mode == _STOP_SERVER and record.server.may(f"{operation}_with_stop")
+        return record, args, f"{operation}_with_stop" if with_stop else operation
 
     def _reinstall(self, request: Request, project_id: str, server_id: str) -> Reply:
         """``POST /v2/{project_id}/cloudservers/{id}/reinstallos`` (``os-reinstall``; v1 too)."""
-        record, args = self._rebuild(request, server_id, "os-reinstall", "reinstall_os")
-        job = self._submit("reinstall_os", [record.id])
+        record, args, operation = self._rebuild(request, server_id, "os-reinstall", "reinstall_os")
+        job = self._submit(operation, [record.id])
         _set_credentials(record, args)
         return 200, {"job_id": job.job_id}
 
     def _change_os(self, request: Request, project_id: str, server_id: str) -> Reply:
         """``POST /v2/{project_id}/cloudservers/{id}/changeos`` (``os-change`` with ``imageid``; v1 too)."""
-        record, args = self._rebuild(request, server_id, "os-change", "change_os")
+        record, args, operation = self._rebuild(request, server_id, "os-change", "change_os")
         image = required_string(args, "imageid", "os-change")
-        job = self._submit("change_os", [record.id])
+        job = self._submit(operation, [record.id])
         record.image_id = image
         record.metadata["metering.image_id"] = image
         _set_credentials(record, args)

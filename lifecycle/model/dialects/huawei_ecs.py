@@ -326,13 +326,26 @@ OPERATIONS: tuple[Operation, ...] = (
         # [doc] regional refs: "only on an ECS that is stopped or for which OS
         # reinstallation has failed". The model cannot tell why a server is in
         # error, so any ERROR is accepted [inf]. The main ref also allows a running
-        # ECS with mode=withStopServer [doc, not modelled: one edit adds
-        # reinstall_os_with_stop like resize_with_stop, then=("reinstall_os",)].
+        # ECS with mode=withStopServer: reinstall_os_with_stop.
         frozenset({V.STOPPED, V.ERROR}),
         (_STOPPED_REBUILD, _ERROR_REBUILD),
         Failure.ERROR,  # [doc] implied: a failed reinstall leaves the ECS in error
         "Reinstall the OS from the current image (native v1/v2, a job).",
         "my-kualalumpur-1-api-ecs/en-us_topic_0077841398, api-ecs/ecs_02_0203 [doc]",
+    ),
+    Operation(
+        "reinstall_os_with_stop",
+        "reinstallos",
+        # [doc] mode=withStopServer: "the ECS supports OS reinstallation when it is
+        # running; the system automatically stops the ECS before reinstalling its OS"
+        # (PY reinstall_server_with_cloud_init_option.py:46). One request, two parts:
+        # the stop, then reinstall_os from SHUTOFF; unlike resize, no start follows [inf].
+        _ON,
+        (_as_nova("stop", _ON, cite="api-ecs/ecs_02_0203 [doc]"),),
+        Failure.REVERT,  # the stop part fails as a stop does
+        "Reinstall the OS of a running ECS with mode=withStopServer: stop, then reinstall, in one job.",
+        "api-ecs/ecs_02_0203 [doc]",
+        then=("reinstall_os",),
     ),
     Operation(
         "change_os",
@@ -344,6 +357,18 @@ OPERATIONS: tuple[Operation, ...] = (
         Failure.ERROR,
         "Change the OS to another image (native v1/v2, a job).",
         "my-kualalumpur-1-api-ecs/en-us_topic_0077841586, api-ecs/ecs_02_0204 [doc]",
+    ),
+    Operation(
+        "change_os_with_stop",
+        "changeos",
+        # [doc] mode=withStopServer on the main ref (PY change_server_os_with_cloud_init_option.py:52;
+        # TF-ci:1548-1606 changes a running ECS's image this way): stop, then change_os [inf: no start].
+        _ON,
+        (_as_nova("stop", _ON, cite="api-ecs/ecs_02_0204 [doc]"),),
+        Failure.REVERT,  # the stop part fails as a stop does
+        "Change the OS of a running ECS with mode=withStopServer: stop, then change, in one job.",
+        "api-ecs/ecs_02_0204 [doc]",
+        then=("change_os",),
     ),
     Operation(
         "rebuild",

@@ -325,6 +325,17 @@ def _resize_faults(reason: str) -> tuple[Fault, ...]:
             "Insufficient compute resources.",
             "manager.py:ComputeManager.prep_resize (_error_out_instance_on_exception(instance_state=old vm_state))",
         ),
+        # The libvirt driver refuses to shrink a disk while the task is resize_migrating:
+        # DevStack's driver, so the fake resizing a server to a smaller root disk fails here.
+        Fault(
+            "rollback",
+            "InstanceFaultRollback",
+            Failure.ROLLBACK,
+            frozenset({T.RESIZE_MIGRATING}),
+            "Unable to resize disk down.",
+            "virt/libvirt/driver.py:LibvirtDriver.migrate_disk_and_power_off (12744-12750, ResizeError in "
+            "InstanceFaultRollback); manager.py:ComputeManager._resize_instance (_error_out_instance_on_exception)",
+        ),
     )
 
 
