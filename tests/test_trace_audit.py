@@ -184,8 +184,9 @@ def test_repeated_lines_read_from_a_file_give_the_same_report(tmp_path: pathlib.
         fleet.run_until_idle()
     lines = fleet.events.to_jsonl().splitlines()
     lines = [line for line in lines for _ in range(3)]  # a poller that saw each state three times
-    # (at resize_prep a NoValidHost would keep it ACTIVE, and shelve would explain the jump)
-    lines.insert(10, json.dumps(srv("x", "RESIZE", "active", "resize_migrating")))
+    # (at resize_prep a NoValidHost, at resize_migrating libvirt's disk-down rollback, would keep it
+    # ACTIVE, and shelve would explain the jump; a failure at resize_finish is ERROR, which cannot shelve)
+    lines.insert(10, json.dumps(srv("x", "RESIZE", "active", "resize_finish")))
     lines.insert(20, json.dumps(srv("x", "SHELVED_OFFLOADED", "shelved_offloaded")))
     path = tmp_path / "t.jsonl"
     path.write_text("\n".join(lines) + "\n")
