@@ -586,6 +586,19 @@ def test_instance_actions_of_deleted_servers_from_2_21(app: ComputeApp) -> None:
     assert call(app, "GET", f"/servers/{sid}/os-instance-actions", version="2.20").code == 404
 
 
+def test_a_delete_over_before_its_reply_still_records_its_action() -> None:
+    """Tempest's test_get_list_deleted_instance_actions: 'create' and 'delete', however fast the delete ran."""
+    from lifecycle.simulate.durations import Durations
+
+    app = ComputeApp(Cloud(pace="wall", durations=Durations(scale=0)))  # every step takes no time
+    body = {"server": {"name": "a", "imageRef": CIRROS_ID, "flavorRef": "1", "networks": "none"}}
+    sid = call(app, "POST", "/servers", body).json["server"]["id"]
+    assert call(app, "GET", f"/servers/{sid}").json["server"]["status"] == "ACTIVE"
+    assert call(app, "DELETE", f"/servers/{sid}").code == 204
+    actions = call(app, "GET", f"/servers/{sid}/os-instance-actions", version="2.21").json["instanceActions"]
+    assert sorted(a["action"] for a in actions) == ["create", "delete"]
+
+
 def test_instance_actions_paging(app: ComputeApp) -> None:
     """2.58: limit, marker (a request id) and a next link; bad limit 400; unknown marker 400."""
     sid = active(app)

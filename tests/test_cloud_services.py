@@ -23,9 +23,15 @@ ENVELOPES = {"identity": "error", "image": "title", "network": "NeutronError"}
 
 
 def call(
-    gateway: Gateway, method: str, path: str, body: bytes = b"", token: str = "", version: str = ""
+    gateway: Gateway,
+    method: str,
+    path: str,
+    body: bytes = b"",
+    token: str = "",
+    version: str = "",
+    content_type: str = "",
 ) -> tuple[int, Any, dict[str, str]]:
-    headers: dict[str, Any] = {}
+    headers: dict[str, Any] = {"CONTENT_TYPE": content_type} if content_type else {}
     if token:
         headers["HTTP_X_AUTH_TOKEN"] = token
     if version:
@@ -366,10 +372,12 @@ def test_glance_create_and_upload(gateway: Gateway) -> None:
         gateway.cloud.accounts.project("demo").id,
         "v",
     )
-    assert call(gateway, "PUT", f"/image/v2/images/{image['id']}/file", b"12345", token)[0] == 204
+    octets = "application/octet-stream"
+    assert call(gateway, "PUT", f"/image/v2/images/{image['id']}/file", b"12345", token)[0] == 415  # Glance's check
+    assert call(gateway, "PUT", f"/image/v2/images/{image['id']}/file", b"12345", token, content_type=octets)[0] == 204
     shown = call(gateway, "GET", f"/image/v2/images/{image['id']}", token=token)[1]
     assert (shown["status"], shown["size"]) == ("active", 5)
-    assert call(gateway, "PUT", f"/image/v2/images/{image['id']}/file", b"1", token)[0] == 409
+    assert call(gateway, "PUT", f"/image/v2/images/{image['id']}/file", b"1", token, content_type=octets)[0] == 409
     assert call(gateway, "GET", f"/image/v2/images/{image['id']}/tasks", token=token)[1] == {"tasks": []}
     public = json.dumps({**spec, "visibility": "public"}).encode()
     assert call(gateway, "POST", "/image/v2/images", public, token)[0] == 403

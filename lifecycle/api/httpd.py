@@ -12,7 +12,10 @@ What a hostile or broken client can hold is bounded:
 * the body: a ``Content-Length`` above :attr:`Limits.max_body` (Nova's
   ``osapi_max_request_body_size``, 112 KiB, enforced by oslo.middleware's
   ``RequestBodySizeLimiter`` in Nova's ``api-paste.ini`` pipeline) is answered
-  413 *before* a byte of it is read, and the connection closed;
+  413 *before* a byte of it is read, and the connection closed; an image's
+  data (``PUT /image/v2/images/{id}/file``) may take up to
+  :attr:`Limits.max_image_body` instead (the fake Glance's ``image_size_cap``,
+  :data:`lifecycle.api.images.IMAGE_SIZE_CAP`), with Glance's 413 above it;
 * time: every read waits at most :attr:`Limits.read_timeout`, a request line
   and headers must arrive within :attr:`Limits.header_timeout`, a body must
   arrive within :attr:`Limits.body_timeout` (a ``Content-Length`` larger than
@@ -34,6 +37,7 @@ import io
 import json
 import math
 import queue
+import re
 import select
 import socket
 import socketserver
@@ -43,6 +47,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import unquote_to_bytes
+
+from lifecycle.api.images import IMAGE_SIZE_CAP
 
 __all__ = ["MAX_BODY", "Limits", "WsgiHttpServer"]
 
@@ -55,6 +61,7 @@ _IDLE_POLL = 0.1
 """Seconds between an idle connection's checks for connections waiting for a worker."""
 
 MAX_BODY = 114688
+_IMAGE_DATA = re.compile(r"^(?:/image)?/v2/images/[^/]+/file/?$")
 """Nova's ``[oslo_middleware] max_request_body_size`` default: 112 KiB (``oslo_middleware/sizelimit.py``)."""
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -66,6 +73,7 @@ class Limits:
 
     Attributes:
         max_body: the largest request body accepted, in bytes (413 above).
+        max_image_body: the largest image data upload accepted, in bytes (413 above).
         read_timeout: seconds any single read of a request may wait.
         header_timeout: seconds the request line and headers may take to arrive, all together.
         body_timeout: seconds the whole body of one request may take to arrive.
@@ -75,6 +83,7 @@ class Limits:
     """
 
     max_body: int = MAX_BODY
+    max_image_body: int = IMAGE_SIZE_CAP
     read_timeout: float = 30.0
     header_timeout: float = 60.0
     body_timeout: float = 60.0
@@ -87,17 +96,21 @@ class Limits:
             value = getattr(self, field)
             if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
                 raise ValueError(f"Limits.{field} must be a positive finite number of seconds, not {value!r}")
-        for field in ("max_body", "workers", "queue"):
+        for field in ("max_body", "max_image_body", "workers", "queue"):
             value = getattr(self, field)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"Limits.{field} must be a positive integer, not {value!r}")
 
 
-def _fault(code: int, reason: str, message: str, *, close: bool = True) -> bytes:
-    """A complete HTTP/1.1 response carrying Nova's fault envelope (``nova/api/openstack/wsgi.py:Fault``)."""
+def _fault(code: int, reason: str, message: str, *, close: bool = True, glance: bool = False) -> bytes:
+    """A complete HTTP/1.1 response carrying Nova's fault envelope (``nova/api/openstack/wsgi.py:Fault``).
+
+    ``glance``: Glance's webob envelope instead (``{"code", "title", "message"}``).
+    """
     from lifecycle.api.errors import fault_body
 
-    body = json.dumps(fault_body(code, message)).encode()
+    envelope = {"code": f"{code} {reason}", "title": reason, "message": message} if glance else None
+    body = json.dumps(envelope or fault_body(code, message)).encode()
     connection = "Connection: close\r\n" if close else ""
     head = (
         f"HTTP/1.1 {code} {reason}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n{connection}\r\n"
@@ -192,9 +205,25 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def handle_expect_100(self) -> bool:
         """No ``100 Continue`` for a body over the cap: the client gets the 413 instead and sends nothing."""
         text = str(self.headers.get("Content-Length") or "").strip()
-        if text.isascii() and text.isdigit() and int(text) > self.server.limits.max_body:
+        if text.isascii() and text.isdigit() and int(text) > self._cap():
             return True
         return super().handle_expect_100()
+
+    def _image_data(self) -> bool:
+        """Whether the request uploads an image's data (the fake Glance's ``PUT .../file``)."""
+        return self.command == "PUT" and _IMAGE_DATA.match(self.path.partition("?")[0]) is not None
+
+    def _cap(self) -> int:
+        """The largest body this request may carry."""
+        limits = self.server.limits
+        return limits.max_image_body if self._image_data() else limits.max_body
+
+    def _too_large(self) -> bytes:
+        """The 413 for a body over :meth:`_cap`: Glance's ``ImageSizeLimitExceeded`` for image data, else Nova's."""
+        if self._image_data():
+            message = "The incoming image is too large: The provided image is too large."
+            return _fault(413, "Request Entity Too Large", message, glance=True)
+        return _fault(413, "Request Entity Too Large", "Request is too large.")
 
     def _send_raw(self, data: bytes, *, close: bool) -> None:
         self.connection.sendall(data)
@@ -218,8 +247,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send_raw(_fault(400, "Bad Request", f"Invalid Content-Length: {', '.join(lengths)}"), close=True)
             return None
         length = int(text)
-        if length > limits.max_body:  # before reading a byte of it, as oslo.middleware's sizelimit does
-            self._send_raw(_fault(413, "Request Entity Too Large", "Request is too large."), close=True)
+        if length > self._cap():  # before reading a byte of it, as oslo.middleware's sizelimit does
+            self._send_raw(self._too_large(), close=True)
             return None
         deadline = time.monotonic() + limits.body_timeout
         chunks: list[bytes] = []
@@ -262,7 +291,6 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         return body
 
     def _chunks(self) -> bytes | None:
-        limits = self.server.limits
         chunks: list[bytes] = []
         total = 0
         while True:
@@ -279,8 +307,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 self._send_raw(_fault(400, "Bad Request", "Too many trailers."), close=True)
                 return None
             total += size
-            if total > limits.max_body:  # before reading the chunk that passes the cap
-                self._send_raw(_fault(413, "Request Entity Too Large", "Request is too large."), close=True)
+            if total > self._cap():  # before reading the chunk that passes the cap
+                self._send_raw(self._too_large(), close=True)
                 return None
             data = self.rfile.read(size + 2)
             if len(data) != size + 2 or not data.endswith(b"\r\n"):

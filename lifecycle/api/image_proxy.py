@@ -16,7 +16,7 @@ from typing import Any
 from lifecycle.api.cloud import Cloud
 from lifecycle.api.context import RequestContext
 from lifecycle.api.errors import ApiError, bad_request, not_found
-from lifecycle.api.images import Image, visible
+from lifecycle.api.images import Image, listed, visible
 from lifecycle.api.service import Reply, last_value
 from lifecycle.api.versions import Version
 
@@ -87,7 +87,7 @@ def _listing(cloud: Cloud, context: RequestContext, query: dict[str, list[str]],
     def last(name: str) -> str | None:
         return last_value(query, name)
 
-    images = [i for i in cloud.images.all() if visible(i, context)]
+    images = [i for i in cloud.images.all() if listed(i, context, None)]  # Glance's default list
     name, status, server, kind = last("name"), last("status"), last("server"), last("type")
     if name is not None:
         images = [i for i in images if i.name == name]

@@ -29,13 +29,29 @@ from typing import TYPE_CHECKING, Any
 
 from lifecycle.api.context import RequestContext
 from lifecycle.api.errors import ApiError
+from lifecycle.api.image_patch import TAG_QUOTA, apply_changes, check_field, check_tags, check_visibility, parse_changes
 from lifecycle.api.service import Call, JsonService, Reply, reason
 
 if TYPE_CHECKING:
     from lifecycle.api.cloud import Cloud, Record
     from lifecycle.simulate.events import Event
 
-__all__ = ["CIRROS_ALT_ID", "CIRROS_ID", "Image", "ImageService", "Images", "default_images", "require_image"]
+__all__ = [
+    "CIRROS_ALT_ID",
+    "CIRROS_ID",
+    "IMAGE_SIZE_CAP",
+    "STORE_CAP",
+    "Image",
+    "ImageService",
+    "Images",
+    "default_images",
+    "require_image",
+]
+
+IMAGE_SIZE_CAP = 16 * 1024 * 1024
+"""The largest image the fake keeps, in bytes (Glance's ``image_size_cap``, 1 TiB there): 413 above."""
+STORE_CAP = 64 * 1024 * 1024
+"""The most uploaded data one fake cloud holds, in bytes: 413 ``Image storage media is full`` above."""
 
 CIRROS_ID = "a3b6f9e2-5c1d-4f8a-9e27-0c1f6d2b8a41"
 """The id of the default ``cirros-0.6.2-x86_64-disk`` image."""
@@ -48,10 +64,10 @@ _QUEUED_TASKS = frozenset(
 )  # fmt: skip
 _SAVING_TASKS = frozenset({"image_uploading", "shelving_image_uploading"})
 _OFFLOADED = frozenset({"shelved", "shelved_offloaded"})
-_UPDATABLE_LIST_FILTERS = ("name", "status", "visibility", "owner", "disk_format", "container_format")
+_UPDATABLE_LIST_FILTERS = ("name", "status", "owner", "disk_format", "container_format")
 _NOT_FILTERS = frozenset(
     {"limit", "marker", "sort_key", "sort_dir", "sort", "member_status", "tag", "size_min", "size_max",
-     "created_at", "updated_at", "os_hidden"}
+     "created_at", "updated_at", "os_hidden", "visibility"}
 )  # fmt: skip
 """Glance's ``images.py`` ``RequestDeserializer.index`` pops these; every other parameter is a filter.
 
@@ -94,10 +110,28 @@ class Image:
     """A backup's ``rotation``: how many backups of its server and type to keep once it is active."""
     kind: str = ""
     """``snapshot``, ``backup``, ``shelved``, or ``""`` for an uploaded image."""
+    os_hidden: bool = False
+    tags: list[str] = dataclasses.field(default_factory=list)
+    data: bytes | None = None
+    """The uploaded bytes (``PUT .../file``); seeded and server-made images have none."""
+    checksum: str | None = None
+    """The md5 of :attr:`data` (Glance's ``checksum``), ``None`` without data."""
+    hash_value: str | None = None
+    """The sha512 of :attr:`data` (Glance's ``os_hash_value``, ``os_hash_algo`` ``sha512``)."""
+
+    def store(self, data: bytes) -> None:
+        """Keep uploaded data and its hashes, as ``glance_store`` hands them back (``glance/location.py:set_data``)."""
+        self.data, self.size = data, len(data)
+        self.checksum = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        self.hash_value = hashlib.sha512(data).hexdigest()
+        self.status, self.updated = "active", _now()
 
     def body(self) -> dict[str, Any]:
-        """The JSON Glance shows for the image (``glance/api/v2/images.py``, ``ImagesController._format_image``)."""
-        digest = hashlib.sha512(self.id.encode()).hexdigest() if self.status == "active" else None
+        """The JSON Glance shows for the image (``glance/api/v2/images.py``, ``ResponseSerializer._format_image``).
+
+        ``checksum``/``os_hash_*`` are the hashes of the uploaded data, ``null``
+        for an image without any (as Glance shows a queued image).
+        """
         return {
             **self.properties,
             "id": self.id,
@@ -105,17 +139,17 @@ class Image:
             "status": self.status,
             "visibility": self.visibility,
             "protected": self.protected,
-            "os_hidden": False,
-            "tags": [],
+            "os_hidden": self.os_hidden,
+            "tags": list(self.tags),
             "disk_format": self.disk_format,
             "container_format": self.container_format,
             "size": self.size if self.status == "active" else None,
             "virtual_size": None,
             "min_disk": self.min_disk,
             "min_ram": self.min_ram,
-            "checksum": hashlib.md5(self.id.encode(), usedforsecurity=False).hexdigest() if digest else None,
-            "os_hash_algo": "sha512" if digest else None,
-            "os_hash_value": digest,
+            "checksum": self.checksum,
+            "os_hash_algo": "sha512" if self.hash_value else None,
+            "os_hash_value": self.hash_value,
             "owner": self.owner,
             "created_at": _stamp(self.created),
             "updated_at": _stamp(self.updated),
@@ -141,6 +175,8 @@ class Images:
 
         self._images: dict[str, Image] = {}
         self._lock = threading.RLock()
+        self.lock = self._lock
+        """Held while an image's fields change, so readers see whole updates."""
         for image in default_images(owner or DEFAULT_PROJECT) if images is None else images:
             self._images[image.id] = image
 
@@ -164,6 +200,11 @@ class Images:
             for image in list(self._images.values()):
                 self._walk(image)
             return sorted(self._images.values(), key=lambda i: i.created)
+
+    def stored_bytes(self) -> int:
+        """How much uploaded data the cloud holds (bounded by :data:`STORE_CAP`)."""
+        with self._lock:
+            return sum(len(i.data) for i in self._images.values() if i.data is not None)
 
     def delete(self, image_id: str) -> None:
         """Forget an image."""
@@ -270,10 +311,27 @@ def _busy(record: Record) -> bool:
 
 
 def visible(image: Image, context: RequestContext) -> bool:
-    """Glance shows public images to all, private ones to their project and to admins."""
-    return (
-        image.visibility in ("public", "shared", "community") or context.is_admin or image.owner == context.project_id
-    )
+    """Whether the caller may show (and Nova boot) the image: ``glance/db/utils.py:is_image_visible``.
+
+    Admins see every image; ``public`` and ``community`` images are everyone's;
+    ``private`` and ``shared`` ones their owner's. (A ``shared`` image is also
+    its accepted members', but the fake models no image members: so only the owner's.)
+    """
+    return image.visibility in ("public", "community") or context.is_admin or image.owner == context.project_id
+
+
+def listed(image: Image, context: RequestContext, visibility: str | None) -> bool:
+    """Whether ``GET /v2/images`` lists the image (``glance/db/sqlalchemy/api.py:_image_get_all``).
+
+    Without a ``visibility`` filter another project's ``community`` image is
+    left out (showable and bootable, but not in the default list); with one,
+    only images of that visibility (``all``: every one the caller may see).
+    """
+    if not visible(image, context):
+        return False
+    if visibility is None:
+        return image.visibility != "community" or image.owner == context.project_id
+    return visibility == "all" or image.visibility == visibility
 
 
 def _match_filter(name: str, wanted: str) -> Callable[[Image], bool]:
@@ -307,8 +365,12 @@ class ImageService(JsonService):
             (re.compile(r"^/versions/?$"), {"GET": self._versions_ok}),
             (re.compile(r"^/v2/?$"), {"GET": self._versions}),
             (re.compile(r"^/v2/images/?$"), {"GET": self._list, "POST": self._create}),
-            (re.compile(r"^/v2/images/([^/]+)/?$"), {"GET": self._show, "DELETE": self._delete}),
-            (re.compile(r"^/v2/images/([^/]+)/file/?$"), {"PUT": self._upload}),
+            (
+                re.compile(r"^/v2/images/([^/]+)/?$"),
+                {"GET": self._show, "DELETE": self._delete, "PATCH": self._update},
+            ),
+            (re.compile(r"^/v2/images/([^/]+)/file/?$"), {"PUT": self._upload, "GET": self._download}),
+            (re.compile(r"^/v2/images/([^/]+)/tags/([^/]+)$"), {"PUT": self._add_tag, "DELETE": self._remove_tag}),
             (re.compile(r"^/v2/images/([^/]+)/tasks/?$"), {"GET": self._tasks}),
             (re.compile(r"^/v2/schemas/images?/?$"), {"GET": self._schema}),
         ]
@@ -350,7 +412,12 @@ class ImageService(JsonService):
         images = self.images.all()
         for image in images:
             self._walked(image)
-        keep = [i for i in self.images.all() if self._visible(call, i)]
+        visibility = call.first("visibility")
+        if visibility is not None and visibility not in ("community", "public", "private", "shared", "all"):
+            raise ApiError(400, f"Invalid visibility value: {visibility}")  # RequestDeserializer._get_filters
+        keep = [i for i in self.images.all() if listed(i, call.context, visibility)]
+        tags = call.query.get("tag", [])  # every tag given must be on the image (_make_conditions_from_filters)
+        keep = [i for i in keep if all(t in i.tags for t in tags)]
         for name in call.query:
             wanted = call.first(name)
             if name in _NOT_FILTERS or wanted is None:
@@ -410,19 +477,30 @@ class ImageService(JsonService):
         spec = call.json("Malformed request body")
         if not isinstance(spec, dict):
             raise ApiError(400, "Body expected in request.")
-        visibility = spec.get("visibility", "shared")
-        if visibility not in ("public", "private", "shared", "community"):
-            raise ApiError(400, f"Invalid value '{visibility}' for visibility.")
-        if visibility == "public" and not call.context.is_admin:
-            raise ApiError(403, "You are not authorized to complete publicize_image action.")
-        fields: dict[str, Any] = {}
-        for key, kind in (("min_ram", int), ("min_disk", int), ("protected", bool)):
+        for key in ("direct_url", "self", "file", "schema", "stores"):  # RequestDeserializer._check_allowed
             if key in spec:
-                if not isinstance(spec[key], kind) or isinstance(spec[key], bool) is not (kind is bool):
-                    raise ApiError(400, f"Invalid value for {key}: {spec[key]!r}")
-                fields[key] = spec[key]
-        known = {"name", "visibility", "disk_format", "container_format", "min_ram", "min_disk", "protected", "tags"}
+                raise ApiError(403, f"Attribute '{key}' is read-only.")
+        for key, value in spec.items():
+            if key not in ("id", "owner", "status", "checksum", "size", "virtual_size", "created_at", "updated_at"):
+                check_field(key, value)
+        visibility = spec.get("visibility", "shared")
+        check_visibility(visibility, call.context, call.context.project_id)
+        fields: dict[str, Any] = {k: spec[k] for k in ("min_ram", "min_disk", "protected", "os_hidden") if k in spec}
+        tags = check_tags(spec.get("tags", []))
+        if len(tags) > TAG_QUOTA:
+            raise ApiError(
+                413,
+                "The limit has been exceeded on the number of allowed image tags. "
+                f"Attempted: {len(tags)}, Maximum: {TAG_QUOTA}",
+            )
+        known = {"name", "visibility", "disk_format", "container_format", "min_ram", "min_disk", "protected", "tags",
+                 "os_hidden"}  # fmt: skip
         extra = {k: v for k, v in spec.items() if k not in known}
+        for key in extra:
+            if key in ("location", "deleted", "deleted_at") or key.startswith("os_glance"):
+                raise ApiError(403, f"Attribute '{key}' is reserved.")
+            if len(key) > 255:
+                raise ApiError(400, "Custom property should not be greater than 255 characters.")
         if any(not isinstance(v, str) for v in extra.values()) or "id" in extra:
             raise ApiError(400, "Image properties must be strings; the fake does not take image ids.")
         image = Image(
@@ -435,6 +513,7 @@ class ImageService(JsonService):
             container_format=str(spec.get("container_format") or "bare"),
             size=None,
             properties=extra,
+            tags=tags,
             **fields,
         )
         self.images.add(image)
@@ -447,12 +526,92 @@ class ImageService(JsonService):
             raise ApiError(403, "You are not permitted to upload data for this image.")
         if image.status != "queued":
             raise ApiError(409, f"Image status transition from {image.status} to saving is not allowed")
-        try:
-            length = max(0, int(call.environ.get("CONTENT_LENGTH") or 0))
-        except ValueError:
-            length = 0
-        data = call.environ["wsgi.input"].read(length) if length else b""
-        image.size, image.status, image.updated = len(data), "active", _now()
+        kind = str(call.environ.get("CONTENT_TYPE") or "").split(";", 1)[0].strip().lower()
+        if kind != "application/octet-stream":  # image_data.py RequestDeserializer.upload: get_content_type
+            raise ApiError(415, f"Invalid content type {kind or None}")
+        data = self._read_data(call)
+        with self.images.lock:
+            held = self.images.stored_bytes()
+            if held + len(data) > STORE_CAP:
+                raise ApiError(
+                    413,
+                    f"Image storage media is full: {held + len(data)} bytes would pass the fake's {STORE_CAP}.",
+                )
+            image.store(data)
+        return 204, None, {}
+
+    def _read_data(self, call: Call) -> bytes:
+        """The upload, at most :data:`IMAGE_SIZE_CAP` bytes (413 as ``ImageSizeLimitExceeded``, reading no more)."""
+        too_large = ApiError(413, "The incoming image is too large: The provided image is too large.")
+        text = str(call.environ.get("CONTENT_LENGTH") or "").strip()
+        if text and not text.isdigit():
+            raise ApiError(400, "Invalid or missing image size in request headers.")
+        stream = call.environ["wsgi.input"]
+        if text:
+            length = int(text)
+            if length > IMAGE_SIZE_CAP:
+                raise too_large
+            return bytes(stream.read(length)) if length else b""
+        data = bytes(stream.read(IMAGE_SIZE_CAP + 1))  # no length (chunked): read one past the cap at most
+        if len(data) > IMAGE_SIZE_CAP:
+            raise too_large
+        return data
+
+    def _download(self, call: Call, image_id: str) -> Reply:
+        """``GET /v2/images/{id}/file``: the data with ``Content-MD5``; 204 for an image without data.
+
+        ``image_data.py``: ``ImageProxy.get_data`` raises ``NotFound`` without
+        locations, which the serializer answers ``204 No Content``.
+        """
+        image = self._find(call, image_id)
+        if image.data is None:
+            return 204, None, {}
+        headers = {"Content-Type": "application/octet-stream"}
+        if image.checksum:
+            headers["Content-MD5"] = image.checksum
+        return 200, image.data, headers
+
+    def _modifiable(self, call: Call, image_id: str) -> Image:
+        """The image, if the caller passes ``modify_image`` (admin or owner): else 403 (it is visible)."""
+        image = self._find(call, image_id)
+        if not (call.context.is_admin or image.owner == call.context.project_id):
+            raise ApiError(403, "You are not authorized to complete modify_image action.")
+        return image
+
+    def _update(self, call: Call, image_id: str) -> Reply:
+        """``PATCH /v2/images/{id}``: a JSON patch (``lifecycle.api.image_patch``), the image as it now is."""
+        changes = parse_changes(str(call.environ.get("CONTENT_TYPE") or ""), call.json("Malformed request body"))
+        image = self._modifiable(call, image_id)
+        with self.images.lock:
+            apply_changes(image, changes, call.context)
+            if changes:
+                image.updated = _now()
+        return 200, image.body(), {}
+
+    def _add_tag(self, call: Call, image_id: str, tag: str) -> Reply:
+        """``PUT /v2/images/{id}/tags/{tag}`` (``image_tags.py:Controller.update``): 204, even if already there."""
+        check_tags([tag])
+        image = self._modifiable(call, image_id)
+        with self.images.lock:
+            if tag not in image.tags:
+                if len(image.tags) >= TAG_QUOTA:
+                    raise ApiError(
+                        413,
+                        f"Image tag limit exceeded for image {image_id}: The limit has been exceeded on the number "
+                        f"of allowed image tags. Attempted: {len(image.tags) + 1}, Maximum: {TAG_QUOTA}:",
+                    )
+                image.tags.append(tag)
+                image.updated = _now()
+        return 204, None, {}
+
+    def _remove_tag(self, call: Call, image_id: str, tag: str) -> Reply:
+        """``DELETE /v2/images/{id}/tags/{tag}``: 204, or 404 when the image has no such tag."""
+        image = self._modifiable(call, image_id)
+        with self.images.lock:
+            if tag not in image.tags:
+                raise ApiError(404, "The resource could not be found.")
+            image.tags.remove(tag)
+            image.updated = _now()
         return 204, None, {}
 
     def _tasks(self, call: Call, image_id: str) -> Reply:

@@ -168,8 +168,13 @@ def _start(app: ComputeApp, request: Request, server_id: str, name: str) -> None
 
     try:
         record = app.cloud.record(server_id)
-    except ApiError:  # already gone: nothing to record on
-        return
+    except ApiError:
+        # Nova records the action before the work starts; here the request ran first, and a
+        # delete may be over already (its steps can take no time): the deleted record still counts.
+        found = app.cloud.deleted.get(server_id)
+        if found is None:
+            return
+        record = found
     context = request.context
     action = InstanceAction(
         action=name,

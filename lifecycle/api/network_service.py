@@ -13,6 +13,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from lifecycle.api.errors import ApiError
+from lifecycle.api.network_quotas import NetworkQuotas
 from lifecycle.api.networks import Network, NetworkError, Networks, Port, SecurityGroup, Subnet
 from lifecycle.api.service import Call, JsonService, Reply
 
@@ -51,6 +52,7 @@ class NetworkService(JsonService):
     def __init__(self, cloud: Cloud) -> None:
         self.cloud = cloud
         self.store: Networks = cloud.networks
+        self.quotas: NetworkQuotas = cloud.networks.quotas
         self.routes = [
             (re.compile(r"^/?$"), {"GET": self._versions}),
             (re.compile(r"^/v2\.0/?$"), {"GET": self._resources}),
@@ -66,6 +68,14 @@ class NetworkService(JsonService):
             (re.compile(r"^/v2\.0/security-group-rules/([^/]+)/?$"), {"GET": self._rule, "DELETE": self._delete_rule}),
             (re.compile(r"^/v2\.0/floatingips/?$"), {"GET": self._floating_ips}),
             (re.compile(r"^/v2\.0/extensions/?$"), {"GET": self._extensions}),
+            (re.compile(r"^/v2\.0/quotas(?:\.json)?/?$"), {"GET": self._quota_index}),
+            (re.compile(r"^/v2\.0/quotas/project(?:\.json)?/?$"), {"GET": self._quota_project}),
+            (
+                re.compile(r"^/v2\.0/quotas/([^/]+?)(?:\.json)?/?$"),
+                {"GET": self._quota_show, "PUT": self._quota_update, "DELETE": self._quota_delete},
+            ),
+            (re.compile(r"^/v2\.0/quotas/([^/]+)/default(?:\.json)?/?$"), {"GET": self._quota_default}),
+            (re.compile(r"^/v2\.0/quotas/([^/]+)/details(?:\.json)?/?$"), {"GET": self._quota_details}),
         ]
 
     def error_of(self, exc: ApiError) -> Any:
@@ -221,39 +231,102 @@ class NetworkService(JsonService):
         return 200, {"port": found.body()}, {}
 
     def _create_port(self, call: Call) -> Reply:
-        """``POST /v2.0/ports``: an unbound port on a visible network, with ``fixed_ips`` ``[{"ip_address"}]``
-        or ``[{"subnet_id"}]`` or none (the next free address); 201."""
+        """``POST /v2.0/ports``: an unbound port on a network the caller may use (``--nic port-id=`` boots on it).
+
+        Checks as ``neutron/api/v2/base.py:Controller.create`` and the IPAM do:
+        ``network_id`` required, a visible network (404), ``fixed_ips`` in its
+        subnet (400) and free (409), security groups the project's (404).
+        """
         spec = self._spec(call, "port")
-        net_id = str(spec.get("network_id", ""))
-        if not net_id:
+        context = call.context
+        if "network_id" not in spec:
             raise NetworkError(
                 400, "HTTPBadRequest", "Failed to parse request. Required attribute 'network_id' not specified"
             )
+        net_id = str(spec["network_id"])
         network = self.store.networks.get(net_id)
-        if network is None or not self.store.visible(network, call.context):
+        if network is None or not self.store.visible(network, context):
             raise NetworkError(404, "NetworkNotFound", f"Network {net_id} could not be found.")
-        fixed = spec.get("fixed_ips", [])
-        if not isinstance(fixed, list) or not all(isinstance(f, dict) for f in fixed) or len(fixed) > 1:
+        ip = self._fixed_ip(network, spec.get("fixed_ips"))
+        groups = None
+        if "security_groups" in spec:
+            refs = spec["security_groups"]
+            if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
+                raise NetworkError(
+                    400, "HTTPBadRequest", f"Invalid input for security_groups. Reason: '{refs}' is not a list."
+                )
+            groups = [self._find_group(call, ref) for ref in refs]
+        state = spec.get("admin_state_up", True)
+        if not isinstance(state, bool):
             raise NetworkError(
-                400, "HTTPBadRequest", "Invalid input for fixed_ips. This fake offers one fixed IP per port."
+                400, "HTTPBadRequest", f"Invalid input for admin_state_up. Reason: '{state}' is not a boolean."
             )
-        wanted = fixed[0].get("ip_address") if fixed else None
-        if fixed and "subnet_id" in fixed[0] and (network.subnet is None or fixed[0]["subnet_id"] != network.subnet.id):
+        mac = spec.get("mac_address")
+        if mac is not None and (
+            not isinstance(mac, str) or re.fullmatch(r"(?:[0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}", mac) is None
+        ):
             raise NetworkError(
-                400,
-                "InvalidInput",
-                f"Invalid input for operation: Failed to create port on network {net_id}, "
-                f"because fixed_ips included invalid subnet {fixed[0]['subnet_id']}.",
+                400, "HTTPBadRequest", f"Invalid input for mac_address. Reason: '{mac}' is not a valid MAC address."
             )
         port = self.store.create_port(
             network,
-            call.context.project_id,
-            fixed_ip=None if wanted is None else str(wanted),
+            context.project_id,
+            fixed_ip=ip,
+            groups=groups,
             name=str(spec.get("name", "")),
+            description=str(spec.get("description", "")),
+            mac=None if mac is None else mac.lower(),
+            admin_state_up=state,
         )
         return 201, {"port": port.body()}, {}
 
+    def _fixed_ip(self, network: Network, fixed: Any) -> str | None:
+        """The one ``fixed_ips`` address asked for (``None``: allocate); 400 when it is not in the subnet."""
+        if fixed is None:
+            return None
+        if not isinstance(fixed, list) or not all(isinstance(f, dict) for f in fixed):
+            raise NetworkError(
+                400,
+                "HTTPBadRequest",
+                f"Invalid input for fixed_ips. Reason: Invalid data format for fixed IP: '{fixed}'.",
+            )
+        if len(fixed) > 1:
+            raise NetworkError(
+                400, "HTTPBadRequest", "This fake Neutron gives a port one fixed IP (one subnet per network)."
+            )
+        if not fixed:
+            return None
+        entry = fixed[0]
+        subnet = network.subnet
+        wanted_subnet = entry.get("subnet_id")
+        if wanted_subnet is not None and (subnet is None or wanted_subnet != subnet.id):
+            raise NetworkError(
+                400,
+                "InvalidInput",
+                f"Invalid input for operation: Failed to create port on network {network.id}, because fixed_ips "
+                f"included invalid subnet {wanted_subnet}.",
+            )
+        if "ip_address" not in entry:
+            return None
+        text = entry["ip_address"]
+        try:
+            address = ipaddress.IPv4Address(str(text))
+        except ValueError:
+            raise NetworkError(
+                400, "HTTPBadRequest", f"Invalid input for fixed_ips. Reason: '{text}' is not a valid IP address."
+            ) from None
+        cidr = None if subnet is None else ipaddress.IPv4Network(subnet.cidr)
+        # the network and broadcast addresses and the gateway (the cidr's first host) are never a port's
+        if cidr is None or address not in cidr or address in (cidr.network_address, cidr.broadcast_address, cidr[1]):
+            raise NetworkError(
+                400,
+                "InvalidIpForNetwork",
+                f"IP address {address} is not a valid IP for any of the subnets on the specified network.",
+            )
+        return str(address)
+
     def _delete_port(self, call: Call, port_id: str) -> Reply:
+        """``DELETE /v2.0/ports/{id}``: the caller's port (or any, for an admin); 404 otherwise."""
         found = next((p for p in self._visible_ports(call) if p.id == port_id), None)
         if found is None:
             raise NetworkError(404, "PortNotFound", f"Port {port_id} could not be found.")
@@ -377,8 +450,41 @@ class NetworkService(JsonService):
     def _floating_ips(self, call: Call) -> Reply:
         return 200, {"floatingips": []}, {}
 
+    # -- quotas (lifecycle.api.network_quotas) ------------------------------
+    def _quota_index(self, call: Call) -> Reply:
+        return 200, self.quotas.index(call.context), {}
+
+    def _quota_project(self, call: Call) -> Reply:
+        """``GET /v2.0/quotas/project``: who asks (``QuotaSetsController.project``)."""
+        return 200, {"project": {"project_id": call.context.project_id}}, {}
+
+    def _quota_show(self, call: Call, project_id: str) -> Reply:
+        return 200, self.quotas.show(call.context, project_id), {}
+
+    def _quota_default(self, call: Call, project_id: str) -> Reply:
+        return 200, self.quotas.default(call.context, project_id), {}
+
+    def _quota_details(self, call: Call, project_id: str) -> Reply:
+        return 200, self.quotas.details(call.context, project_id), {}
+
+    def _quota_update(self, call: Call, project_id: str) -> Reply:
+        body = call.json("Failed to parse request. Malformed JSON")
+        return 200, self.quotas.update(call.context, project_id, body), {}
+
+    def _quota_delete(self, call: Call, project_id: str) -> Reply:
+        self.quotas.delete(call.context, project_id)
+        return 204, None, {}
+
     def _extensions(self, call: Call) -> Reply:
-        aliases = ("security-group", "port-security", "binding", "external-net", "standard-attr-tag")
+        aliases = (
+            "security-group",
+            "port-security",
+            "binding",
+            "external-net",
+            "standard-attr-tag",
+            "quotas",
+            "quota_details",
+        )
         return (
             200,
             {

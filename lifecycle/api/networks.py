@@ -208,6 +208,8 @@ class Port:
     name: str = ""
     preserve: bool = False
     """Made by a Neutron ``POST /ports`` (Nova's ``preserve_on_delete``): a detach unbinds it, not deletes it."""
+    description: str = ""
+    admin_state_up: bool = True
 
     @property
     def device_id(self) -> str:
@@ -220,17 +222,21 @@ class Port:
             "name": self.name,
             "network_id": self.network.id,
             "mac_address": self.mac,
-            "fixed_ips": [{"subnet_id": self.network.subnet.id, "ip_address": self.ip}] if self.network.subnet else [],
+            "fixed_ips": (
+                [{"subnet_id": self.network.subnet.id, "ip_address": self.ip}]
+                if self.network.subnet and self.ip
+                else []
+            ),
             "device_id": self.device_id,
             "device_owner": "compute:nova" if bound else "",
             "status": "ACTIVE" if bound else "DOWN",
-            "admin_state_up": True,
+            "admin_state_up": self.admin_state_up,
             "security_groups": [g.id for g in self.groups],
             "port_security_enabled": True,
             "allowed_address_pairs": [],
             "extra_dhcp_opts": [],
             "binding:vnic_type": "normal",
-            "description": "",
+            "description": self.description,
             "tags": [],
             **_standard(self.owner),
         }
@@ -258,6 +264,10 @@ class Networks:
         self.ports: dict[str, Port] = {}
         self.groups: dict[str, SecurityGroup] = {}
         self._lock = threading.RLock()
+        from lifecycle.api.network_quotas import NetworkQuotas  # it reads this store: imported late
+
+        self.quotas = NetworkQuotas(self)
+        """The projects' Neutron quotas (``/v2.0/quotas``)."""
 
     # -- lookups --------------------------------------------------------------
     def by_name(self, name: str) -> Network | None:
@@ -380,7 +390,7 @@ class Networks:
                 if target.subnet is None:
                     continue
                 mac = "fa:16:3e:" + ":".join(f"{b:02x}" for b in secrets.token_bytes(3))
-                ip = fixed or target.subnet.allocate()
+                ip = fixed or self._free_ip(target, None)  # skips addresses created ports hold
                 port = Port(str(uuid.uuid4()), target, ip, mac, project_id, list(groups), record)
                 self.ports[port.id] = port
                 record.ports.append(port)
@@ -417,12 +427,27 @@ class Networks:
             409, "IpAddressGenerationFailure", f"No more IP addresses available on network {network.id}."
         )
 
-    def create_port(self, network: Network, project_id: str, *, fixed_ip: str | None = None, name: str = "") -> Port:
-        """Neutron's ``POST /ports``: an unbound port (``device_id`` empty, ``DOWN``) that a server may take."""
+    def create_port(
+        self,
+        network: Network,
+        project_id: str,
+        *,
+        fixed_ip: str | None = None,
+        name: str = "",
+        groups: list[SecurityGroup] | None = None,
+        description: str = "",
+        mac: str | None = None,
+        admin_state_up: bool = True,
+    ) -> Port:
+        """Neutron's ``POST /ports``: an unbound port (``device_id`` empty, ``DOWN``) that a server may take.
+
+        ``groups`` default to the project's ``default`` group, ``mac`` to a random ``fa:16:3e`` one.
+        """
         with self._lock:
-            mac = "fa:16:3e:" + ":".join(f"{b:02x}" for b in secrets.token_bytes(3))
+            mac = mac or "fa:16:3e:" + ":".join(f"{b:02x}" for b in secrets.token_bytes(3))
             port = Port(str(uuid.uuid4()), network, self._free_ip(network, fixed_ip), mac, project_id, [], None, name)
-            port.groups = [self.default_group(project_id)]
+            port.groups = list(groups) if groups is not None else [self.default_group(project_id)]
+            port.description, port.admin_state_up = description, admin_state_up
             port.preserve = True
             self.ports[port.id] = port
             return port

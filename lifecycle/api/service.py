@@ -24,7 +24,7 @@ __all__ = ["Call", "Handler", "JsonService", "Reply", "StartResponse"]
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 Reply = tuple[int, Any, dict[str, str]]
-"""``(status, JSON body or None, extra headers)``."""
+"""``(status, JSON body or None or raw ``bytes``, extra headers)``."""
 Handler = Callable[..., Reply]
 
 SERVICES_KEY = "lifecycle.services"
@@ -123,8 +123,13 @@ class JsonService:
             status, body, extra = exc.code, self.error_of(exc), exc.headers
         except Exception as exc:  # a fake must answer
             status, body, extra = 500, self.error_body(500, f"{type(exc).__name__}: {exc}"), {}
-        payload = b"" if body is None else json.dumps(body).encode()
-        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
+        kind = "application/json"
+        if isinstance(body, bytes):  # raw data (an image's file): the handler names its type
+            extra = dict(extra)
+            payload, kind = body, extra.pop("Content-Type", "application/octet-stream")
+        else:
+            payload = b"" if body is None else json.dumps(body).encode()
+        headers = [("Content-Type", kind), ("Content-Length", str(len(payload)))]
         headers += self.headers(call) + list(extra.items())
         start_response(f"{status} {reason(status)}", headers)
         return [b""] if call.method == "HEAD" else [payload]
