@@ -50,6 +50,14 @@ def _fold(name: str) -> str:
     return name.strip().lower().replace("-", "_")
 
 
+def shown(value: object) -> str:
+    """``value`` and its type, as an error message says what it got: ``-1, an int``, ``'x', a str``, ``None``."""
+    if value is None:
+        return "None"
+    name = type(value).__name__
+    return f"{value!r}, {'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
 class ArgumentTypeError(LifecycleError, TypeError):
     """An argument of the wrong type (``check("create")``: a str where a list is expected)."""
 
@@ -57,7 +65,7 @@ class ArgumentTypeError(LifecycleError, TypeError):
         self.argument = argument
         self.value = value
         self.expected = expected
-        super().__init__(f"{argument} must be {expected} (got {value!r}, a {type(value).__name__})")
+        super().__init__(f"{argument} must be {expected} (got {shown(value)})")
 
 
 class ArgumentValueError(LifecycleError, ValueError):

@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from lifecycle.errors import LifecycleError, UnknownNameError
+from lifecycle.errors import LifecycleError, UnknownNameError, shown
 
 __all__ = ["LATEST_MICROVERSION", "Settings", "parse_microversion"]
 
@@ -109,7 +109,7 @@ class SettingTypeError(LifecycleError, TypeError):
         self.name = name
         self.value = value
         what = f"{expected.__name__} {bound}".strip()
-        super().__init__(f"setting {name!r} must be {what} (got {value!r}, a {type(value).__name__})")
+        super().__init__(f"setting {name!r} must be {what} (got {shown(value)})")
 
 
 class MicroversionError(LifecycleError, ValueError):
