@@ -207,18 +207,19 @@ def test_pretty_stream_recovers_after_a_broken_object() -> None:
     """A broken pretty-printed object is one problem; the next object is still read."""
     text = '{\n  "id": "a",\n  "status": \n}\n' + json.dumps(srv("a", "ACTIVE"), indent=2) + "\n"
     report = check_trace(text)
-    assert [p.line for p in report.problems] == [1]
+    # one line number: where the parser stopped (the "}" after "status": on line 4), with its column
+    assert [str(p) for p in report.problems] == ["line 4: malformed JSON: Expecting value (column 1)"]
     assert report.observations == 1
 
 
 def test_openstack_client_output_is_understood() -> None:
     """`openstack server show -f json` prints power_state as a name; wrapped {"server": ...} bodies unwrap."""
-    show = {"id": "a", "status": "SHUTOFF", V: "stopped", T: None, P: "Shutdown", "updated": "t2"}
-    body = {"server": {"id": "a", "status": "ACTIVE", V: "active", T: None, P: 1, "updated": "t1"}}
+    show = {"id": "a", "status": "SHUTOFF", V: "stopped", T: None, P: "Shutdown", "updated": "2026-01-01T00:00:02Z"}
+    body = {"server": {"id": "a", "status": "ACTIVE", V: "active", T: None, P: 1, "updated": "2026-01-01T00:00:01Z"}}
     report = check_trace([body, show])
     assert report.ok
     change = report.changes[0]
-    assert (change.updated_before, change.updated) == ("t1", "t2")
+    assert (change.updated_before, change.updated) == ("2026-01-01T00:00:01Z", "2026-01-01T00:00:02Z")
     assert json.loads(json.dumps(report.as_dict()))["servers"][0]["changes"][0]["explanation"] == ["stop"]
 
 

@@ -36,7 +36,7 @@ from typing import IO, Any
 
 from lifecycle.model.states import PowerState
 from lifecycle.simulate.events import EPOCH, Event, timestamp
-from lifecycle.validate.trace import FAULT_KEY, NOTIFICATION_KEY, SEEN_KEY, Problem
+from lifecycle.validate.trace import FAULT_KEY, NOTIFICATION_KEY, SEEN_KEY, Problem, _json_type
 
 __all__ = ["ACTIONS", "NovaNotifier", "notification_of", "notifications_for", "observations_of", "oslo_sink"]
 
@@ -84,7 +84,7 @@ def _unwrap(value: Any) -> Mapping[str, Any] | str:
     """The notification message inside its envelope, or why there is none."""
     for _ in range(3):  # an envelope may hold a log record holding the message, no deeper
         if not isinstance(value, Mapping):
-            return f"not a JSON object (got {type(value).__name__ if value is not None else 'null'})"
+            return f"not a JSON object (got {_json_type(value)})"
         if "event_type" in value:
             return value
         inner = value.get("oslo.message", value.get("message"))

@@ -32,7 +32,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from lifecycle.errors import ArgumentTypeError, ArgumentValueError, UnknownStateError
-from lifecycle.model.blueprint import ADVANCE
+from lifecycle.model.blueprint import ADVANCE, is_failure
 from lifecycle.model.nodes import matching, state_of
 from lifecycle.model.settings import Settings
 from lifecycle.model.spec import Dialect, Pair
@@ -448,10 +448,28 @@ def _parse_line(number: int, line: str) -> Iterator[tuple[int, Any] | Problem]:
         yield Problem(number, f"malformed JSON: {msg}{column}")
         return
     if isinstance(value, list):
+        odd = [item for item in value if not isinstance(item, dict)]
+        if odd:  # one problem for the line, not one per element
+            kinds = ", ".join(dict.fromkeys(_json_type(item) for item in odd))
+            yield Problem(number, f"not a JSON object: {len(odd)} of the array's {len(value)} elements (got {kinds})")
         for item in value:
-            yield (number, item)
+            if isinstance(item, dict):
+                yield (number, item)
     else:
         yield (number, value)
+
+
+def _json_type(value: Any) -> str:
+    """What a JSON value is, as a message says it: ``an array``, ``a number``, ``null``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object"
 
 
 def _parse_text(text: str, notifications: bool = False) -> Iterator[tuple[int, Any] | Problem]:
@@ -491,8 +509,8 @@ def _parse_stream(text: str) -> Iterator[tuple[int, Any] | Problem]:
             except (json.JSONDecodeError, RecursionError) as exc:
                 if isinstance(exc, RecursionError):
                     yield Problem(line, _TOO_DEEP)
-                else:
-                    yield Problem(line, f"malformed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
+                else:  # the line of the error itself (the value's first line is where it starts)
+                    yield Problem(exc.lineno, f"malformed JSON: {exc.msg} (column {exc.colno})")
                 found = _RESYNC.search(text, text.find("\n", pos) + 1 if "\n" in text[pos:] else end)
                 if found is None:
                     return
@@ -531,7 +549,7 @@ def _field(obj: Mapping[str, Any], name: str) -> tuple[bool, Any]:
 def _read(obj: Any) -> tuple[str, Key, str | None] | str:
     """``(server id, key, updated)`` of an observation, or why it is unusable."""
     if not isinstance(obj, dict):
-        return f"not a JSON object (got {type(obj).__name__ if obj is not None else 'null'})"
+        return f"not a JSON object (got {_json_type(obj)})"
     inner = obj.get("server")
     if "status" not in obj and isinstance(inner, dict):
         obj = inner
@@ -602,7 +620,7 @@ class _Known:
 class _Found:
     path: tuple[str, ...] | None
     reached: _Known
-    running: str | None
+    running: tuple[str, ...] | None  # the operations whose task may have been running (declaration order)
 
 
 class _Contradiction(Exception):
@@ -634,6 +652,9 @@ class _Judge:
         self._reschedule_to = frozenset(
             n for n in self.universe if table.nodes[n][0] is VmState.BUILDING and table.nodes[n][1] is first
         )
+        self._runs = _tasks_of(table)
+        self._actions: dict[str, frozenset[str]] = {}
+        self._named: dict[tuple[_Known, _Known, frozenset[str]], _Found] = {}
 
     def known(self, all_: frozenset[int], preferred: frozenset[int], power: PowerState | None = None) -> _Known:
         """The one :class:`_Known` of these sets."""
@@ -743,6 +764,64 @@ class _Judge:
                 self._searches[key] = found
         return found
 
+    def operations_of(self, event_type: str) -> frozenset[str]:
+        """The operations whose action a notification's ``instance.<action>.<phase>`` names (empty: none of ours).
+
+        ``resize`` is ``resize`` and ``migrate``, ``power_off`` is ``stop``
+        (:data:`lifecycle.validate.notifications.ACTIONS`); ``instance.update``
+        and actions that are only part of an operation (``resize_finish``) name none.
+        """
+        found = self._actions.get(event_type)
+        if found is None:
+            from lifecycle.validate.notifications import ACTIONS
+
+            parts = event_type.removeprefix("compute.").split(".")
+            action = parts[1] if len(parts) == 3 and parts[0] == "instance" else None
+            ops = self.table.operations
+            found = frozenset(op for op in ops if action is not None and ACTIONS.get(op, op) == action)
+            if len(self._actions) < 1000:
+                self._actions[event_type] = found
+        return found
+
+    def search_with(self, known: _Known, candidates: _Known, operations: frozenset[str]) -> _Found:
+        """:meth:`search` for an explanation that runs one of ``operations``: already running, or requested first.
+
+        A notification ``instance.<action>.<phase>`` says which operation
+        moved the server; an explanation by another one is not what happened.
+        """
+        key = (known, candidates, operations)
+        found = self._named.get(key)
+        if found is not None:
+            return found
+        table = self.table
+        found = _Found(None, candidates, None)
+        busy = frozenset(n for n in known.all if operations.intersection(self._runs.get(self._pair(n), ())))
+        if busy:
+            tried = self._search(self.known(busy, known.preferred & busy or busy), candidates, ())
+            if tried.path is not None:
+                running = tuple(op for op in tried.running or () if op in operations)
+                found = _Found(tried.path, tried.reached, running or tried.running)
+        budget = None if self.max_operations is None else self.max_operations - 1
+        for op in sorted(operations, key=table.triggers.index):
+            if found.path is not None or (budget is not None and budget < 0):
+                break
+            after = frozenset(table.step_row(n)[op] for n in known.all if op in table.step_row(n))
+            if not after:
+                continue
+            saved, self.max_operations = self.max_operations, budget
+            try:
+                tried = self._search(self.known(after, after), candidates, (op,))
+            finally:
+                self.max_operations = saved
+            found = _Found(tried.path, tried.reached, None)  # op was requested here: it is not "in progress"
+        if len(self._named) < 100_000:
+            self._named[key] = found
+        return found
+
+    def _pair(self, node: int) -> Pair:
+        vm, task, _, _ = self.table.nodes[node]
+        return (vm, task)
+
     def _reschedulable(self, node: int) -> bool:
         vm, task, _, _ = self.table.nodes[node]
         return vm is VmState.BUILDING and task in self._build_tasks
@@ -776,7 +855,10 @@ class _Judge:
                 calm = run(resting, targets)
                 if calm.path is not None:
                     best = calm
-        running = self._running(best.source) if best.source is not None and self._busy(best.source) else None
+        running = None
+        if best.source is not None and self._busy(best.source):
+            vm, task, _, _ = table.nodes[best.source]
+            running = self._runs.get((vm, task))
         assert best.path is not None
         reached, preferred = full.reached, best.reached or full.reached
         if candidates.power is not None:  # power moved on its own: the server is at the power seen
@@ -787,13 +869,6 @@ class _Judge:
     def _busy(self, node: int) -> bool:
         return ADVANCE in self.table.step_row(node)
 
-    def _running(self, node: int) -> str:
-        vm, task, _, _ = self.table.nodes[node]
-        names = dict.fromkeys(
-            e.operation for e in self.table.blueprint.edges if e.trigger == ADVANCE and e.source == (vm, task)
-        )
-        return " or ".join(names)
-
     def describe(self, nodes: frozenset[int]) -> tuple[str, ...]:
         """The states of ``nodes`` as people read them (``REBOOT (active/rebooting), power 4``), sorted."""
         out = set()
@@ -801,6 +876,44 @@ class _Judge:
             state = state_of(self.table, node)
             out.add(f"{state}, power {int(state.power_state)}{'' if state.launched else ', not launched'}")
         return tuple(sorted(out))
+
+
+def _tasks_of(table: Table) -> dict[Pair, tuple[str, ...]]:
+    """The operations whose task may be running in each mid-task pair, in declaration order.
+
+    Read from the operations' routes, not the table's edges: operations that
+    share a pair share its edges, and an edge names only the first of them
+    (``powering-off`` is ``stop``'s, ``rebuild``'s and ``power_update_off``'s).
+    """
+    settings = table.blueprint.settings
+    runs: dict[Pair, dict[str, None]] = {}
+    for op in table.blueprint.dialect.operations:
+        if op.refusals and op.refused_by(settings) is not None:
+            continue
+        for route in op.routes:
+            if route.in_place or (route.when is not None and not route.when.test(settings)):
+                continue
+            for source in route.sources:
+                vm = source
+                for step in route.steps[:-1]:
+                    vm = step.vm or vm
+                    runs.setdefault((vm, step.task), {})[op.name] = None
+    return {pair: tuple(names) for pair, names in runs.items()}
+
+
+def _started(path: tuple[str, ...], before: str | None) -> str | None:
+    """The operation last requested in ``path`` (``before`` when it requested none: that task runs on)."""
+    for trigger in reversed(path):
+        if not is_failure(trigger) and trigger != "reschedule":
+            return trigger
+    return None if path and is_failure(path[-1]) else before
+
+
+def _in_progress(running: tuple[str, ...] | None, started: str | None) -> str | None:
+    """Which running operation a change relies on: the one the trace saw start, else every candidate."""
+    if not running:
+        return None
+    return started if started in running else " or ".join(running)
 
 
 @dataclasses.dataclass(slots=True)
@@ -817,6 +930,7 @@ class _Tracked:
     stuck_pair: tuple[Any, Any] = (None, None)
     obj: Any = None  # the last observation object (the reader hands out repeated lines as the same one)
     stable: bool = False  # seeing the last observation again leaves what is known as it is
+    started: str | None = None  # the operation the last explained change requested (its task may run on)
 
 
 _NOTHING: tuple[Finding, ...] = ()
@@ -862,9 +976,8 @@ class Audit:
         self.keep_explained = keep_explained
         self.explained = keep_explained if explained is None else explained
         self._timed = self.limits.active
-        self._latest = ""  # the latest timestamp text seen (ISO 8601 texts of one cloud sort as times)
-        self._now: float | None = None
-        self._now_text = ""
+        self._now: float | None = None  # the latest time seen (epoch seconds), or given to check_stuck
+        self._times: dict[str, float | None] = {}  # each distinct timestamp text parsed once
         self._limits: dict[tuple[Any, Any], tuple[float, str] | None] = {}
         self._line = 0  # the last line fed: where stuck servers found between observations are reported
         self._memo: dict[int, tuple[Any, tuple[str, Key, str | None] | str]] = {}
@@ -916,10 +1029,12 @@ class Audit:
             return (problem,)
         report.observations += 1
         change = self._observe(line, server_id, key, updated, candidates, obj)
-        stuck = self._time(line, server_id, key, obj, updated) if self._timed else None
+        if not self._timed:
+            return _NOTHING if change is None else (change,)
+        timed = self._time(line, server_id, key, obj, updated)
         if change is None:
-            return _NOTHING if stuck is None else (stuck,)
-        return (change,) if stuck is None else (change, stuck)
+            return timed
+        return (change, *timed)
 
     def finish(self, now: float | None = None) -> tuple[Finding, ...]:
         """End of input: the servers still in a state longer than allowed at ``now`` (default: the latest time seen).
@@ -937,11 +1052,6 @@ class Audit:
     @property
     def now(self) -> float | None:
         """The latest time an observation carried (``lifecycle:seen``, else ``updated``), in epoch seconds."""
-        if self._latest != self._now_text:
-            parsed = parse_time(self._latest)
-            self._now_text = self._latest
-            if parsed is not None and (self._now is None or parsed > self._now):
-                self._now = parsed
         return self._now
 
     def check_stuck(self, now: float | None = None) -> tuple[Finding, ...]:
@@ -949,8 +1059,7 @@ class Audit:
 
         ``now`` (epoch seconds, e.g. the wall clock of a watcher) moves the audit's clock forward.
         """
-        current = self.now
-        if now is not None and (current is None or now > current):
+        if now is not None and (self._now is None or now > self._now):
             self._now = now
         if not self._timed or self.now is None:
             return _NOTHING
@@ -987,6 +1096,7 @@ class Audit:
         same = key == state.key
         label = state.label if same else judge.label(key)
         change: Change | None = None
+        started: str | None = None
         fault = _fault(obj) if FAULT_KEY in obj else None
         if fault is not None:
             trace.faults.append(Problem(line, fault))
@@ -1000,6 +1110,10 @@ class Audit:
             known = candidates
         else:
             found = judge.search(state.known, candidates)
+            event = obj.get(NOTIFICATION_KEY) if found.path is not None and not same else None
+            named = judge.operations_of(event) if isinstance(event, str) else frozenset()
+            if named and found.path is not None and not named.intersection(found.path, found.running or ()):
+                found = judge.search_with(state.known, candidates, named)
             if found.path is None:
                 known = candidates  # resynchronise on what was seen
                 change = Change(
@@ -1009,7 +1123,7 @@ class Audit:
                     state.label,
                     label,
                     None,
-                    _why_not(judge),
+                    _why_not(judge, named if found.path is None and named else None, event),
                     state.updated,
                     updated,
                     considered=judge.describe(state.known.all),
@@ -1018,6 +1132,7 @@ class Audit:
                 )
             else:
                 known = found.reached
+                started = _started(found.path, state.started) if found.path else state.started
                 if label != state.label and (self.explained or fault is not None):
                     change = Change(
                         server_id,
@@ -1029,13 +1144,14 @@ class Audit:
                         "",
                         state.updated,
                         updated,
-                        found.running,
+                        _in_progress(found.running, state.started),
                         fault=fault,
                     )
         if change is not None and (self.keep_explained or change.explanation is None):
             trace.changes.append(change)
         if change is None or change.explanation is not None:
             trace.last_good = label
+        state.started = started
         state.stable = same and known is state.known
         state.known = known
         state.key = key
@@ -1059,27 +1175,48 @@ class Audit:
         state.trace.skipped += 1
         state.trace.last_line = line
 
-    def _time(self, line: int, server_id: str, key: Key, obj: Any, updated: str | None) -> Stuck | None:
+    def _time(self, line: int, server_id: str, key: Key, obj: Any, updated: str | None) -> tuple[Finding, ...]:
         """Track since when the server is in its (vm_state, task_state); report it once overdue.
 
-        Timestamps are only parsed for servers in a state with a limit, and for
-        the latest one when a limit is checked: most observations cost a string compare.
+        Times are compared parsed (zones, ``T`` or a space, fractions: texts do not
+        sort as times), each distinct text parsed once. A text that is no time is a
+        :class:`Problem`; the observation then dates nothing, and the server's state
+        is dated by its next observation that has a time.
         """
         seen = obj.get(SEEN_KEY) if isinstance(obj, dict) else None
-        when = seen if isinstance(seen, str) else updated
-        if when is not None and when > self._latest:
-            self._latest = when
+        field, when = (SEEN_KEY, seen) if isinstance(seen, str) else ("updated", updated)
+        moment: float | None = None
+        problem: Problem | None = None
+        if when is not None:
+            times = self._times
+            if when in times:
+                moment = times[when]
+            else:
+                moment = parse_time(when)
+                if len(times) >= _REPEATS:
+                    times.clear()
+                times[when] = moment
+            if moment is None:
+                problem = Problem(line, _bad_time(field, when))
+                self.report.problems.append(problem)
+            elif self._now is None or moment > self._now:
+                self._now = moment
         state = self._tracked[server_id]
         pair = (key[1], key[2])
+        stuck: Stuck | None = None
         if state.since_line == 0 or state.stuck_pair != pair:
             state.stuck_pair = pair
             state.since_line = line
             state.stuck = False
-            state.since = parse_time(when) if self._limit_of(pair) is not None else None
-            return None
-        if state.since is None:
-            return None
-        return self._overdue(state, line)
+            state.since = moment if self._limit_of(pair) is not None else None
+        elif state.since is None:
+            if moment is not None and self._limit_of(pair) is not None:
+                state.since, state.since_line = moment, line  # the first time this state was dated
+        else:
+            stuck = self._overdue(state, line)
+        if problem is None:
+            return _NOTHING if stuck is None else (stuck,)
+        return (problem,) if stuck is None else (problem, stuck)
 
     def _limit_of(self, pair: tuple[Any, Any]) -> tuple[float, str] | None:
         if pair not in self._limits:
@@ -1103,6 +1240,13 @@ class Audit:
         stuck = Stuck(state.trace.server_id, line, state.since_line, state.label, now - state.since, limit[0], limit[1])
         state.trace.stuck.append(stuck)
         return stuck
+
+
+def _bad_time(field: str, text: str) -> str:
+    return (
+        f"{field!r} is not a time: {text!r} (expected ISO 8601, such as 2026-01-01T00:00:00Z); "
+        "this observation dates nothing for stuck servers"
+    )
 
 
 SEEN_KEY = "lifecycle:seen"
@@ -1196,10 +1340,14 @@ def _absent(judge: _Judge) -> str:
     return f"no state of the {judge.dialect.name} model shows this under settings {_settings_text(judge)}"
 
 
-def _why_not(judge: _Judge) -> str:
+def _why_not(judge: _Judge, named: frozenset[str] | None = None, event: Any = None) -> str:
+    path = "no path of the model leads there"
+    if named:
+        ops = " or ".join(sorted(named, key=judge.table.triggers.index))
+        path = f"{event} names {ops}, and no path of the model running it leads there"
     if judge.max_operations is None:
-        return "no path of the model leads there"
-    return f"no path of the model leads there with at most {judge.max_operations} operation(s)"
+        return path
+    return f"{path} with at most {judge.max_operations} operation(s)"
 
 
 def _settings_text(judge: _Judge) -> str:
