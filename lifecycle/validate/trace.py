@@ -23,6 +23,7 @@ server being gone, which is legal right after a delete.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import io
 import json
 import os
@@ -616,11 +617,20 @@ class _Known:
     power: PowerState | None = None  # the power_state observed, which the server is in whatever the model says
 
 
+_KEEP = ""
+"""A path that requested nothing: the operation started before runs on."""
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Found:
     path: tuple[str, ...] | None
     reached: _Known
     running: tuple[str, ...] | None  # the operations whose task may have been running (declaration order)
+    started: str | None = _KEEP  # the operation path last requested, None after a failure, _KEEP: none
+
+    def __post_init__(self) -> None:
+        if self.path:
+            object.__setattr__(self, "started", _started(self.path))
 
 
 class _Contradiction(Exception):
@@ -901,12 +911,12 @@ def _tasks_of(table: Table) -> dict[Pair, tuple[str, ...]]:
     return {pair: tuple(names) for pair, names in runs.items()}
 
 
-def _started(path: tuple[str, ...], before: str | None) -> str | None:
-    """The operation last requested in ``path`` (``before`` when it requested none: that task runs on)."""
+def _started(path: tuple[str, ...]) -> str | None:
+    """The operation last requested in ``path``; None if it ends failed, :data:`_KEEP` if it requested none."""
     for trigger in reversed(path):
         if not is_failure(trigger) and trigger != "reschedule":
             return trigger
-    return None if path and is_failure(path[-1]) else before
+    return None if path and is_failure(path[-1]) else _KEEP
 
 
 def _in_progress(running: tuple[str, ...] | None, started: str | None) -> str | None:
@@ -1096,7 +1106,7 @@ class Audit:
         same = key == state.key
         label = state.label if same else judge.label(key)
         change: Change | None = None
-        started: str | None = None
+        started = None
         fault = _fault(obj) if FAULT_KEY in obj else None
         if fault is not None:
             trace.faults.append(Problem(line, fault))
@@ -1110,10 +1120,12 @@ class Audit:
             known = candidates
         else:
             found = judge.search(state.known, candidates)
-            event = obj.get(NOTIFICATION_KEY) if found.path is not None and not same else None
-            named = judge.operations_of(event) if isinstance(event, str) else frozenset()
-            if named and found.path is not None and not named.intersection(found.path, found.running or ()):
-                found = judge.search_with(state.known, candidates, named)
+            named: frozenset[str] | None = None
+            if NOTIFICATION_KEY in obj and not same and found.path is not None:  # the action named must explain it
+                event = obj[NOTIFICATION_KEY]
+                named = judge.operations_of(event) if isinstance(event, str) else None
+                if named and not named.intersection(found.path, found.running or ()):
+                    found = judge.search_with(state.known, candidates, named)
             if found.path is None:
                 known = candidates  # resynchronise on what was seen
                 change = Change(
@@ -1123,7 +1135,7 @@ class Audit:
                     state.label,
                     label,
                     None,
-                    _why_not(judge, named if found.path is None and named else None, event),
+                    _why_not(judge, named, obj.get(NOTIFICATION_KEY)),
                     state.updated,
                     updated,
                     considered=judge.describe(state.known.all),
@@ -1132,7 +1144,7 @@ class Audit:
                 )
             else:
                 known = found.reached
-                started = _started(found.path, state.started) if found.path else state.started
+                started = state.started if found.started == _KEEP else found.started
                 if label != state.label and (self.explained or fault is not None):
                     change = Change(
                         server_id,
@@ -1183,21 +1195,19 @@ class Audit:
         :class:`Problem`; the observation then dates nothing, and the server's state
         is dated by its next observation that has a time.
         """
-        seen = obj.get(SEEN_KEY) if isinstance(obj, dict) else None
-        field, when = (SEEN_KEY, seen) if isinstance(seen, str) else ("updated", updated)
+        seen = obj.get(SEEN_KEY)
+        when = seen if type(seen) is str else updated
         moment: float | None = None
         problem: Problem | None = None
         if when is not None:
-            times = self._times
-            if when in times:
-                moment = times[when]
-            else:
-                moment = parse_time(when)
-                if len(times) >= _REPEATS:
-                    times.clear()
-                times[when] = moment
+            moment = self._times.get(when, _MISSING)
+            if moment is _MISSING:
+                moment = _epoch(when)
+                if len(self._times) >= _REPEATS:
+                    self._times.clear()
+                self._times[when] = moment
             if moment is None:
-                problem = Problem(line, _bad_time(field, when))
+                problem = Problem(line, _bad_time(SEEN_KEY if when is seen else "updated", when))
                 self.report.problems.append(problem)
             elif self._now is None or moment > self._now:
                 self._now = moment
@@ -1240,6 +1250,19 @@ class Audit:
         stuck = Stuck(state.trace.server_id, line, state.since_line, state.label, now - state.since, limit[0], limit[1])
         state.trace.stuck.append(stuck)
         return stuck
+
+
+_UTC = datetime.UTC
+_from_iso = datetime.datetime.fromisoformat
+
+
+def _epoch(text: str) -> float | None:
+    """:func:`~lifecycle.validate.stuck.parse_time` with the common forms (``T`` or a space) parsed directly."""
+    try:
+        moment = _from_iso(text)
+    except ValueError:
+        return parse_time(text)
+    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=_UTC)).timestamp()
 
 
 def _bad_time(field: str, text: str) -> str:
