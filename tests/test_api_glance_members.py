@@ -230,3 +230,15 @@ def test_member_quota_is_413(gateway: Gateway) -> None:
     code, reply = call(gateway, "POST", members, {"member": "p128"}, demo)
     assert code == 413
     assert "Attempted: 129, Maximum: 128" in message(reply)
+
+
+def test_member_schemas(gateway: Gateway) -> None:
+    """``/v2/schemas/member(s)``: ``get_schema`` and ``get_collection_schema`` (Tempest reads the names)."""
+    code, member = call(gateway, "GET", "/image/v2/schemas/member", token=login(gateway, "demo"))
+    assert (code, member["name"], member["properties"]["status"]["enum"]) == (
+        200,
+        "member",
+        ["pending", "accepted", "rejected"],
+    )
+    code, members = call(gateway, "GET", "/image/v2/schemas/members")
+    assert (code, members["name"], members["properties"]["members"]["items"]["name"]) == (200, "members", "member")

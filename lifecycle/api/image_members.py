@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from lifecycle.api.images import Image, ImageService
     from lifecycle.api.service import Call, Reply
 
-__all__ = ["MEMBER_QUOTA", "MEMBER_STATUSES", "ROUTES", "Member"]
+__all__ = ["MEMBERS_SCHEMA", "MEMBER_QUOTA", "MEMBER_SCHEMA", "MEMBER_STATUSES", "ROUTES", "Member"]
 
 MEMBER_STATUSES = ("pending", "accepted", "rejected")
 """``ImageMembership.status``'s values (``glance/domain/__init__.py``)."""
@@ -192,7 +192,51 @@ def _delete(service: ImageService, call: Call, image_id: str, member_id: str) ->
     return 204, None, {}
 
 
+MEMBER_SCHEMA: dict[str, Any] = {
+    "name": "member",
+    "properties": {
+        "member_id": {"type": "string", "description": "An identifier for the image member (tenantId)"},
+        "image_id": {
+            "type": "string",
+            "description": "An identifier for the image",
+            "pattern": "^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$",
+        },
+        "created_at": {"type": "string", "description": "Date and time of image member creation"},
+        "updated_at": {"type": "string", "description": "Date and time of last modification of image member"},
+        "status": {"type": "string", "description": "The status of this image member", "enum": list(MEMBER_STATUSES)},
+        "schema": {"readOnly": True, "type": "string"},
+    },
+    "additionalProperties": False,
+}
+"""``GET /v2/schemas/member``: ``get_schema`` (``_MEMBER_SCHEMA``) as ``glance/schema.py:Schema.raw``."""
+MEMBERS_SCHEMA: dict[str, Any] = {
+    "name": "members",
+    "properties": {
+        "members": {"type": "array", "items": MEMBER_SCHEMA},
+        "first": {"type": "string"},
+        "next": {"type": "string"},
+        "schema": {"type": "string"},
+    },
+    "links": [
+        {"rel": "first", "href": "{first}"},
+        {"rel": "next", "href": "{next}"},
+        {"rel": "describedby", "href": "{schema}"},
+    ],
+}
+"""``GET /v2/schemas/members``: ``get_collection_schema`` as ``glance/schema.py:CollectionSchema.raw``."""
+
+
+def _member_schema(service: ImageService, call: Call) -> Reply:
+    return 200, MEMBER_SCHEMA, {}
+
+
+def _members_schema(service: ImageService, call: Call) -> Reply:
+    return 200, MEMBERS_SCHEMA, {}
+
+
 ROUTES = (
+    (r"^/v2/schemas/member/?$", {"GET": _member_schema}),
+    (r"^/v2/schemas/members/?$", {"GET": _members_schema}),
     (r"^/v2/images/([^/]+)/members/?$", {"GET": _index, "POST": _create}),
     (r"^/v2/images/([^/]+)/members/([^/]+)/?$", {"GET": _show, "PUT": _update, "DELETE": _delete}),
 )
