@@ -1,0 +1,44 @@
+"""Regressions a reviewer found in the CLI, the diagrams and the library's argument checks.
+
+Expected values come from the sources: docs/huawei-ecs.md's citations of Huawei's
+API reference (``api-ecs/ecs_02_0209``: ``mode=withStopServer`` "stops it,
+resizes, then starts it after success"; ``api-ecs/ecs_02_0203``: reinstall "stops
+the ECS before reinstalling its OS") and Nova's code.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from lifecycle.cli import main
+
+
+def _ops(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, dict[str, Any]]:
+    assert main(["ops", *args, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    return {op["operation"]: op for op in data["operations"]}
+
+
+def test_ops_follows_the_parts_of_a_composite_request(capsys: pytest.CaptureFixture[str]) -> None:
+    """ecs_02_0209 withStopServer: stop, resize, start in one job, so a running ECS ends ACTIVE."""
+    ops = _ops(capsys, "--dialect", "huawei-ecs", "ACTIVE")
+    assert ops["resize_with_stop"]["leads_to"]["status"] == "ACTIVE"
+    # it passes the stop (SHUTOFF) and the resize (RESIZE) on the way
+    assert {"SHUTOFF", "RESIZE"} <= set(ops["resize_with_stop"]["via"])
+    # ecs_02_0203/0204: stopped, then reinstalled: the reinstall's REBUILD is on the way
+    for name in ("reinstall_os_with_stop", "change_os_with_stop"):
+        assert "REBUILD" in ops[name]["via"], name
+    assert main(["ops", "--dialect", "huawei-ecs", "ACTIVE"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "resize_with_stop" in x)
+    assert "-> ACTIVE (active)" in line
+
+
+def test_ops_native_resize_of_a_stopped_ecs_ends_shutoff(capsys: pytest.CaptureFixture[str]) -> None:
+    """ecs_02_0209 (native resize) and ecs_02_0207 (cold migrate): SHUTOFF after, no confirm call."""
+    ops = _ops(capsys, "--dialect", "huawei-ecs", "SHUTOFF")
+    for name in ("resize", "cold_migrate"):
+        assert ops[name]["leads_to"]["status"] == "SHUTOFF", name
+        assert "RESIZE" in ops[name]["via"], name
