@@ -42,3 +42,22 @@ def test_ops_native_resize_of_a_stopped_ecs_ends_shutoff(capsys: pytest.CaptureF
     for name in ("resize", "cold_migrate"):
         assert ops[name]["leads_to"]["status"] == "SHUTOFF", name
         assert "RESIZE" in ops[name]["via"], name
+
+
+def _mermaid(capsys: pytest.CaptureFixture[str], name: str) -> str:
+    assert main(["diagram", "--dialect", "huawei-ecs", "--operation", name, "--format", "mermaid"]) == 0
+    return capsys.readouterr().out
+
+
+def test_composite_operation_diagram_draws_every_part(capsys: pytest.CaptureFixture[str]) -> None:
+    """ecs_02_0209 withStopServer is stop, resize (confirmed by the service), start: all drawn."""
+    text = _mermaid(capsys, "resize_with_stop")
+    assert "s_active --> s_active_powering_off : resize_with_stop" in text  # the stop
+    assert "s_stopped --> s_stopped_resize_prep : resize" in text  # the resize
+    assert "RESIZE (stopped.resize_prep)" in text
+    assert "s_resized --> s_stopped : confirm_resize" in text  # the service's own confirm, still powered off
+    assert "s_resized --> s_active" not in text  # a powered-off server's confirm leaves it SHUTOFF
+    assert "s_stopped --> s_stopped_powering_on : start" in text  # and the start
+    # ecs_02_0203/0204: stop, then reinstall (REBUILD) / change OS
+    for name, part in (("reinstall_os_with_stop", "reinstall_os"), ("change_os_with_stop", "change_os")):
+        assert f"s_stopped --> s_stopped_rebuilding : {part}" in _mermaid(capsys, name), name
