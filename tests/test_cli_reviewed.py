@@ -61,3 +61,19 @@ def test_composite_operation_diagram_draws_every_part(capsys: pytest.CaptureFixt
     # ecs_02_0203/0204: stop, then reinstall (REBUILD) / change OS
     for name, part in (("reinstall_os_with_stop", "reinstall_os"), ("change_os_with_stop", "change_os")):
         assert f"s_stopped --> s_stopped_rebuilding : {part}" in _mermaid(capsys, name), name
+
+
+def test_options_may_come_between_operation_names(capsys: pytest.CaptureFixture[str]) -> None:
+    """``check reboot --no-settle resize``: both names are steps; Nova refuses the resize while rebooting
+    (nova/compute/api.py resize: @check_instance_state(task_state=[None]))."""
+    assert main(["check", "--start", "ACTIVE", "reboot", "--no-settle", "resize"]) == 1
+    assert "step 2 (resize) refused in REBOOT" in capsys.readouterr().out
+
+
+def test_a_bad_option_after_positionals_shows_the_subcommands_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["check", "--start", "ACTIVE", "reboot", "--bogus", "resize"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: lifecycle check ")
+    assert "--bogus" in err
