@@ -9,6 +9,7 @@ the ECS before reinstalling its OS") and Nova's code.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -77,3 +78,13 @@ def test_a_bad_option_after_positionals_shows_the_subcommands_usage(capsys: pyte
     err = capsys.readouterr().err
     assert err.startswith("usage: lifecycle check ")
     assert "--bogus" in err
+
+
+def test_diagram_refuses_a_missing_output_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "missing" / "x.svg"
+    assert main(["diagram", "-o", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert str(tmp_path / "missing") in err and "does not exist" in err
+    assert not (tmp_path / "missing").exists()  # nothing created
+    assert main(["diagram", "-o", str(tmp_path / "x.mmd")]) == 0  # an existing folder is fine
+    assert (tmp_path / "x.mmd").read_text().startswith("---")
