@@ -84,7 +84,8 @@ def test_diagram_refuses_a_missing_output_folder(tmp_path: Path, capsys: pytest.
     target = tmp_path / "missing" / "x.svg"
     assert main(["diagram", "-o", str(target)]) == 2
     err = capsys.readouterr().err
-    assert str(tmp_path / "missing") in err and "does not exist" in err
+    assert str(tmp_path / "missing") in err
+    assert "does not exist" in err
     assert not (tmp_path / "missing").exists()  # nothing created
     assert main(["diagram", "-o", str(tmp_path / "x.mmd")]) == 0  # an existing folder is fine
     assert (tmp_path / "x.mmd").read_text().startswith("---")
