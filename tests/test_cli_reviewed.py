@@ -8,7 +8,13 @@ the ECS before reinstalling its OS") and Nova's code.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -89,3 +95,63 @@ def test_diagram_refuses_a_missing_output_folder(tmp_path: Path, capsys: pytest.
     assert not (tmp_path / "missing").exists()  # nothing created
     assert main(["diagram", "-o", str(tmp_path / "x.mmd")]) == 0  # an existing folder is fine
     assert (tmp_path / "x.mmd").read_text().startswith("---")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _watch(port: int, duration: str) -> tuple[subprocess.CompletedProcess[str], float]:
+    """``lifecycle watch`` in its own process (a listener stuck retrying must not stay in this one), bounded."""
+    url = f"rabbit://x:y@127.0.0.1:{port}/"
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "lifecycle", "watch", "--transport-url", url, "--duration", duration],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return done, time.monotonic() - started
+
+
+def test_watch_an_unreachable_broker_is_exit_2_naming_it() -> None:
+    pytest.importorskip("oslo_messaging", reason="the [watch] extra (oslo.messaging) is not installed")
+    port = _free_port()  # nothing listens there once the probe is closed
+    done, took = _watch(port, "2")
+    assert done.returncode == 2
+    assert f"cannot reach the message broker at 127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert took < 30
+
+
+def test_watch_stops_at_duration_when_the_broker_never_answers() -> None:
+    """A port that accepts but never speaks AMQP: oslo.messaging would retry forever."""
+    pytest.importorskip("oslo_messaging", reason="the [watch] extra (oslo.messaging) is not installed")
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)
+        silent.settimeout(0.2)
+        port = silent.getsockname()[1]
+        accepted: list[socket.socket] = []
+        finished = threading.Event()
+
+        def accept() -> None:
+            while not finished.is_set():
+                with contextlib.suppress(OSError):
+                    accepted.append(silent.accept()[0])
+
+        thread = threading.Thread(target=accept, daemon=True)
+        thread.start()
+        try:
+            done, took = _watch(port, "0.5")
+        finally:
+            finished.set()
+            thread.join(5)
+            for conn in accepted:
+                conn.close()
+    assert done.returncode == 2
+    assert "did not answer" in done.stderr
+    assert took < 30
