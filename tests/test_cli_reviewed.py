@@ -155,3 +155,87 @@ def test_watch_stops_at_duration_when_the_broker_never_answers() -> None:
     assert done.returncode == 2
     assert "did not answer" in done.stderr
     assert took < 30
+
+
+# -- library argument checks ---------------------------------------------------
+
+
+def test_fail_with_a_non_str_kind_names_it_and_the_kinds() -> None:
+    from lifecycle import ArgumentTypeError, Server
+
+    srv = Server("active")
+    srv.reboot()
+    with pytest.raises(ArgumentTypeError, match=r"got 3.*") as exc:
+        srv.fail(3)  # type: ignore[arg-type]
+    assert "no_valid_host" in str(exc.value)  # nova/exception.py NoValidHost, a kind Nova's build handles
+    assert srv.task_state is not None  # nothing happened
+
+
+def test_a_misspelt_operation_in_durations_is_refused_everywhere() -> None:
+    from lifecycle import Fleet, UnknownOperationError
+    from lifecycle.simulate.durations import Durations
+
+    with pytest.raises(UnknownOperationError, match=r"'rebot'.*reboot"):
+        Durations({"rebot": 3})
+    fleet = Fleet()
+    with pytest.raises(UnknownOperationError, match=r"'rebot'.*reboot"):
+        fleet.create(vm_state="active", durations={"rebot": 3})
+    assert fleet.servers() == []  # not half-created
+    assert Durations({"reboot": 3}).total("reboot") == pytest.approx(3)
+
+
+def test_strategies_refuse_a_misspelt_exclude_and_a_non_bool_settle() -> None:
+    pytest.importorskip("hypothesis")
+    from lifecycle import ArgumentTypeError, UnknownOperationError
+    from lifecycle.strategies import operations
+
+    with pytest.raises(UnknownOperationError, match=r"'rebot'.*reboot"):
+        operations(exclude={"rebot"})
+    with pytest.raises(ArgumentTypeError, match="exclude"):
+        operations(exclude="delete")
+    with pytest.raises(ArgumentTypeError, match=r"settle.*'no'"):
+        operations(settle="no")  # type: ignore[arg-type]
+
+
+def test_check_and_plan_require_bools() -> None:
+    from lifecycle import ArgumentTypeError, check, plan
+
+    with pytest.raises(ArgumentTypeError, match=r"settle.*True or False.*'no'"):
+        check(["reboot"], start="ACTIVE", settle="no")  # type: ignore[arg-type]
+    with pytest.raises(ArgumentTypeError, match=r"failures.*True or False.*'no'"):
+        plan("ACTIVE", "ERROR", failures="no")  # type: ignore[arg-type]
+
+
+def test_run_until_idle_refuses_a_negative_limit() -> None:
+    from lifecycle import ArgumentValueError, Fleet
+
+    fleet = Fleet()
+    fleet.create(vm_state="active").reboot()
+    with pytest.raises(ArgumentValueError, match=r"limit.*-1"):
+        fleet.run_until_idle(limit=-1)
+
+
+def test_assert_idle_takes_a_server_and_refuses_other_things() -> None:
+    from lifecycle import ArgumentTypeError, Server
+    from lifecycle.testing import assert_idle
+
+    srv = Server("active")
+    assert_idle(srv)
+    srv.reboot()
+    with pytest.raises(AssertionError, match="rebooting"):
+        assert_idle(srv)
+    with pytest.raises(ArgumentTypeError, match="Fleet or a Server"):
+        assert_idle("fleet")  # type: ignore[arg-type]
+
+
+def test_assert_refused_does_not_perform_a_legal_operation() -> None:
+    from lifecycle import Server
+    from lifecycle.testing import assert_refused
+
+    srv = Server("active")
+    with pytest.raises(AssertionError, match="accepts reboot"):
+        assert_refused(srv, "reboot")
+    assert srv.task_state is None  # nova/compute/api.py reboot would set task_state rebooting: not requested
+    # nova/compute/api.py resize: @check_instance_state(vm_state=[ACTIVE, STOPPED]) refuses a SHELVED server
+    refusal = assert_refused(Server("shelved"), "resize")
+    assert refusal.attr == "vm_state"
