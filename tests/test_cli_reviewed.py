@@ -9,6 +9,7 @@ the ECS before reinstalling its OS") and Nova's code.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import socket
 import subprocess
@@ -239,3 +240,25 @@ def test_assert_refused_does_not_perform_a_legal_operation() -> None:
     # nova/compute/api.py resize: @check_instance_state(vm_state=[ACTIVE, STOPPED]) refuses a SHELVED server
     refusal = assert_refused(Server("shelved"), "resize")
     assert refusal.attr == "vm_state"
+
+
+# -- wording and stdin comments ------------------------------------------------
+
+
+def test_plan_from_a_task_state_says_the_task_gets_there(capsys: pytest.CaptureFixture[str]) -> None:
+    """REBOOT is active/rebooting (nova/api/openstack/common.py _STATE_MAP): it does not show ACTIVE yet,
+    its task ends there (nova/compute/manager.py reboot_instance clears task_state)."""
+    assert main(["plan", "REBOOT", "ACTIVE"]) == 0
+    out = capsys.readouterr().out
+    assert "already shows" not in out
+    assert "by itself" in out
+    assert main(["plan", "SHUTOFF", "SHUTOFF"]) == 0
+    assert "SHUTOFF already shows SHUTOFF" in capsys.readouterr().out
+
+
+def test_check_reads_comments_in_operation_lists_from_stdin(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("# restart the web server\nstop   # graceful\n\nstart\n"))
+    assert main(["check", "--start", "ACTIVE", "-"]) == 0
+    assert "ok: 2 step(s) legal, ends ACTIVE (active)" in capsys.readouterr().out
