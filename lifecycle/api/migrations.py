@@ -7,7 +7,8 @@ progress while the server runs it, then the status Nova ends that kind in
 (``finished`` then ``confirmed``/``reverted`` for a resize, ``completed`` for a
 live migration, ``done`` for an evacuation, ``error``/``failed`` on failure).
 The destination (``dest_compute``, ``dest_node``, ``dest_host``: its IP) is the
-host the scheduler picks (or the request names) as the move starts, and
+host the scheduler picks (or the request names) as the move starts (none when
+it found no host: the row ends ``error``), and
 ``updated_at`` the time of each change (the run's end, a confirm's or revert's).
 """
 
@@ -74,8 +75,11 @@ def record_migration(app: ComputeApp, request: Request, record: Record, action: 
     # resource_tracker.py _move_claim sets dest_compute, dest_node and dest_host (the driver's
     # get_host_ip_addr) for resize/migrate/evacuate, conductor/tasks/live_migrate.py
     # _execute dest_compute and dest_node for a live migration.
-    dest = app.cloud.choose_destination(record) or host
-    found = app.cloud.hosts.get(dest)
+    dest = app.cloud.choose_destination(record)
+    unplaced = record.unplaced
+    if unplaced is not None and kind == "evacuation":
+        dest = unplaced.host  # compute/api.py API.evacuate: migration.dest_compute = host, before scheduling
+    found = None if dest is None else app.cloud.hosts.get(dest)
     migration = Migration(
         id=state.next_id(),
         uuid=str(uuid.uuid4()),
@@ -90,6 +94,7 @@ def record_migration(app: ComputeApp, request: Request, record: Record, action: 
         status=_RUNNING[kind],
         request_id=request.request_id,
         dest_host=None if found is None else host_ip(found),
+        unplaced=unplaced is not None,
     )
     migration.updated_at = migration.created_at  # saved with its destination as it starts
     with state.lock:
@@ -103,7 +108,9 @@ def _status(app: ComputeApp, migration: Migration) -> str:
     if mine is None or mine.result is None:
         return _RUNNING[migration.migration_type]
     if mine.result == "Error":
-        return _FAILED[migration.migration_type]
+        # NoValidHost: conductor/tasks/migrate.py MigrationTask.rollback, manager.py _live_migrate
+        # and rebuild_instance all set 'error'
+        return "error" if migration.unplaced else _FAILED[migration.migration_type]
     later: list[InstanceAction] = actions[actions.index(mine) + 1 :]
     if migration.migration_type in ("resize", "migration"):
         for action in later:
