@@ -101,9 +101,11 @@ def test_an_anti_affinity_member_cannot_cold_migrate_onto_the_other_members_host
     (row,) = _migrations(app, first)
     assert (row["migration_type"], row["status"], row["dest_compute"]) == ("migration", "error", None)
     fault = app.cloud.server(first).fault
-    assert fault is not None and fault.kind == "no_valid_host"
+    assert fault is not None
+    assert fault.kind == "no_valid_host"
     recorded = app.cloud.record(first).fault  # shown only in ERROR (views/servers.py), kept for the action
-    assert recorded is not None and (recorded["code"], recorded["message"]) == (500, NO_HOST)
+    assert recorded is not None
+    assert (recorded["code"], recorded["message"]) == (500, NO_HOST)
     assert "Error" in _action_result(app, first, "migrate")
 
 
@@ -165,7 +167,8 @@ def test_a_live_migration_no_host_can_take(app: ComputeApp) -> None:
 def test_an_evacuation_no_host_can_take_ends_in_error(app: ComputeApp) -> None:
     first, second = _pair(app)
     source, other = _where(app, first)[2], _where(app, second)[2]
-    assert source is not None and other is not None
+    assert source is not None
+    assert other is not None
     app.cloud.set_host_up(source, False)
     assert _act(app, first, {"evacuate": {}}).code == 200
     app.cloud.settle()
@@ -198,7 +201,8 @@ def test_an_offloaded_member_unshelves_only_where_the_policy_allows(app: Compute
     assert _act(app, first, {"unshelve": None}, version="2.91").code == 202  # the one-run rule is spent
     app.cloud.settle()
     status, task, host = _where(app, first)
-    assert (status, task) == ("ACTIVE", None) and host not in (None, other)
+    assert (status, task) == ("ACTIVE", None)
+    assert host not in (None, other)
 
 
 def test_a_lone_affinity_member_cannot_cold_migrate(app: ComputeApp) -> None:
@@ -214,4 +218,5 @@ def test_a_lone_affinity_member_cannot_cold_migrate(app: ComputeApp) -> None:
     assert _act(app, plain, {"migrate": None}).code == 202
     app.cloud.settle()
     status, _, moved = _where(app, plain)
-    assert status == "VERIFY_RESIZE" and moved not in (None, start)
+    assert status == "VERIFY_RESIZE"
+    assert moved not in (None, start)
