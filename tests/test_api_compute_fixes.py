@@ -339,7 +339,7 @@ def test_migration_row_knows_its_destination_from_the_start(app: ComputeApp) -> 
     assert call(app, "POST", f"/servers/{sid}/action", {"migrate": None}).code == 202
     (row,) = call(app, "GET", "/os-migrations").json["migrations"]
     dest = row["dest_compute"]
-    assert row["status"] == "migrating"
+    assert row["status"] == "pre-migrating"  # conductor/tasks/migrate.py _preallocate_migration (resize_prep)
     assert (row["source_compute"], row["source_node"]) == (source, source)
     assert dest != source
     assert (row["dest_node"], row["dest_host"]) == (dest, host_ips(app)[dest])

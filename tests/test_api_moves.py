@@ -220,3 +220,32 @@ def test_a_lone_affinity_member_cannot_cold_migrate(app: ComputeApp) -> None:
     status, _, moved = _where(app, plain)
     assert status == "VERIFY_RESIZE"
     assert moved not in (None, start)
+
+
+def test_a_cold_migration_row_walks_novas_statuses(app: ComputeApp) -> None:
+    """``conductor/tasks/migrate.py`` ``_preallocate_migration``: ``pre-migrating`` (task ``resize_prep``);
+    ``compute/manager.py`` ``_resize_instance``: ``migrating`` then ``post-migrating`` as the task moves to
+    ``resize_migrated``; ``_finish_resize_helper``: ``finished`` with VERIFY_RESIZE; confirm: ``confirmed``."""
+    server_id = _boot(app)
+    assert _act(app, server_id, {"migrate": None}).code == 202
+    seen: list[tuple[str | None, str]] = []
+    for _ in range(20):
+        (row,) = _migrations(app, server_id)
+        pair = (_show(app, server_id)["OS-EXT-STS:task_state"], row["status"])
+        if not seen or seen[-1] != pair:
+            seen.append(pair)
+        server = app.cloud.server(server_id)
+        due = server.due
+        if not server.busy or due is None:
+            break
+        app.cloud.advance(max(0.0, due - app.cloud.clock.now()))
+    assert seen == [
+        ("resize_prep", "pre-migrating"),
+        ("resize_migrating", "migrating"),
+        ("resize_migrated", "post-migrating"),
+        ("resize_finish", "post-migrating"),
+        (None, "finished"),
+    ]
+    assert _act(app, server_id, {"confirmResize": None}).code == 204
+    app.cloud.settle()
+    assert [r["status"] for r in _migrations(app, server_id)] == ["confirmed"]
