@@ -618,7 +618,8 @@ def test_instance_actions_paging(app: ComputeApp) -> None:
 
 
 def test_migrations_follow_resize_and_live_migration(app: ComputeApp) -> None:
-    """os-migrations: a resize row goes pre-migrating (resize_prep) -> finished -> confirmed; a live migration lists in progress."""
+    """os-migrations: a resize row goes pre-migrating (resize_prep) -> finished -> confirmed;
+    a live migration lists in progress."""
     sid = active(app)
     assert call(app, "POST", f"/servers/{sid}/action", {"resize": {"flavorRef": "2"}}).code == 202
     (row,) = call(app, "GET", "/os-migrations", version="2.80").json["migrations"]
