@@ -249,3 +249,35 @@ def test_a_cold_migration_row_walks_novas_statuses(app: ComputeApp) -> None:
     assert _act(app, server_id, {"confirmResize": None}).code == 204
     app.cloud.settle()
     assert [r["status"] for r in _migrations(app, server_id)] == ["confirmed"]
+
+
+def test_a_requested_host_still_passes_the_filters(app: ComputeApp) -> None:
+    """2.56 ``migrate`` ``host``: ``API.resize`` sets ``requested_destination``, which the filters still judge."""
+    first, second = _pair(app)
+    host, other = _where(app, first)[2], _where(app, second)[2]
+    assert _act(app, first, {"migrate": {"host": other}}, version="2.56").code == 202
+    app.cloud.settle()
+    assert _where(app, first) == ("ACTIVE", None, host)
+    assert [r["status"] for r in _migrations(app, first)] == ["error"]
+
+
+def test_a_move_stays_in_the_zone_the_server_was_created_in(app: ComputeApp) -> None:
+    """``AvailabilityZoneFilter`` reads the request spec's zone: the one asked for at create, kept for moves."""
+    made = call(app, "POST", "/os-aggregates", {"aggregate": {"name": "a", "availability_zone": "az1"}})
+    assert made.code == 200, made.json
+    added = call(
+        app, "POST", f"/os-aggregates/{made.json['aggregate']['id']}/action", {"add_host": {"host": "compute-2"}}
+    )
+    assert added.code == 200, added.json
+    free = _boot(app)  # first on an empty cloud: the least loaded host, by name on ties (compute-1)
+    body = {"server": {"name": "vm", "imageRef": CIRROS_ID, "flavorRef": "1", "networks": "auto"}}
+    reply = call(app, "POST", "/servers", {"server": {**body["server"], "availability_zone": "nova"}})
+    app.cloud.settle()
+    pinned = str(reply.json["server"]["id"])
+    assert _where(app, pinned)[2] == _where(app, free)[2] == "compute-1"  # nova: the host outside az1
+    for server in (pinned, free):
+        assert _act(app, server, {"migrate": None}).code == 202
+    app.cloud.settle()
+    assert _where(app, pinned) == ("ACTIVE", None, "compute-1")
+    assert _migrations(app, pinned)[0]["status"] == "error"
+    assert _where(app, free) == ("VERIFY_RESIZE", None, "compute-2")  # no zone asked: any zone
