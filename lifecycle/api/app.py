@@ -45,6 +45,8 @@ from lifecycle.api.images import require_image
 from lifecycle.api.instance_actions import record_action, settle_running
 from lifecycle.api.keypairs import require_keypair
 from lifecycle.api.metadata import check_metadata_quota
+from lifecycle.api.network_quotas import PORT_LIMIT_EXCEEDED
+from lifecycle.api.networks import Network
 from lifecycle.api.over_quota import check_num_instances, quota_lock
 from lifecycle.api.personality import check_injected_files
 from lifecycle.api.routing import ROUTE_MODULES, no_query
@@ -423,7 +425,8 @@ class ComputeApp:
         hints = scheduler.hints_of(request.json())
         hostnames.check_single(spec.get("hostname"), int(spec["max_count"]))
         with quota_lock(self.cloud):  # the check and the boots it allows, as one step
-            count = check_num_instances(self.cloud, context.project_id, flavor, spec["min_count"], spec["max_count"])
+            max_count = _port_quota_count(self.cloud, context.project_id, plan, spec["min_count"], spec["max_count"])
+            count = check_num_instances(self.cloud, context.project_id, flavor, spec["min_count"], max_count)
             group = requested_group(self, request, request.json(), count)
             placed = scheduler.schedule(self.cloud, where, group, count, hints)
             first: Record | None = None
@@ -624,6 +627,17 @@ def _reason(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Unknown"
+
+
+def _port_quota_count(cloud: Cloud, project_id: str, plan: list[Any], min_count: int, max_count: int) -> int:
+    """``max_count`` lowered to what the project's Neutron port quota allows (``compute/api.py``
+    ``_create_instance`` over ``neutron.py:validate_networks``: one port per requested network, none
+    for a given port); below ``min_count`` is ``PortLimitExceeded``, 403 in ``servers.py`` ``create``."""
+    per_instance = sum(1 for target, _ in plan if isinstance(target, Network))
+    allowed = cloud.networks.quotas.instances_allowed(project_id, per_instance, max_count)
+    if allowed < min_count:
+        raise ApiError(403, PORT_LIMIT_EXCEEDED)
+    return min(allowed, max_count)
 
 
 def _fresh(plan: list[Any]) -> list[Any]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime
+import functools
 import hashlib
 import re
 import threading
@@ -29,8 +30,10 @@ from typing import TYPE_CHECKING, Any
 
 from lifecycle.api.context import RequestContext
 from lifecycle.api.errors import ApiError
+from lifecycle.api.image_members import ROUTES as MEMBER_ROUTES
+from lifecycle.api.image_members import Member
 from lifecycle.api.image_patch import TAG_QUOTA, apply_changes, check_field, check_tags, check_visibility, parse_changes
-from lifecycle.api.service import Call, JsonService, Reply, reason
+from lifecycle.api.service import Call, Handler, JsonService, Reply, reason
 
 if TYPE_CHECKING:
     from lifecycle.api.cloud import Cloud, Record
@@ -118,6 +121,8 @@ class Image:
     """The md5 of :attr:`data` (Glance's ``checksum``), ``None`` without data."""
     hash_value: str | None = None
     """The sha512 of :attr:`data` (Glance's ``os_hash_value``, ``os_hash_algo`` ``sha512``)."""
+    members: dict[str, Member] = dataclasses.field(default_factory=dict)
+    """The projects a ``shared`` image is shared with, by project id (``lifecycle.api.image_members``)."""
 
     def store(self, data: bytes) -> None:
         """Keep uploaded data and its hashes, as ``glance_store`` hands them back (``glance/location.py:set_data``)."""
@@ -314,21 +319,32 @@ def visible(image: Image, context: RequestContext) -> bool:
     """Whether the caller may show (and Nova boot) the image: ``glance/db/utils.py:is_image_visible``.
 
     Admins see every image; ``public`` and ``community`` images are everyone's;
-    ``private`` and ``shared`` ones their owner's. (A ``shared`` image is also
-    its accepted members', but the fake models no image members: so only the owner's.)
+    ``private`` and ``shared`` ones their owner's, and a ``shared`` one also its
+    members' whatever their membership's status (``image_member_find`` without ``status``).
     """
-    return image.visibility in ("public", "community") or context.is_admin or image.owner == context.project_id
+    return (
+        image.visibility in ("public", "community")
+        or context.is_admin
+        or image.owner == context.project_id
+        or (image.visibility == "shared" and context.project_id in image.members)
+    )
 
 
-def listed(image: Image, context: RequestContext, visibility: str | None) -> bool:
+def listed(image: Image, context: RequestContext, visibility: str | None, member_status: str = "accepted") -> bool:
     """Whether ``GET /v2/images`` lists the image (``glance/db/sqlalchemy/api.py:_image_get_all``).
 
     Without a ``visibility`` filter another project's ``community`` image is
     left out (showable and bootable, but not in the default list); with one,
     only images of that visibility (``all``: every one the caller may see).
+    Another project's ``shared`` image is listed to a member whose membership
+    has ``member_status`` (``all``: any) (``_select_images_query``; admins see all).
     """
     if not visible(image, context):
         return False
+    if not context.is_admin and image.visibility == "shared" and image.owner != context.project_id:
+        member = image.members.get(context.project_id)
+        if member is None or member_status not in ("all", member.status):
+            return False
     if visibility is None:
         return image.visibility != "community" or image.owner == context.project_id
     return visibility == "all" or image.visibility == visibility
@@ -372,7 +388,15 @@ class ImageService(JsonService):
             (re.compile(r"^/v2/images/([^/]+)/file/?$"), {"PUT": self._upload, "GET": self._download}),
             (re.compile(r"^/v2/images/([^/]+)/tags/([^/]+)$"), {"PUT": self._add_tag, "DELETE": self._remove_tag}),
             (re.compile(r"^/v2/images/([^/]+)/tasks/?$"), {"GET": self._tasks}),
+            *self._member_routes(),
             (re.compile(r"^/v2/schemas/images?/?$"), {"GET": self._schema}),
+        ]
+
+    def _member_routes(self) -> list[tuple[re.Pattern[str], dict[str, Handler]]]:
+        """``lifecycle.api.image_members``'s routes, their handlers bound to this service."""
+        return [
+            (re.compile(pattern), {m: functools.partial(h, self) for m, h in methods.items()})
+            for pattern, methods in MEMBER_ROUTES
         ]
 
     def error_body(self, code: int, message: str) -> Any:
@@ -415,7 +439,10 @@ class ImageService(JsonService):
         visibility = call.first("visibility")
         if visibility is not None and visibility not in ("community", "public", "private", "shared", "all"):
             raise ApiError(400, f"Invalid visibility value: {visibility}")  # RequestDeserializer._get_filters
-        keep = [i for i in self.images.all() if listed(i, call.context, visibility)]
+        member_status = call.first("member_status") or "accepted"
+        if member_status not in ("pending", "accepted", "rejected", "all"):
+            raise ApiError(400, f"Invalid status: {member_status}")  # RequestDeserializer._validate_member_status
+        keep = [i for i in self.images.all() if listed(i, call.context, visibility, member_status)]
         tags = call.query.get("tag", [])  # every tag given must be on the image (_make_conditions_from_filters)
         keep = [i for i in keep if all(t in i.tags for t in tags)]
         for name in call.query:

@@ -6,7 +6,10 @@
 ``neutron/extensions/quotasv2.py:QuotaSetsController`` and
 ``quotasv2_detail.py``; the defaults ``neutron/conf/quota.py`` (a resource
 without its own option, ``subnetpool``, takes ``default_quota`` -1: unlimited).
-The fake keeps the limits and counts usage; it does not refuse creates past them.
+Creates are refused past a limit as Neutron's ``neutron/api/v2/base.py:Controller._create``
+does (``quota.QUOTAS.make_reservation``, ``neutron/db/quota/driver_nolock.py``: 409
+``OverQuota``, ``Quota exceeded for resources: ['port'].``); Nova's boot checks the
+port quota first (:meth:`NetworkQuotas.instances_allowed`).
 """
 
 from __future__ import annotations
@@ -14,13 +17,17 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
+from lifecycle.api.errors import ApiError
 from lifecycle.api.networks import NetworkError
 
 if TYPE_CHECKING:
     from lifecycle.api.context import RequestContext
     from lifecycle.api.networks import Networks
 
-__all__ = ["DEFAULT_QUOTAS", "NetworkQuotas"]
+__all__ = ["DEFAULT_QUOTAS", "PORT_LIMIT_EXCEEDED", "NetworkQuotas"]
+
+PORT_LIMIT_EXCEEDED = "Maximum number of ports exceeded"
+"""``nova/exception.py:PortLimitExceeded``'s message: Nova's 403 when Neutron's port quota refuses a server's port."""
 
 DEFAULT_QUOTAS: dict[str, int] = {
     "network": 100,  # DEFAULT_QUOTA_NETWORK
@@ -80,6 +87,47 @@ class NetworkQuotas:
             "security_group_rule": sum(len(g.rules()) for g in groups),
             "rbac_policy": 0,
         }
+
+    def check(self, project_id: str, **deltas: int) -> None:
+        """Refuse creating ``deltas`` more of each resource past the project's limits.
+
+        ``driver_nolock.py:DbQuotaNoLockDriver.make_reservation`` (a limit of -1 is
+        unlimited; over when ``limit < used + delta``) and ``driver.py:quota_limit_check``
+        (a new security group's default rules) raise ``neutron_lib.exceptions.OverQuota``,
+        a ``Conflict``: 409 ``Quota exceeded for resources: %(overs)s.`` with the sorted list.
+        Callers hold the store's lock so the check and the create are one step.
+
+        Raises:
+            NetworkError: 409 ``OverQuota``.
+        """
+        limits, used = self.limits(project_id), self.used(project_id)
+        overs = sorted(name for name, delta in deltas.items() if -1 < limits[name] < used[name] + delta)
+        if overs:
+            raise NetworkError(409, "OverQuota", f"Quota exceeded for resources: {overs}.")
+
+    def instances_allowed(self, project_id: str, ports_per_instance: int, num_instances: int) -> int:
+        """How many of ``num_instances`` servers the port quota leaves room for.
+
+        Nova's ``nova/network/neutron.py:API.validate_networks``: an unlimited port quota
+        (or no port to make) allows all; a project already over its limit is
+        ``PortLimitExceeded`` with the counts; else the free ports divided by the ports
+        each server needs. ``compute/api.py:_create_instance`` then refuses the request
+        when that is below ``min_count`` (``PortLimitExceeded``, which ``servers.py``
+        ``create`` maps as every ``OverQuota`` to 403) and lowers ``max_count`` otherwise.
+
+        Raises:
+            ApiError: 403 ``The number of defined ports: N is over the limit: Q``.
+        """
+        limit = self.limits(project_id)["port"]
+        if not ports_per_instance or limit == -1:
+            return num_instances
+        ports = self.used(project_id)["port"]
+        free = limit - ports
+        if free < 0:
+            raise ApiError(403, f"The number of defined ports: {ports} is over the limit: {limit}")
+        if free >= ports_per_instance * num_instances:
+            return num_instances
+        return free // ports_per_instance
 
     # -- the routes ----------------------------------------------------------
     def show(self, context: RequestContext, project_id: str) -> dict[str, Any]:

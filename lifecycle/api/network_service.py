@@ -156,6 +156,7 @@ class NetworkService(JsonService):
             raise NetworkError(403, "PolicyNotAuthorized", "(rule:create_network:shared) is disallowed by policy.")
         network = Network(str(uuid.uuid4()), str(spec.get("name", "")), context.project_id, None, shared=shared)
         with self.store._lock:
+            self.quotas.check(context.project_id, network=1)
             self.store.networks[network.id] = network
         return 201, {"network": network.body()}, {}
 
@@ -197,10 +198,12 @@ class NetworkService(JsonService):
             ) from None
         if cidr.num_addresses < 4:
             raise NetworkError(400, "HTTPBadRequest", f"Invalid input for cidr. Reason: {cidr} is too small.")
-        if network.subnet is not None:
-            raise NetworkError(409, "HTTPConflict", f"Network {net_id} already has a subnet; this fake offers one.")
-        subnet = Subnet(str(uuid.uuid4()), str(spec.get("name", "")), net_id, str(cidr), call.context.project_id)
-        network.subnet = subnet
+        with self.store._lock:
+            self.quotas.check(call.context.project_id, subnet=1)
+            if network.subnet is not None:
+                raise NetworkError(409, "HTTPConflict", f"Network {net_id} already has a subnet; this fake offers one.")
+            subnet = Subnet(str(uuid.uuid4()), str(spec.get("name", "")), net_id, str(cidr), call.context.project_id)
+            network.subnet = subnet
         return 201, {"subnet": subnet.body()}, {}
 
     def _delete_subnet(self, call: Call, subnet_id: str) -> Reply:
@@ -235,7 +238,8 @@ class NetworkService(JsonService):
 
         Checks as ``neutron/api/v2/base.py:Controller.create`` and the IPAM do:
         ``network_id`` required, a visible network (404), ``fixed_ips`` in its
-        subnet (400) and free (409), security groups the project's (404).
+        subnet (400) and free (409), security groups the project's (404), and
+        the project's port quota (409 ``OverQuota``, in :meth:`Networks.create_port`).
         """
         spec = self._spec(call, "port")
         context = call.context
@@ -370,7 +374,13 @@ class NetworkService(JsonService):
             raise NetworkError(
                 400, "HTTPBadRequest", f"Invalid input for description. Reason: '{description}' is not a valid string."
             )
-        group = self.store.create_group(name, call.context.project_id, description)
+        project_id = call.context.project_id
+        with self.store._lock:
+            self.quotas.check(project_id, security_group=1)  # base.py:Controller._create
+            self.store.default_group(project_id)  # securitygroups_db.py: _ensure_default_security_group
+            # create_security_group: quota_limit_check for the egress rules every new group gets
+            self.quotas.check(project_id, security_group_rule=len(SecurityGroup("", name, project_id).rules()))
+            group = self.store.create_group(name, project_id, description)
         return 201, {"security_group": group.body()}, {}
 
     def _delete_group(self, call: Call, group_id: str) -> Reply:
@@ -424,12 +434,15 @@ class NetworkService(JsonService):
             "remote_ip_prefix": spec.get("remote_ip_prefix"),
             "remote_group_id": spec.get("remote_group_id"),
         }
-        for rule in group.rules():
-            if all(rule.get(k) == v for k, v in fields.items()):
-                raise NetworkError(
-                    409, "SecurityGroupRuleExists", f"Security group rule already exists. Rule id is {rule['id']}."
-                )
-        return 201, {"security_group_rule": group.add_rule(**fields)}, {}
+        with self.store._lock:
+            self.quotas.check(group.owner, security_group_rule=1)  # the rules the fake counts are its group's
+            for rule in group.rules():
+                if all(rule.get(k) == v for k, v in fields.items()):
+                    raise NetworkError(
+                        409, "SecurityGroupRuleExists", f"Security group rule already exists. Rule id is {rule['id']}."
+                    )
+            added = group.add_rule(**fields)
+        return 201, {"security_group_rule": added}, {}
 
     def _find_rule(self, call: Call, rule_id: str) -> tuple[SecurityGroup, dict[str, Any]]:
         for group in self._visible_groups(call):

@@ -442,8 +442,12 @@ class Networks:
         """Neutron's ``POST /ports``: an unbound port (``device_id`` empty, ``DOWN``) that a server may take.
 
         ``groups`` default to the project's ``default`` group, ``mac`` to a random ``fa:16:3e`` one.
+
+        Raises:
+            NetworkError: 409 ``OverQuota`` past the project's port quota, ``_free_ip``'s errors.
         """
         with self._lock:
+            self.quotas.check(project_id, port=1)  # base.py:Controller._create reserves before the plugin runs
             mac = mac or "fa:16:3e:" + ":".join(f"{b:02x}" for b in secrets.token_bytes(3))
             port = Port(str(uuid.uuid4()), network, self._free_ip(network, fixed_ip), mac, project_id, [], None, name)
             port.groups = list(groups) if groups is not None else [self.default_group(project_id)]
@@ -466,7 +470,7 @@ class Networks:
 
         Raises:
             ApiError: 409 ``Port X is still in use.`` (bound elsewhere), ``Fixed IP address X is already in use
-                on instance Y.``
+                on instance Y.``; 403 ``Maximum number of ports exceeded`` past the project's port quota.
         """
         with self._lock:
             if port is not None:
@@ -483,7 +487,15 @@ class Networks:
                         409, f"Fixed IP address {fixed_ip} is already in use on instance {holder.device_id}."
                     )
             owner = str(getattr(record, "project_id", DEFAULT_PROJECT))
-            created = self.create_port(network, owner, fixed_ip=fixed_ip)
+            try:
+                created = self.create_port(network, owner, fixed_ip=fixed_ip)
+            except NetworkError as exc:
+                if exc.kind != "OverQuota":
+                    raise
+                # neutron.py:_create_port_minimal: OverQuotaClient -> PortLimitExceeded, 403 in attach_interfaces.py
+                from lifecycle.api.network_quotas import PORT_LIMIT_EXCEEDED
+
+                raise ApiError(403, PORT_LIMIT_EXCEEDED) from None
             created.preserve = False
             created.groups = [self.default_group(owner)]
             created.record = record

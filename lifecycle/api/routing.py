@@ -64,6 +64,7 @@ ROUTE_MODULES = (
     "lifecycle.api.network_proxy",
     "lifecycle.api.quota_classes",
     "lifecycle.api.interfaces",
+    "lifecycle.api.external_events",
 )
 """The modules whose ``ROUTES`` the Compute API mounts."""
 

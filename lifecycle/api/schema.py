@@ -275,13 +275,17 @@ def ip_address(family: int) -> Check:
     return check
 
 
-def array(items: Check | None = None, *, max_items: int | None = None, nullable: bool = False) -> Check:
-    """A list (at most ``max_items`` long) whose every item obeys ``items``."""
+def array(
+    items: Check | None = None, *, max_items: int | None = None, min_items: int = 0, nullable: bool = False
+) -> Check:
+    """A list (``min_items`` to ``max_items`` long) whose every item obeys ``items``."""
 
     def check(value: Any, path: Path, version: Version) -> None:
         if nullable and value is None:
             return
         _type(value, path, "array", *(("null",) if nullable else ()))
+        if len(value) < min_items:
+            raise invalid(path, value, f"{value!r} is too short")
         if max_items is not None and len(value) > max_items:
             raise invalid(path, value, f"{value!r} is too long (at most {max_items} items)")
         if items is not None:
