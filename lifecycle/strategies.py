@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
+from lifecycle.errors import ArgumentTypeError, UnknownOperationError
 from lifecycle.model.blueprint import ADVANCE, FAIL
 from lifecycle.model.settings import Settings
 from lifecycle.model.spec import Dialect, Pair
@@ -73,11 +74,13 @@ def operations(
     Raises:
         ImportError: hypothesis is not installed.
         UnknownStateError / UnknownNameError: bad ``start`` or settings.
+        UnknownOperationError: a name in ``exclude`` no dialect has.
+        ArgumentTypeError: ``settle`` is not a bool, ``exclude`` not a collection of names.
     """
     from hypothesis import strategies as st
 
     from lifecycle.model.table import table_for
-    from lifecycle.simulate.server import Server
+    from lifecycle.simulate.server import Server, all_operation_names
 
     if isinstance(start, Server):
         table = (
@@ -92,6 +95,14 @@ def operations(
         else:
             pair = (parse_vm_state(start), None)
         node = table.node_for(pair, power_state)
+    if not isinstance(settle, bool):
+        raise ArgumentTypeError("settle", settle, "True or False")
+    if isinstance(exclude, str) or not isinstance(exclude, Collection):
+        raise ArgumentTypeError("exclude", exclude, 'a collection of operation names ({"delete"}, not "delete")')
+    known = (*table.triggers, *all_operation_names())  # another dialect's name is fine: one exclude for all
+    for name in exclude:  # a typo ("rebot") would silently exclude nothing
+        if name not in known:
+            raise UnknownOperationError("operation in exclude", name, dict.fromkeys(known))
     skip = frozenset(exclude)
     if not settle:
         skip -= {ADVANCE, FAIL}

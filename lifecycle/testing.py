@@ -22,7 +22,7 @@ import enum
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 
-from lifecycle.errors import InvalidStateError
+from lifecycle.errors import ArgumentTypeError, InvalidStateError
 from lifecycle.model.states import PowerState, Status, TaskState, VmState
 from lifecycle.model.status import parse_power_state, parse_status, parse_task_state, parse_vm_state
 
@@ -144,9 +144,19 @@ def assert_refused(server: Server, operation: str) -> InvalidStateError:
         The refusal, to check its fields (``attr``, ``state``, ``allowed``).
 
     Raises:
-        AssertionError: the request was accepted (it has then run its first step).
+        AssertionError: the request would be accepted (checked with ``server.may``:
+            nothing is performed).
     """
     __tracebackhide__ = True
+    from lifecycle.simulate.server import has_host
+
+    if server.may(operation):  # legal: say so without performing it (raises for unknown names)
+        op = server.operation(operation)
+        early = op.refused_by(server.settings) if op.refusals else None
+        refused_early = early is not None and not early.after_state_check  # checks perform makes first
+        no_host = op.checks_host and not has_host(server.vm_state, server.task_state, server.launched)
+        if not (refused_early or no_host):
+            raise AssertionError(f"server {_name(server)} accepts {operation}, expected a refusal\n{describe(server)}")
     before = (server.vm_state, server.task_state, server.power_state)
     try:
         server.perform(operation)
@@ -158,13 +168,23 @@ def assert_refused(server: Server, operation: str) -> InvalidStateError:
     raise AssertionError(f"server {_name(server)} accepted {operation}, expected a refusal\n{describe(server)}")
 
 
-def assert_idle(fleet: Fleet) -> None:
-    """Fail unless no server of the fleet has a task running.
+def assert_idle(fleet: Fleet | Server) -> None:
+    """Fail unless no server of the fleet (or this one server) has a task running.
 
     Raises:
         AssertionError: lists the busy servers with their task.
+        ArgumentTypeError: ``fleet`` is neither a Fleet nor a Server.
     """
     __tracebackhide__ = True
+    from lifecycle.simulate.fleet import Fleet
+    from lifecycle.simulate.server import Server
+
+    if isinstance(fleet, Server):
+        if fleet.task_state is not None:
+            raise AssertionError(f"server {_name(fleet)} still busy: {_value(fleet.task_state)}\n{describe(fleet)}")
+        return
+    if not isinstance(fleet, Fleet):
+        raise ArgumentTypeError("fleet", fleet, "a Fleet or a Server")
     busy = [s for s in fleet.servers() if s.task_state is not None]
     if busy:
         shown = ", ".join(f"{s.name} ({_value(s.task_state)})" for s in busy[:10])

@@ -41,8 +41,26 @@ def build_parser() -> argparse.ArgumentParser:
     for name, module in _commands().items():
         command = sub.add_parser(name, help=module.HELP, description=module.__doc__)
         module.add_arguments(command)
-        command.set_defaults(_run=module.run)
+        command.set_defaults(_run=module.run, _parser=command)
     return parser
+
+
+def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """``argv`` parsed, options allowed between positionals (``check reboot --no-settle resize``).
+
+    argparse stops a positional list at the first option and then calls what
+    follows "unrecognized", with the top-level usage; so what the first pass
+    leaves over is parsed again by the subcommand's own parser with
+    ``parse_intermixed_args``, and any error shows that subcommand's usage.
+    """
+    words = list(sys.argv[1:] if argv is None else argv)
+    args, extra = parser.parse_known_args(words)
+    if not extra:
+        return args
+    sub: argparse.ArgumentParser = args._parser
+    again = sub.parse_intermixed_args(words[words.index(args.command) + 1 :])
+    again.command = args.command
+    return again
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -50,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from lifecycle.errors import LifecycleError
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse(parser, argv)
     try:
         code: int = args._run(args)
     except CliError as exc:

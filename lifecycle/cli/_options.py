@@ -53,12 +53,15 @@ def operation_names(words: list[str], stdin_text: str | None = None) -> list[str
     """Operation names from the command line.
 
     Commas separate too, a lone ``-`` reads more names from stdin, and ``-``
-    inside a name is ``_`` (``confirm-resize``), as people type them.
+    inside a name is ``_`` (``confirm-resize``), as people type them. In what
+    stdin gives, ``#`` starts a comment to the end of the line (a steps file
+    may explain itself).
     """
     out: list[str] = []
     for word in words:
         if word == "-":
-            out += operation_names((stdin_text or "").replace(",", " ").split())
+            lines = (line.split("#", 1)[0] for line in (stdin_text or "").splitlines())
+            out += operation_names(" ".join(lines).replace(",", " ").split())
             continue
         out += [part.strip().replace("-", "_") for part in word.split(",") if part.strip()]
     return out

@@ -6,7 +6,8 @@ By default each operation runs to completion before the next (a client that
 waits); ``--no-settle`` requests the next one at once, while the task runs.
 Steps may also be ``advance`` (one task step), ``fail`` (the task fails) and
 ``fail:<kind>`` (it fails as Nova handles that exception: ``fail:no-valid-host``).
-Names may use ``-`` for ``_`` and be comma-separated; ``-`` reads more from stdin.
+Names may use ``-`` for ``_`` and be comma-separated; ``-`` reads more from stdin
+(where ``#`` starts a comment to the end of the line).
 """
 
 from __future__ import annotations

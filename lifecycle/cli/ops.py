@@ -1,16 +1,22 @@
 """List the operations legal in a state and where each leads, e.g. ``lifecycle ops SHUTOFF``.
 
-Each accepted operation is followed through its task to where it rests; the
-statuses shown on the way are listed too. With ``--all`` the refused operations
+Each accepted operation is followed through its task to where it rests, and a
+composite request (Huawei's ``resize_with_stop``: stop, resize, confirm, start)
+through every part the cloud chains itself; the statuses shown on the way are
+listed too. With ``--all`` the refused operations
 are listed with the cloud's 409 message.
 """
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from lifecycle.cli._common import EXIT_OK, add_dialect, add_json, print_json
 from lifecycle.cli._options import PLACE_HELP, add_settings, settings_of
+
+if TYPE_CHECKING:
+    from lifecycle.model.table import Table
 
 HELP = "operations legal in a state, and where each leads"
 
@@ -25,6 +31,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_settings(parser)
 
 
+def _settled(path: list[int], table: Table) -> list[int]:
+    """``path`` followed through every remaining task step (``advance``) to where it rests."""
+    from lifecycle.model.blueprint import ADVANCE
+
+    while ADVANCE in table.step_row(path[-1]):
+        path.append(table.step_row(path[-1])[ADVANCE])
+    return path
+
+
 def run(args: argparse.Namespace) -> int:
     from lifecycle.model.blueprint import ADVANCE, is_failure
     from lifecycle.model.nodes import State, start_node, state_of
@@ -37,13 +52,19 @@ def run(args: argparse.Namespace) -> int:
     node = start_node(table, place, args.power)
     here = state_of(table, node)
     row = table.step_row(node)
+    then = {op.name: op.then for op in table.blueprint.dialect.operations}
     legal: list[tuple[str, State, list[str]]] = []
     for trigger in table.triggers:
         if trigger not in row:
             continue
-        path = [row[trigger]]
-        while ADVANCE in table.step_row(path[-1]):
-            path.append(table.step_row(path[-1])[ADVANCE])
+        path = _settled([row[trigger]], table)
+        # a composite request: the cloud chains its own follow-ups (``Operation.then``),
+        # as Table.settle_row does, so it ends where the last part settles
+        for follow in then.get(trigger, ()):
+            nxt = table.step_row(path[-1]).get(follow)
+            if nxt is None:
+                break
+            path = _settled([*path, nxt], table)
         states = [state_of(table, n) for n in path]
         via: list[str] = []
         for state in states[:-1]:

@@ -7,6 +7,7 @@ requesting the operation that shows it. Exit code 1 when no sequence gets there.
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from lifecycle.cli._common import EXIT_INVALID, EXIT_OK, add_dialect, add_json, print_json
 from lifecycle.cli._options import PLACE_HELP, add_settings, settings_of
@@ -42,7 +43,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"unreachable: no sequence of operations leads from {args.start} to {args.goal}{hint}")
         return EXIT_INVALID
     if not steps:
-        print(f"nothing to do: {args.start} already shows {args.goal} (or gets there by itself)")
+        print(f"nothing to do: {_already(args, settings)}")
     for number, op in enumerate(steps, 1):
         print(f"{number}. {op}")
     return EXIT_OK
+
+
+def _already(args: argparse.Namespace, settings: dict[str, Any]) -> str:
+    """Why no operation is needed, truthfully: START shows GOAL now, or its running task ends there."""
+    from lifecycle.model.nodes import matching, parse_place, start_node
+    from lifecycle.model.settings import Settings
+    from lifecycle.model.table import table_for
+
+    table = table_for(args.dialect, Settings.from_kwargs(**settings))
+    node = start_node(table, args.start)
+    if matching(table, [node], parse_place(table, args.goal)):
+        return f"{args.start} already shows {args.goal}"
+    return f"{args.start} gets to {args.goal} by itself (its task ends there), no request needed"

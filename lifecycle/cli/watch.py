@@ -14,10 +14,17 @@ from __future__ import annotations
 import argparse
 import math
 import threading
+from collections.abc import Callable
 
 from lifecycle.cli._audit import add_stuck, finding_json, stuck_of, write_line
 from lifecycle.cli._common import EXIT_INVALID, EXIT_OK, CliError, add_dialect
 from lifecycle.cli._options import add_settings, settings_of
+
+CONNECT_TIMEOUT = 5.0
+"""Seconds to wait for the broker to accept a connection before giving up (exit 2)."""
+GRACE = 5.0
+"""Seconds the listener has, once ``--duration`` is over, to stop before the command gives up on it."""
+_PORTS = {"rabbit": 5672, "amqp": 5672, "kafka": 9092}
 
 HELP = "audit a running cloud live (Nova notifications, or polling a clouds.yaml cloud)"
 
@@ -88,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
 
             transport = transport_for(args.transport_url)
             try:
-                watch_notifications(transport, audit, report, topic=args.topic, stop=stop)
+                _reach_broker(args.transport_url, min(CONNECT_TIMEOUT, args.duration or CONNECT_TIMEOUT))
+                _bounded(lambda: watch_notifications(transport, audit, report, topic=args.topic, stop=stop), stop)
             finally:
                 transport.cleanup()
         else:
@@ -99,6 +107,62 @@ def run(args: argparse.Namespace) -> int:
         if timer is not None:
             timer.cancel()
     return EXIT_INVALID if reported[0] else EXIT_OK
+
+
+def _reach_broker(url: str, timeout: float) -> None:
+    """Refuse a broker that no host of ``url`` answers at.
+
+    oslo.messaging retries an unreachable broker forever, inside the listener's
+    start (kombu's ``ensure_connection``), past any ``--duration``: so one TCP
+    connection per host is tried first, and nothing answering is exit 2 like a bad URL.
+    """
+    import socket
+
+    from lifecycle.validate.watch import import_oslo
+
+    messaging, conf = import_oslo()
+    parsed = messaging.TransportURL.parse(conf, url)
+    default = _PORTS.get(str(parsed.transport).split("+")[0])
+    hosts = [(h.hostname, h.port or default) for h in parsed.hosts if h.hostname and (h.port or default)]
+    if not hosts:
+        return  # an in-process transport (fake://) or one whose port we do not know: nothing to probe
+    failures: list[str] = []
+    for host, port in hosts:
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                return
+        except OSError as exc:
+            failures.append(f"{host}:{port} ({exc.strerror or exc})")
+    raise CliError(f"cannot reach the message broker at {', '.join(failures)}: is it running, and is the URL right?")
+
+
+def _bounded(work: Callable[[], object], stop: threading.Event) -> None:
+    """Run ``work`` (the listener) in a thread; once ``stop`` is set it has :data:`GRACE` seconds to return.
+
+    A broker that accepted the connection but never completes the handshake
+    would otherwise keep the command past ``--duration``.
+    """
+    done = threading.Event()
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            work()
+        except BaseException as exc:  # handed to the caller's thread
+            failure.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=target, name="lifecycle-watch", daemon=True).start()
+    try:
+        while not done.wait(0.2):
+            if stop.is_set() and not done.wait(GRACE):
+                raise CliError(f"the message broker did not answer; gave up {GRACE:g} seconds after --duration")
+    except KeyboardInterrupt:
+        stop.set()
+        done.wait(GRACE)
+    if failure:
+        raise failure[0]
 
 
 def _poll(args: argparse.Namespace, audit: object, report: object, stop: threading.Event) -> None:

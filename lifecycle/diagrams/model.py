@@ -43,7 +43,7 @@ from lifecycle.model.blueprint import (
 )
 from lifecycle.model.settings import Settings
 from lifecycle.model.spec import ANY, Dialect, Operation, Pair
-from lifecycle.model.states import VmState
+from lifecycle.model.states import PowerState, VmState
 
 __all__ = [
     "ANY_SUFFIX",
@@ -525,22 +525,52 @@ def full(dialect: str | Dialect = "nova", settings: Settings | None = None) -> D
 
 
 def _operation_parts(bp: Blueprint, op: Operation) -> Iterator[tuple[LinkKind, Edge]]:
-    """Every edge one request of ``op`` can take from a resting state: the request, steps, failures."""
+    """Every edge one request of ``op`` can take from a resting state: the request, steps, failures.
+
+    A composite request (``op.then``, Huawei's withStopServer: stop, resize,
+    confirm, start) is one job, so every part it chains is drawn too, each
+    from where the part before rests.
+    """
     index = _index(bp.dialect, bp.settings)
+
+    def part(edge: Edge, case: tuple[bool, bool]) -> Iterator[tuple[LinkKind, Edge]]:
+        walked, _ = settle(bp, edge, case)
+        visited = [edge.dest, *(w.dest for w in walked[:-1])] if walked else [edge.dest]
+        for step in walked:
+            yield "step", step
+        for pair in visited:
+            if pair in bp.transient:
+                yield from (("failure", f) for f in index.out(FAIL, pair, case))
+                for trigger in fault_triggers(bp.dialect):
+                    yield from (("failure", f) for f in index.out(trigger, pair, case) if f.operation == edge.operation)
+
     for edge in bp.edges:
         if edge.trigger != op.name or edge.source[1] is not None:
             continue
         yield "operation", edge
         for case in _cases(edge):
-            walked, _ = settle(bp, edge, case)
-            visited = [edge.dest, *(w.dest for w in walked[:-1])] if walked else [edge.dest]
-            for step in walked:
-                yield "step", step
-            for pair in visited:
-                if pair in bp.transient:
-                    yield from (("failure", f) for f in index.out(FAIL, pair, case))
-                    for trigger in fault_triggers(bp.dialect):
-                        yield from (("failure", f) for f in index.out(trigger, pair, case) if f.operation == op.name)
+            yield from part(edge, case)
+            taken, (walked, rest) = edge, settle(bp, edge, case)
+            for follow in op.then:
+                case = _after(case, [taken, *walked])  # the stop of withStopServer powers the server off
+                chained = index.out(follow, rest, case)
+                if not chained:
+                    break
+                taken = chained[0]
+                yield "operation", taken
+                yield from part(taken, case)
+                walked, rest = settle(bp, taken, case)
+
+
+def _after(case: tuple[bool, bool], edges: Iterable[Edge]) -> tuple[bool, bool]:
+    """The guard case (powered off, launched) of a server once it has taken ``edges``."""
+    powered_off, launched = case
+    for edge in edges:
+        if edge.power is not None:
+            powered_off = edge.power == PowerState.SHUTDOWN
+        if edge.set_launched is not None:
+            launched = edge.set_launched
+    return powered_off, launched
 
 
 def followups(
@@ -594,7 +624,8 @@ def operation(dialect: str | Dialect, name: str, settings: Settings | None = Non
         cond = _condition(op, frozenset(present), all_profiles)
         label = ""
         if kind == "operation":
-            starts.add(edge.source[0])
+            if edge.trigger == op.name:  # not a part the cloud chains itself (op.then)
+                starts.add(edge.source[0])
             label = _label(edge.trigger, guard_text(edge, ops.get(edge.operation)), cond)
         elif kind == "step":
             transient.add(edge.source)
@@ -607,7 +638,8 @@ def operation(dialect: str | Dialect, name: str, settings: Settings | None = Non
         p[0] for p in pair_order if p[1] is None and p not in transient and p[0] is not VmState.ERROR
     }
     moves = _merged([list(_moves(blueprint(d, p))) for p in all_profiles])
-    for other in followups(d, op, ends, starts):
+    # a composite request is drawn to its last part's end; what follows it is another diagram's
+    for other in followups(d, op, ends, starts) if not op.then else ():
         for move in moves:
             if isinstance(move, _Move) and move.op == other.name and move.source in ends and move.dest in starts:
                 add(_vm_name(move.source), _vm_name(move.dest), "followup", _label(move.op, move.guard), move.op)

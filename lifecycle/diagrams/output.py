@@ -73,12 +73,20 @@ def check_target(path: Path, root: Path | None = None) -> bool:
 def write_atomic(path: Path, data: bytes, root: Path | None = None) -> bool:
     """Write ``data`` to ``path`` through a temporary file and a rename; returns whether a file was replaced.
 
+    Without ``root``, the folder ``path`` goes in must exist already.
+
     Raises:
-        OutputRefusedError: see :func:`check_target`.
+        OutputRefusedError: see :func:`check_target`; or, without ``root``, a missing folder.
         OSError: the folder cannot be written.
     """
     replaced = check_target(path, root)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if root is None:
+        # a single file (``lifecycle diagram -o``): a missing folder is most likely a typo,
+        # so it is refused rather than created
+        if not path.parent.is_dir():
+            raise OutputRefusedError(f"the folder {path.parent} does not exist: create it first, or pick another path")
+    else:  # a generated set: the folders below ``root`` are ours to create
+        path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -17,7 +17,7 @@ them per operation, per step, per fleet and per server:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Final, TypeAlias
 
@@ -121,9 +121,12 @@ class Durations:
         jitter: each step lasts a random factor in ``[1 - jitter, 1 + jitter]`` of its
             duration, drawn from the fleet's seeded generator.
         base: the durations to override (default: :data:`DEFAULTS`).
+        operations: the operation names an override may use (a fleet passes its
+            dialect's); default: every registered dialect's, and :data:`DEFAULTS`.
 
     Raises:
         UnknownStateError: a task_state key that Nova does not have.
+        UnknownOperationError: an override names an operation outside ``operations`` (a typo, "rebot").
         ValueError: a negative duration, scale or a jitter outside ``[0, 1]``.
     """
 
@@ -141,6 +144,7 @@ class Durations:
         scale: float | None = None,
         jitter: float | None = None,
         base: Durations | None = None,
+        operations: Iterable[str] | None = None,
     ) -> None:
         steps: dict[str, dict[str | None, float]] = (
             {op: dict(row) for op, row in base._steps.items()}
@@ -151,7 +155,12 @@ class Durations:
             raise ArgumentTypeError(
                 "durations", overrides, "a mapping of operation -> seconds or {task_state: seconds}, or a Durations"
             )
+        known_ops: tuple[str, ...] | None = None if operations is None else tuple(dict.fromkeys(operations))
         for op, value in (overrides or {}).items():
+            if op not in steps:  # a typo ("rebot") would otherwise be a silent no-op
+                known_ops = known_ops or _operation_names()
+                if op not in known_ops:
+                    raise UnknownOperationError("operation in durations", op, known_ops)
             if isinstance(value, Mapping):
                 row = steps.setdefault(op, {})
                 for task, seconds in value.items():
@@ -188,9 +197,11 @@ class Durations:
         """The sum of an operation's listed steps (its longest route, for Nova's operations)."""
         return sum(self._steps.get(operation, {}).values()) * self.scale
 
-    def override(self, overrides: DurationSpec | None = None, **options: float) -> Durations:
+    def override(
+        self, overrides: DurationSpec | None = None, *, operations: Iterable[str] | None = None, **options: float
+    ) -> Durations:
         """These durations with ``overrides`` (and ``scale=``/``jitter=``) layered on top."""
-        return Durations(overrides, base=self, **options)
+        return Durations(overrides, base=self, operations=operations, **options)
 
     def check_operations(self, known: tuple[str, ...]) -> None:
         """Raise :class:`UnknownOperationError` for an overridden operation outside ``known``."""
@@ -204,6 +215,14 @@ class Durations:
 
     def __repr__(self) -> str:
         return f"Durations(scale={self.scale!r}, jitter={self.jitter!r})"
+
+
+def _operation_names() -> tuple[str, ...]:
+    """Every operation of a registered dialect, and the ones with default durations."""
+    from lifecycle.model import dialects  # lazy: the registry loads every bundled dialect
+
+    names = (op.name for name in dialects.names() for op in dialects.get(name).operations)
+    return tuple(dict.fromkeys([*names, *DEFAULTS]))
 
 
 def _seconds(value: object, what: str) -> float:

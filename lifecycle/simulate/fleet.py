@@ -64,7 +64,7 @@ from lifecycle.model.states import PowerState, Status, TaskState, VmState
 from lifecycle.model.status import parse_power_state, parse_status, parse_task_state, parse_vm_state
 from lifecycle.model.table import Table, table_for
 from lifecycle.simulate.clock import Clock, VirtualClock
-from lifecycle.simulate.durations import Durations, DurationSpec
+from lifecycle.simulate.durations import DEFAULTS, Durations, DurationSpec
 from lifecycle.simulate.events import Event, EventKind, EventLog, FleetEvents, _pending
 from lifecycle.simulate.faults import Faults, FleetFaults, Plan
 from lifecycle.simulate.periodic import FleetPeriodic, _interval
@@ -174,7 +174,11 @@ class Fleet(FleetEvents, FleetFaults, FleetPeriodic, FleetTimetable):
         self.dialect: Dialect = self.table.blueprint.dialect
         self.settings: Settings = self.table.blueprint.settings
         self.clock: Clock = VirtualClock() if clock is None else clock
-        self.durations: Durations = durations if isinstance(durations, Durations) else Durations(durations)
+        self.durations: Durations = (
+            durations
+            if isinstance(durations, Durations)
+            else Durations(durations, operations=(*self.dialect.operation_map, *DEFAULTS))
+        )
         self.durations.check_operations(tuple(self.dialect.operation_map))
         if engine not in ("table", "machine"):
             raise ArgumentValueError("engine", engine, "'table' or 'machine'")
@@ -266,7 +270,8 @@ class Fleet(FleetEvents, FleetFaults, FleetPeriodic, FleetTimetable):
         server._fleet = self
         server._due = None
         if durations is not None:
-            self._own_durations[id] = self.durations.override(durations)
+            own = self.durations.override(durations, operations=(*self.dialect.operation_map, *DEFAULTS))
+            self._own_durations[id] = own
         with self._index_lock:
             if id in self._servers:
                 raise ValueError(f"server id {id!r} is already in this fleet")

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from lifecycle.errors import (
+    ArgumentTypeError,
     InstanceLockedError,
     InstanceNotReadyError,
     InvalidStateError,
@@ -71,14 +72,18 @@ class FaultRecord:
         return f"{self.exception}: {self.message}"
 
 
-def find_fault(dialect: Dialect, name: str) -> Fault:
+def find_fault(dialect: Dialect, name: object) -> Fault:
     """The declared fault kind called ``name`` (its kind, ``fail:<kind>`` or Nova's exception name, any case).
 
     Raises:
         UnknownNameError: no operation of the dialect declares it.
+        ArgumentTypeError: ``name`` is not a str (``fail(3)``); the message lists the kinds.
     """
-    key = name.removeprefix("fail:").replace("-", "_").lower()
     faults = [f for op in dialect.operations for f in op.faults]
+    if not isinstance(name, str):
+        kinds = ", ".join(dict.fromkeys(f.kind for f in faults))
+        raise ArgumentTypeError("fault", name, f"a failure kind (str) or None: one of {kinds}")
+    key = name.removeprefix("fail:").replace("-", "_").lower()
     for fault in faults:
         if key == fault.kind or (fault.exception != "Exception" and key == fault.exception.lower()):
             return fault

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from lifecycle.errors import ArgumentTypeError
+from lifecycle.errors import ArgumentTypeError, ArgumentValueError
 from lifecycle.model.blueprint import ADVANCE, FAIL
 from lifecycle.simulate.clock import Clock, finite
 from lifecycle.simulate.durations import Durations
@@ -96,8 +96,8 @@ class FleetTimetable:
                 auto-confirm, power sync) and the tasks they start.
             limit: stop after this many simulated seconds even if not idle.
         """
-        if limit is not None:
-            finite(limit, "limit")
+        if limit is not None and finite(limit, "limit") < 0:  # time does not go back: -1 would stop at once
+            raise ArgumentValueError("limit", limit, "a number of seconds >= 0, or None (no limit)")
         start = self.clock.now()
         self.tick()
         while True:

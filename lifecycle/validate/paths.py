@@ -16,6 +16,7 @@ import heapq
 from collections.abc import Iterable
 from typing import Any
 
+from lifecycle.errors import ArgumentTypeError
 from lifecycle.model.blueprint import ADVANCE, is_failure
 from lifecycle.model.nodes import Place, matching, parse_place, start_node
 from lifecycle.model.settings import Settings
@@ -152,6 +153,9 @@ def plan(
     Raises:
         UnknownStateError: ``start`` or ``goal`` is not a state of the model.
     """
+    for name, flag in (("failures", failures), ("resets", resets)):
+        if not isinstance(flag, bool):  # "no" would be truthy
+            raise ArgumentTypeError(name, flag, "True or False")
     table = table_for(dialect, Settings.from_kwargs(settings, **options))
     source = start_node(table, start)
     universe = table.explore([source])

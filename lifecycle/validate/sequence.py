@@ -19,7 +19,13 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from lifecycle.errors import InvalidStateError, LifecycleError, UnknownOperationError, UnsupportedOperationError
+from lifecycle.errors import (
+    ArgumentTypeError,
+    InvalidStateError,
+    LifecycleError,
+    UnknownOperationError,
+    UnsupportedOperationError,
+)
 from lifecycle.model.blueprint import ADVANCE, FAIL, fault_triggers, is_failure
 from lifecycle.model.nodes import Place, State, name_list, start_node, state_of
 from lifecycle.model.settings import Settings
@@ -203,6 +209,8 @@ def check(
             not a refusal); the message suggests the closest names.
         UnknownStateError: ``start`` is not a state of the model.
     """
+    if not isinstance(settle, bool):  # "no" would be truthy: settle silently
+        raise ArgumentTypeError("settle", settle, "True or False")
     table = table_for(dialect, Settings.from_kwargs(settings, **options))
     ops: Sequence[str] = name_list(operations, "operations", "a list of operation names")
     names = _reject_unknown(table, ops)
