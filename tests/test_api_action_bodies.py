@@ -112,6 +112,8 @@ VALID: list[tuple[str, str, Any, str]] = [
 def test_a_valid_action_body_is_accepted(key: str, state: str, args: Any, version: str) -> None:
     # evacuate needs the source host down and a target host the cloud has (api.py:API.evacuate, evacuate.py)
     hosts = ("a-source", "b419863b7d814906a68fb31703c0dbd6", "testHost") if key == "evacuate" else ("compute-1",)
+    if key == "os-migrateLive":  # before 2.34 the API waits for the scheduler: NoValidHost (400) with
+        hosts = ("compute-1", "compute-2")  # no host but the source (migrate_server.py:_migrate_live)
     app = ComputeApp(Cloud(pace="manual", hosts=hosts))
     server_id = app.cloud.seed(state, name="vm")
     if key == "evacuate":

@@ -111,14 +111,24 @@ def test_live_migrate_to_own_host(app: ComputeApp) -> None:
     """conductor/tasks/live_migrate.py _check_destination_is_not_source: UnableToMigrateToSelf,
     "Unable to migrate instance (%(instance_id)s) to current host (%(host)s)."; migrate_server.py:_migrate_live
     answers it 400 before 2.34 (a synchronous call), from 2.34 the conductor fails the migration (status error,
-    conductor/manager.py _live_migrate) and the server stays ACTIVE without a task."""
+    conductor/manager.py _live_migrate) and the server stays ACTIVE without a task.
+
+    The check runs only for a forced host (before 2.30, or ``force``: ``LiveMigrationTask._execute``);
+    a host not forced goes through the scheduler, which ignores the source (``_find_destination``):
+    NoValidHost, 400 before 2.34 too."""
     sid = app.cloud.seed("active")
     here = host_of(app, sid)
-    body = {"os-migrateLive": {"host": here, "block_migration": False}}  # schemas: migrate_live_v2_30
+    body = {"os-migrateLive": {"host": here, "block_migration": False, "force": True}}  # migrate_live_v2_30
     old = call(app, "POST", f"/servers/{sid}/action", body, version="2.33")
     assert (old.code, old.message) == (400, f"Unable to migrate instance ({sid}) to current host ({here}).")
-    assert call(app, "GET", "/os-migrations").json["migrations"] == []
     body = {"os-migrateLive": {"host": here, "block_migration": "auto"}}
+    old = call(app, "POST", f"/servers/{sid}/action", body, version="2.29")  # a host is forced before 2.30
+    assert (old.code, old.message) == (400, f"Unable to migrate instance ({sid}) to current host ({here}).")
+    body = {"os-migrateLive": {"host": here, "block_migration": False}}
+    old = call(app, "POST", f"/servers/{sid}/action", body, version="2.33")
+    assert (old.code, old.message) == (400, "No valid host was found. There are not enough hosts available.")
+    assert call(app, "GET", "/os-migrations").json["migrations"] == []
+    body = {"os-migrateLive": {"host": here, "block_migration": "auto", "force": True}}
     assert call(app, "POST", f"/servers/{sid}/action", body, version="2.34").code == 202
     app.cloud.settle()
     server = call(app, "GET", f"/servers/{sid}").json["server"]
@@ -329,7 +339,7 @@ def test_migration_row_knows_its_destination_from_the_start(app: ComputeApp) -> 
     assert call(app, "POST", f"/servers/{sid}/action", {"migrate": None}).code == 202
     (row,) = call(app, "GET", "/os-migrations").json["migrations"]
     dest = row["dest_compute"]
-    assert row["status"] == "migrating"
+    assert row["status"] == "pre-migrating"  # conductor/tasks/migrate.py _preallocate_migration (resize_prep)
     assert (row["source_compute"], row["source_node"]) == (source, source)
     assert dest != source
     assert (row["dest_node"], row["dest_host"]) == (dest, host_ips(app)[dest])

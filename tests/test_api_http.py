@@ -675,9 +675,12 @@ def test_microversion_and_host_rules_over_http() -> None:
     reply = action(up, sid, {"evacuate": {}})
     host = show(up, sid)["OS-EXT-SRV-ATTR:host"]
     assert (reply.code, reply.json["badRequest"]["message"]) == (400, f"Compute service of {host} is still in use.")
-    down = ComputeApp(Cloud(host_up=False))
+    down = ComputeApp(Cloud())  # the source down, another host up to take the server
     for version, status in (("2.94", "ACTIVE"), ("2.95", "SHUTOFF")):
         sid = down.cloud.seed("active")
+        source = show(down, sid)["OS-EXT-SRV-ATTR:host"]
+        down.cloud.set_host_up(source, False)
         assert action(down, sid, {"evacuate": {}}, version=version).code == 200
         down.cloud.settle(sid)
         assert show(down, sid)["status"] == status
+        down.cloud.set_host_up(source, True)

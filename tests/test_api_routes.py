@@ -618,11 +618,12 @@ def test_instance_actions_paging(app: ComputeApp) -> None:
 
 
 def test_migrations_follow_resize_and_live_migration(app: ComputeApp) -> None:
-    """os-migrations: a resize row goes migrating -> finished -> confirmed; a live migration lists in progress."""
+    """os-migrations: a resize row goes pre-migrating (resize_prep) -> finished -> confirmed;
+    a live migration lists in progress."""
     sid = active(app)
     assert call(app, "POST", f"/servers/{sid}/action", {"resize": {"flavorRef": "2"}}).code == 202
     (row,) = call(app, "GET", "/os-migrations", version="2.80").json["migrations"]
-    assert (row["migration_type"], row["status"], row["instance_uuid"]) == ("resize", "migrating", sid)
+    assert (row["migration_type"], row["status"], row["instance_uuid"]) == ("resize", "pre-migrating", sid)
     assert (row["old_instance_type_id"], row["new_instance_type_id"]) == (1, 2)
     assert {"uuid", "user_id", "project_id"} <= set(row)
     app.cloud.settle()

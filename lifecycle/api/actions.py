@@ -26,7 +26,7 @@ from lifecycle.api.images import require_image
 from lifecycle.api.keypairs import require_user_keypair
 from lifecycle.api.over_quota import check_num_instances, check_upsize, quota_lock
 from lifecycle.api.personality import check_injected_files
-from lifecycle.api.scheduler import check_zone
+from lifecycle.api.scheduler import NOT_ENOUGH_HOSTS, Move, check_zone, move_destination
 from lifecycle.api.schema import validate
 from lifecycle.api.server_extras import LEGACY_CONSOLES, console_output, legacy_console
 from lifecycle.api.versions import Version, text
@@ -210,11 +210,25 @@ def _target_host(call: Call, field: str = "host") -> str | None:
     return host
 
 
-def _move(call: Call, operation: str, host: str | None) -> None:
+def _move(call: Call, operation: str, move: Move) -> None:
+    """Request a move; :meth:`Cloud.perform <lifecycle.api.cloud.Cloud.perform>` schedules it (NoValidHost...)."""
     with call.record.lock:
-        _perform(call, operation)
-        if host is not None:
-            call.record.target_host = host
+        _perform(call, operation, move=move)
+
+
+def _forced(call: Call, host: str | None, since: Version) -> bool:
+    """A ``host`` the scheduler does not check: any before ``since``, then only with ``force``.
+
+    ``evacuate.py:_evacuate`` (2.29) and ``migrate_server.py:_migrate_live`` (2.30) read
+    ``force`` (``strutils.bool_from_string``); ``compute/api.py`` ``API.evacuate`` and
+    ``API.live_migrate`` send a host not forced through the scheduler (``requested_destination``).
+    """
+    if host is None:
+        return False
+    if call.version < since:
+        return True
+    force = call.dict_args().get("force", False)
+    return force is True or (isinstance(force, str) and force.strip().lower() in ("1", "t", "true", "on", "y", "yes"))
 
 
 def _evacuate(call: Call) -> Reply:
@@ -226,7 +240,7 @@ def _evacuate(call: Call) -> Reply:
             raise ApiError(404, f"Compute host {host} not found.")
         if host == call.record.host:
             raise bad_request("The target host can't be the same one.")
-    _move(call, "evacuate", host)
+    _move(call, "evacuate", Move(host=host, forced=_forced(call, host, (2, 29))))
     return 200, ({"adminPass": password} if call.version < (2, 14) else None), {}
 
 
@@ -237,27 +251,37 @@ def _migrate(call: Call) -> Reply:
         # CannotMigrateToSameHost, which migrate_server.py:_migrate answers with 400.
         if host is not None and host == call.record.host and call.server.may("migrate"):
             raise bad_request("Cannot migrate to the host where the server exists.")
-        _move(call, "migrate", host)
+        _move(call, "migrate", Move(host=host))  # API.resize: requested_destination, still filtered
     return 202, None, {}
 
 
 def _live_migrate(call: Call) -> Reply:
-    """``migrate_server.py:_migrate_live``; a live migration to the server's own host fails as Nova's does.
+    """``migrate_server.py:_migrate_live``; the conductor's pre-checks fail it as Nova's do.
 
-    The conductor's ``conductor/tasks/live_migrate.py`` ``_check_destination_is_not_source``
-    raises ``UnableToMigrateToSelf``: before 2.34 the API waits for it (a 400), from 2.34
-    (``async_``) the request is accepted and the conductor's ``_live_migrate`` sets the
-    migration to ``error`` and clears the task, the server staying where it was: the
-    operation's generic failure (vm_state kept, task cleared) at its first step.
+    A forced host (before 2.30, or ``force``) skips the scheduler:
+    ``conductor/tasks/live_migrate.py`` ``_check_destination_is_not_source`` raises
+    ``UnableToMigrateToSelf`` for the server's own host. Otherwise the scheduler
+    (``_find_destination``, the source ignored) may find no host: ``NoValidHost``.
+    Before 2.34 the API waits for the conductor (``migrate_server`` is an RPC call) and
+    answers either with 400; from 2.34 (``async_``) the request is accepted and the
+    conductor's ``_live_migrate`` sets the migration to ``error`` and clears the task,
+    the server staying where it was (``_set_vm_state(instance.vm_state)``).
     """
     host = _target_host(call)
+    forced = _forced(call, host, (2, 30))
+    move = Move(host=host, forced=forced)
     with call.record.lock:
-        to_self = host is not None and host == call.record.host and call.server.may("live_migrate")
+        accepted = call.server.may("live_migrate")
+        to_self = forced and host == call.record.host and accepted
         if to_self and call.version < (2, 34):
             raise bad_request(f"Unable to migrate instance ({call.record.id}) to current host ({host}).")
+        if accepted and call.version < (2, 34) and not forced:
+            spec = call.cloud.move_spec(call.record, "live_migrate", move)
+            if move_destination(call.cloud, call.record, spec) is None:
+                raise bad_request(f"No valid host was found. {NOT_ENOUGH_HOSTS}")
         rule = call.cloud.fail_next(call.record.id, "live_migrate") if to_self else None
         try:
-            _move(call, "live_migrate", host)
+            _move(call, "live_migrate", move)
         except Exception:
             if rule is not None and not rule.fired:
                 rule.times = 0  # refused (409...): the rule must not strike a later run
@@ -293,7 +317,10 @@ def _unshelve(call: Call) -> Reply:
             check_zone(call.cloud, args["availability_zone"])
         if host is not None and (not isinstance(host, str) or host not in call.cloud.hosts):
             raise bad_request(f"Compute host {host} could not be found.")
-        _move(call, "unshelve", host)
+        # API.unshelve: the request spec takes the new zone (null from 2.91 unpins it) and the
+        # host as requested_destination; the conductor's scheduling still filters them
+        zone = args.get("availability_zone")
+        _move(call, "unshelve", Move(host=host, zone=zone, unpin=az_passed and zone is None))
     return 202, None, {}
 
 

@@ -41,7 +41,7 @@ import secrets
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lifecycle.api.accounts import Accounts
 from lifecycle.api.context import DEFAULT_PROJECT, DEFAULT_USER
@@ -62,12 +62,17 @@ from lifecycle.simulate.fleet import Fleet, FleetServer
 from lifecycle.simulate.server import has_host
 from lifecycle.validate.notifications import NovaNotifier
 
+if TYPE_CHECKING:
+    from lifecycle.api.scheduler import Move
+
 __all__ = ["PACES", "Cloud", "Record"]
 
 PACES = ("instant", "manual", "wall")
 
 _MOVES = frozenset({"resize", "migrate", "revert_resize", "confirm_resize", "live_migrate", "evacuate"})
 """Operations that move a server between hosts when they end."""
+_SCHEDULED = frozenset({"resize", "migrate", "live_migrate", "evacuate", "unshelve"})
+"""Operations whose conductor asks the scheduler for a host (unshelve: of an offloaded server only)."""
 """How task steps advance (see the module docstring)."""
 
 WALL_SCALE = 0.05
@@ -136,6 +141,8 @@ class Record:
     """The server's place in its multi-create (0 for the first)."""
     fault_reason: str | None = None
     """The reason the scheduler gave for a planned ``NoValidHost`` (``No valid host was found. <reason>``)."""
+    unplaced: Move | None = None
+    """The last scheduled move, if the scheduler found no host for it (its migration row ends ``error``)."""
     project_id: str = DEFAULT_PROJECT
     """The project that owns the server (the creator's); other projects get 404."""
     user_id: str = DEFAULT_USER
@@ -408,8 +415,15 @@ class Cloud:
         microversion: str | None = None,
         admin: bool = False,
         bypass_lock: bool = False,
+        move: Move | None = None,
     ) -> None:
         """Request ``operation`` on a server; raises the model's errors (409, or 400/404 refusals).
+
+        A move (resize, migrate, live-migrate, evacuate, unshelve of an offloaded
+        server) is scheduled as it is accepted (``move``: the host the request names
+        or forces, its zone): the destination is kept on the record, or, when no host
+        passes the filters, the run fails with the model's ``no_valid_host`` fault
+        where the conductor fails it (a one-run rule, dropped if the request is refused).
 
         ``new_flavor`` is the flavor a resize switches to once it reaches
         VERIFY_RESIZE; ``microversion`` is the request's (the run follows that
@@ -427,17 +441,30 @@ class Cloud:
                 wanted = dataclasses.replace(server.settings, microversion=microversion)
                 server.table = table_for(server.dialect, wanted)
             local = False
+            scheduled = operation in _SCHEDULED and (
+                operation != "unshelve" or server.vm_state is VmState.SHELVED_OFFLOADED
+            )
+            dest, rule = self._schedule(record, operation, move) if scheduled else (None, None)
             try:
                 server.perform(operation, admin=admin or bypass_lock)
             except RequestRefusedError as exc:
+                self._unschedule(server, rule)
                 server.table = before
                 if record.host is not None:  # the model does not know host names; Nova's message does
                     exc.message = exc.message.replace("<host>", record.host)
                     exc.args = (exc.message,)
                 raise
             except LifecycleError:
+                self._unschedule(server, rule)
                 server.table = before  # a refused request leaves the running task on its own routes
                 raise
+            if scheduled:
+                record.target_host = dest
+                record.unplaced = None if rule is None else (move or self.move_spec(record, operation, None))
+                if rule is not None:
+                    from lifecycle.api.scheduler import NOT_ENOUGH_HOSTS
+
+                    record.fault_reason = NOT_ENOUGH_HOSTS
             if operation in _MOVES:
                 record.move = operation
             local = operation in ("delete", "force_delete") and (
@@ -660,8 +687,9 @@ class Cloud:
         """The up, enabled host the scheduler filters let ``placing`` go to (:mod:`lifecycle.api.scheduler`),
         soft group policies first, then the fewest servers (by name on ties), other than ``exclude``.
 
-        When no host passes the filters, any free one is taken: a move is not failed with
-        NoValidHost here, as Nova's scheduler would (a gap of the fake)."""
+        Used where no request scheduled a host: a seeded server, or a move requested on the
+        model directly (the API's moves are scheduled by :meth:`perform`, which fails them with
+        NoValidHost); when no host passes the filters, any free one is taken."""
         from lifecycle.api import scheduler  # it imports route modules that import this one
 
         load: dict[str, int] = {name: 0 for name in self.hosts}
@@ -676,16 +704,38 @@ class Cloud:
         return min(passing, key=lambda n: (scheduler.preference(self, placing, n), load[n], n)) if passing else exclude
 
     def choose_destination(self, record: Record) -> str | None:
-        """Where a move of ``record`` goes: the host its request named, else the scheduler's pick, now.
+        """Where the move of ``record`` just accepted goes (None: the scheduler found no host).
 
         Nova knows the destination once the scheduler has chosen it, early in the
         move (``conductor/tasks/live_migrate.py``, ``resource_tracker.py``
-        ``_move_claim``); the record keeps it (``target_host``) until the move ends.
+        ``_move_claim``); :meth:`perform` scheduled it and the record keeps it
+        (``target_host``) until the move ends.
         """
         with record.lock:
-            if record.target_host is None and record.host is not None:
-                record.target_host = self._pick(record.host, record)
             return record.target_host
+
+    def move_spec(self, record: Record, operation: str, move: Move | None) -> Move:
+        """The request's :class:`~lifecycle.api.scheduler.Move` with the record's request spec filled in."""
+        from lifecycle.api.scheduler import Move
+
+        spec = move or Move()
+        zone = spec.zone if spec.zone is not None or spec.unpin else record.pinned_az
+        return dataclasses.replace(spec, zone=zone, stay=spec.stay or operation == "resize")
+
+    def _schedule(self, record: Record, operation: str, move: Move | None) -> tuple[str | None, FaultRule | None]:
+        """The destination of a move about to be requested, or a one-run ``no_valid_host`` rule for it."""
+        from lifecycle.api.scheduler import move_destination
+
+        dest = move_destination(self, record, self.move_spec(record, operation, move))
+        if dest is not None:
+            return dest, None
+        server = record.server
+        return None, server.fleet.inject_failure(operation, server=server, times=1, fault="no_valid_host")
+
+    @staticmethod
+    def _unschedule(server: FleetServer, rule: FaultRule | None) -> None:
+        if rule is not None:
+            server.fleet.faults.discard(rule)  # the request was refused: no later run may fail for it
 
     def _place(self, record: Record) -> None:
         """Keep the record's host in line with its state and the moves that ended (record lock held)."""

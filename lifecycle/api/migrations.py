@@ -3,11 +3,14 @@
 Nova (``nova/api/openstack/compute/migrations.py``, ``server_migrations.py``)
 writes a migration row when one of those starts and moves its ``status`` as the
 compute manager goes. Here a row follows the task its action started: in
-progress while the server runs it, then the status Nova ends that kind in
+progress while the server runs it (a cold migration or resize walks
+``pre-migrating``, ``migrating``, ``post-migrating`` with its task_state, a
+confirm or revert shows ``confirming``/``reverting``), then the status Nova ends that kind in
 (``finished`` then ``confirmed``/``reverted`` for a resize, ``completed`` for a
 live migration, ``done`` for an evacuation, ``error``/``failed`` on failure).
 The destination (``dest_compute``, ``dest_node``, ``dest_host``: its IP) is the
-host the scheduler picks (or the request names) as the move starts, and
+host the scheduler picks (or the request names) as the move starts (none when
+it found no host: the row ends ``error``), and
 ``updated_at`` the time of each change (the run's end, a confirm's or revert's).
 """
 
@@ -53,6 +56,18 @@ MIGRATION_TYPES = {
 _RUNNING = {"resize": "migrating", "migration": "migrating", "live-migration": "running", "evacuation": "accepted"}
 _DONE = {"resize": "finished", "migration": "finished", "live-migration": "completed", "evacuation": "done"}
 _FAILED = {"resize": "error", "migration": "error", "live-migration": "error", "evacuation": "failed"}
+_COLD_STEPS = {
+    "resize_prep": "pre-migrating",
+    "resize_migrating": "migrating",
+    "resize_migrated": "post-migrating",
+    "resize_finish": "post-migrating",
+}
+"""A cold migration's or resize's task_state -> its row's status while it runs: ``conductor/tasks/migrate.py``
+``_preallocate_migration`` makes it ``pre-migrating``; ``compute/manager.py`` ``_resize_instance`` sets
+``migrating`` as the task is ``resize_migrating`` and ``post-migrating`` before ``resize_migrated``,
+``_finish_resize_helper`` ``finished`` as the server reaches VERIFY_RESIZE."""
+_CLOSING_STATUS = {"confirmResize": "confirming", "revertResize": "reverting"}
+"""``compute/api.py`` ``API.confirm_resize``/``API.revert_resize`` set these before the compute's work."""
 LIVE_IN_PROGRESS = ("queued", "preparing", "running", "post-migrating")
 """``server_migrations.py``: the live-migration statuses it lists and shows."""
 
@@ -74,8 +89,11 @@ def record_migration(app: ComputeApp, request: Request, record: Record, action: 
     # resource_tracker.py _move_claim sets dest_compute, dest_node and dest_host (the driver's
     # get_host_ip_addr) for resize/migrate/evacuate, conductor/tasks/live_migrate.py
     # _execute dest_compute and dest_node for a live migration.
-    dest = app.cloud.choose_destination(record) or host
-    found = app.cloud.hosts.get(dest)
+    dest = app.cloud.choose_destination(record)
+    unplaced = record.unplaced
+    if unplaced is not None and kind == "evacuation":
+        dest = unplaced.host  # compute/api.py API.evacuate: migration.dest_compute = host, before scheduling
+    found = None if dest is None else app.cloud.hosts.get(dest)
     migration = Migration(
         id=state.next_id(),
         uuid=str(uuid.uuid4()),
@@ -90,6 +108,7 @@ def record_migration(app: ComputeApp, request: Request, record: Record, action: 
         status=_RUNNING[kind],
         request_id=request.request_id,
         dest_host=None if found is None else host_ip(found),
+        unplaced=unplaced is not None,
     )
     migration.updated_at = migration.created_at  # saved with its destination as it starts
     with state.lock:
@@ -101,9 +120,14 @@ def _status(app: ComputeApp, migration: Migration) -> str:
     actions = settled_actions(app, migration.record.id)
     mine = next((a for a in actions if a.request_id == migration.request_id), None)
     if mine is None or mine.result is None:
+        task = migration.record.server.task_state
+        if migration.migration_type in ("resize", "migration") and task is not None:
+            return _COLD_STEPS.get(task.value, _RUNNING[migration.migration_type])
         return _RUNNING[migration.migration_type]
     if mine.result == "Error":
-        return _FAILED[migration.migration_type]
+        # NoValidHost: conductor/tasks/migrate.py MigrationTask.rollback, manager.py _live_migrate
+        # and rebuild_instance all set 'error'
+        return "error" if migration.unplaced else _FAILED[migration.migration_type]
     later: list[InstanceAction] = actions[actions.index(mine) + 1 :]
     if migration.migration_type in ("resize", "migration"):
         for action in later:
@@ -111,6 +135,8 @@ def _status(app: ComputeApp, migration: Migration) -> str:
                 return "confirmed"
             if action.action == "revertResize" and action.result == "Success":
                 return "reverted"
+            if action.action in _CLOSING_STATUS and action.result is None:
+                return _CLOSING_STATUS[action.action]
     return _DONE[migration.migration_type]
 
 
@@ -152,7 +178,10 @@ def _refresh(app: ComputeApp, migration: Migration) -> Migration:
     if status != migration.status:
         closed = status in ("confirmed", "reverted")
         migration.status = status
-        migration.updated_at = (migration.closed_at if closed else migration.ended_at) or now()
+        stamp = migration.closed_at if closed else migration.ended_at
+        if stamp is None and status in _COLD_STEPS.values():  # a step of the run: the time of that change
+            stamp = app.cloud.changed_at(migration.record)
+        migration.updated_at = stamp or now()
     return migration
 
 

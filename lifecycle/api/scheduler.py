@@ -37,9 +37,18 @@ Nova decides this in several places, all followed here:
   of the ``same_host`` servers, ``DifferentHostFilter`` drops hosts running one of the
   ``different_host`` ones (``affinity_filter.py``, ``utils.instance_uuids_overlap``).
 
-Moves (migrate, live-migrate, evacuate, unshelve) are scheduled with the same request spec:
-:func:`host_passes` and :func:`preference` apply the hints and the group's policy when the
-cloud picks a destination (``Cloud._pick``); a resize may stay on the host it is on.
+Moves (resize, migrate, live-migrate, evacuate, unshelve of an offloaded server) are scheduled
+with the same request spec (:func:`move_destination`): the hints, the pinned zone and the group's
+policy, whose hosts include the moving member's own (``scheduler/utils.py:setup_instance_group``,
+``InstanceGroup.get_hosts``), while the source is an ignored host for migrate
+(``compute/api.py:API.resize``: libvirt cannot cold-migrate to the same host), live-migrate
+(``conductor/tasks/live_migrate.py:_find_destination``) and evacuate
+(``conductor/manager.py:rebuild_instance``); a resize may stay (DevStack's
+``allow_resize_to_same_host``). A requested host still passes the filters; a forced one
+(live-migrate before 2.30 or with ``force``, evacuate before 2.29 or with ``force``) skips them.
+No host: ``NoValidHost`` ``There are not enough hosts available.`` (``_ensure_sufficient_hosts``),
+which the conductor turns into each move's failure (:meth:`Cloud.perform
+<lifecycle.api.cloud.Cloud.perform>` injects the model's ``no_valid_host`` fault).
 
 The fake decides at the request (Nova's conductor does it right after) and
 reserves the host on the record (``target_host``) until the build leaves
@@ -66,6 +75,8 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_ZONE",
     "INTERNAL_ZONE",
+    "NOT_ENOUGH_HOSTS",
+    "Move",
     "Where",
     "available_zones",
     "boot_fields",
@@ -74,6 +85,7 @@ __all__ = [
     "check_zone",
     "hints_of",
     "host_passes",
+    "move_destination",
     "preference",
     "requested",
     "schedule",
@@ -85,6 +97,8 @@ DEFAULT_ZONE = "nova"
 INTERNAL_ZONE = "internal"
 """``CONF.internal_service_availability_zone``: the zone of the control services (scheduler, conductor)."""
 NOT_AVAILABLE = "The requested availability zone is not available"
+NOT_ENOUGH_HOSTS = "There are not enough hosts available."
+"""``scheduler/manager.py:_ensure_sufficient_hosts``: the reason of a NoValidHost when the filters leave no host."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -198,7 +212,7 @@ def schedule(
             and _hints_pass(cloud, hints or {}, h.name)
         ]
         if not candidates:
-            return "There are not enough hosts available."
+            return NOT_ENOUGH_HOSTS
         best = min(candidates, key=lambda n: (_weight(group, n, members), load.get(n, 0), n))
         chosen.append(best)
         load[best] = load.get(best, 0) + 1
@@ -347,13 +361,20 @@ def _group_of(cloud: Cloud, record: Record) -> ServerGroup | None:
 
 
 def host_passes(cloud: Cloud, record: Record, host: str) -> bool:
-    """Whether a move may take ``record`` to ``host``: its hints and its group's hard policy
-    (the host it is on passes anti-affinity: "Move operations like resize can check the same source")."""
+    """Whether a move may take ``record`` to ``host``: its hints and its group's hard policy.
+
+    ``affinity_filter.py``: anti-affinity counts the other members on ``host`` (the host
+    the server is on passes: "Move operations like resize can check the same source");
+    affinity wants a host of the group's, its own one included (``setup_instance_group``
+    fills ``instance_group.hosts`` with ``InstanceGroup.get_hosts()``, no member excluded).
+    """
     if not _hints_pass(cloud, record.scheduler_hints, host):
         return False
     group = _group_of(cloud, record)
     if group is None or (group.policy == "anti-affinity" and record.host == host):
         return True
+    if group.policy == "affinity":
+        return _passes(group, host, _hosts_of(cloud, list(group.members)))
     others = _hosts_of(cloud, [m for m in group.members if m != record.id])
     return _passes(group, host, others)
 
@@ -363,3 +384,47 @@ def preference(cloud: Cloud, record: Record, host: str) -> int:
     group = _group_of(cloud, record)
     others = [] if group is None else _hosts_of(cloud, [m for m in group.members if m != record.id])
     return _weight(group, host, others)
+
+
+@dataclasses.dataclass(frozen=True)
+class Move:
+    """What a move asks of the scheduler (the defaults: pick any host the filters allow)."""
+
+    host: str | None = None
+    """A host the request names: the only candidate, still filtered (``requested_destination``)."""
+    forced: bool = False
+    """``host`` is forced: no filters (the conductor sends the move straight to it)."""
+    zone: str | None = None
+    """The zone of the request spec: unshelve's ``availability_zone`` (2.77), else (None) the pinned zone."""
+    unpin: bool = False
+    """Unshelve with ``availability_zone: null`` (2.91): any zone (``API.unshelve`` unpins the request spec)."""
+    stay: bool = False
+    """The source host may be chosen (a resize: DevStack's ``allow_resize_to_same_host``)."""
+
+
+def move_destination(cloud: Cloud, record: Record, move: Move) -> str | None:
+    """The host a move of ``record`` goes to, or None: the scheduler's ``NoValidHost``.
+
+    The candidates are the up, enabled hosts (``ComputeFilter``) in the zone
+    (``AvailabilityZoneFilter``), other than the source unless ``move.stay``
+    (``ignore_hosts``), that pass the hints and the group's policy (:func:`host_passes`);
+    then the soft policies, another host before the source, the fewest servers, the name.
+    """
+    if move.forced:
+        return move.host
+    zones = host_zones(cloud)
+    load = _load(cloud)
+    source = record.host
+    candidates = [
+        h.name
+        for h in cloud.hosts.values()
+        if h.up
+        and not h.disabled
+        and (move.stay or h.name != source)
+        and (move.host is None or h.name == move.host)
+        and (move.zone is None or zones[h.name] == move.zone)
+        and host_passes(cloud, record, h.name)
+    ]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda n: (preference(cloud, record, n), n == source, load.get(n, 0), n))

@@ -82,7 +82,8 @@ class Migration:
     project_id: str
     user_id: str
     source_compute: str = "compute"
-    dest_compute: str = "compute"
+    dest_compute: str | None = "compute"
+    """None when the scheduler found no host (the conductor's row never got one)."""
     status: str = "pre-migrating"
     request_id: str = ""
     """The request that started it (links the row to its instance action)."""
@@ -94,6 +95,8 @@ class Migration:
     """When the move's run ended (success or failure): the time of its status change."""
     closed_at: datetime.datetime | None = None
     """When a confirm or revert of a finished resize/migration ended."""
+    unplaced: bool = False
+    """The scheduler found no host: the conductor sets the row to ``error`` (an evacuation too)."""
 
 
 @dataclasses.dataclass
