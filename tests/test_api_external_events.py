@@ -108,3 +108,19 @@ def test_power_update_drives_the_server_and_is_a_no_op_elsewhere(app: ComputeApp
     app.cloud.settle(sid)
     body = call(app, "GET", f"/servers/{sid}").json["server"]
     assert (body["status"], body["OS-EXT-STS:power_state"]) == ("SHUTOFF", 4)
+
+
+def test_power_update_is_notified_as_power_off_and_its_trace_explained() -> None:
+    """ComputeManager.power_update sends instance.power_off.start/.end (NotificationAction.POWER_OFF)."""
+    from lifecycle import check_trace
+
+    sent: list[dict[str, object]] = []
+    app = ComputeApp(Cloud(pace="manual", notifications=sent.append))
+    sid = app.cloud.seed("active")
+    assert send(app, [{"name": "power-update", "server_uuid": sid, "tag": "POWER_OFF"}]).code == 200
+    app.cloud.settle(sid)
+    types = [m["event_type"] for m in sent]
+    assert "instance.power_off.start" in types
+    assert "instance.power_off.end" in types
+    report = check_trace(sent, format="nova-notifications")
+    assert report.unexplained == []

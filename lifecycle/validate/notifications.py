@@ -46,6 +46,9 @@ _POWER_CODES = {p.label: int(p) for p in PowerState}
 ACTIONS: Mapping[str, str] = {
     "stop": "power_off",
     "start": "power_on",
+    # manager.py ComputeManager.power_update: the external event notifies POWER_OFF / POWER_ON
+    "power_update_off": "power_off",
+    "power_update_on": "power_on",
     "hard_reboot": "reboot",
     "confirm_resize": "resize_confirm",
     "revert_resize": "resize_revert",
