@@ -93,3 +93,38 @@ def run_pytest_in(folder: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=120,
     )
+
+
+OPENSTACK = Path(sys.executable).parent / "openstack"
+"""The ``openstack`` command of the test extra's python-openstackclient, beside this Python."""
+
+
+def run_openstack(fake: Any, tmp_path: Path, cloud: str, commands: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run ``commands`` in ONE ``openstack`` process (its interactive mode reads them from stdin) as ``cloud``.
+
+    ``fake`` is a :class:`~lifecycle.api.serve.FakeCompute`; its clouds.yaml is written into ``tmp_path``,
+    which is also the process's HOME, so nothing of the user's own configuration leaks in.
+    """
+    config = tmp_path / "clouds.yaml"
+    config.write_text(fake.clouds_yaml(), encoding="utf-8")
+    env = environment_without_os_variables()
+    env.update(OS_CLIENT_CONFIG_FILE=str(config), OS_CLOUD=cloud, HOME=str(tmp_path))
+    return subprocess.run(
+        [str(OPENSTACK)], input="\n".join(commands) + "\n", env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def login(app: WsgiApp, user: str, password: str = "secret") -> str:
+    """A token for ``user``, scoped to the project of the same name, from the fake Keystone (password auth)."""
+    body = {
+        "auth": {
+            "identity": {
+                "methods": ["password"],
+                "password": {"user": {"name": user, "domain": {"name": "Default"}, "password": password}},
+            },
+            "scope": {"project": {"name": user, "domain": {"id": "default"}}},
+        }
+    }
+    status, headers, _ = wsgi_request(app, "POST", "/identity/v3/auth/tokens", json.dumps(body).encode())
+    assert status.startswith("201"), status
+    return dict(headers)["X-Subject-Token"]

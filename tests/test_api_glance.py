@@ -18,7 +18,7 @@ from typing import Any
 from wsgiref.util import setup_testing_defaults
 
 import pytest
-from _helpers import wsgi_request
+from _helpers import login, wsgi_request
 
 from lifecycle.api import Cloud, ComputeApp, serve_in_thread
 from lifecycle.api.gateway import Gateway
@@ -42,21 +42,6 @@ def call(
     if data and kinds.get("Content-Type") == "application/json":
         parsed = json.loads(data)
     return int(status.split()[0]), parsed, kinds
-
-
-def login(gateway: Gateway, user: str) -> str:
-    body = {
-        "auth": {
-            "identity": {
-                "methods": ["password"],
-                "password": {"user": {"name": user, "domain": {"name": "Default"}, "password": "secret"}},
-            },
-            "scope": {"project": {"name": user, "domain": {"id": "default"}}},
-        }
-    }
-    code, reply, headers = call(gateway, "POST", "/identity/v3/auth/tokens", body)
-    assert code == 201, reply
-    return headers["X-Subject-Token"]
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ import json
 from typing import Any
 
 import pytest
-from _helpers import wsgi_request
+from _helpers import login, wsgi_request
 
 from lifecycle.api import Cloud, ComputeApp
 from lifecycle.api.gateway import Gateway
@@ -38,21 +38,6 @@ def call(
         headers["HTTP_X_AUTH_TOKEN"] = token
     status, _, data = wsgi_request(gateway, method, path, raw, headers)
     return int(status.split()[0]), json.loads(data) if data and data.startswith(b"{") else None
-
-
-def login(gateway: Gateway, user: str) -> str:
-    body = {
-        "auth": {
-            "identity": {
-                "methods": ["password"],
-                "password": {"user": {"name": user, "domain": {"name": "Default"}, "password": "secret"}},
-            },
-            "scope": {"project": {"name": user, "domain": {"id": "default"}}},
-        }
-    }
-    status, headers, _ = wsgi_request(gateway, "POST", "/identity/v3/auth/tokens", json.dumps(body).encode())
-    assert status.startswith("201")
-    return dict(headers)["X-Subject-Token"]
 
 
 @pytest.fixture

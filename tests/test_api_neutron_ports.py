@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 import pytest
-from _helpers import wsgi_request
+from _helpers import login, wsgi_request
 
 from lifecycle.api import Cloud, ComputeApp
 from lifecycle.api.gateway import Gateway
@@ -25,21 +25,6 @@ def call(gateway: Gateway, method: str, path: str, body: Any = None, token: str 
     headers = {"HTTP_X_AUTH_TOKEN": token} if token else {}
     status, _, data = wsgi_request(gateway, method, path, raw, headers)
     return int(status.split()[0]), json.loads(data) if data else None
-
-
-def login(gateway: Gateway, user: str) -> str:
-    body = {
-        "auth": {
-            "identity": {
-                "methods": ["password"],
-                "password": {"user": {"name": user, "domain": {"name": "Default"}, "password": "secret"}},
-            },
-            "scope": {"project": {"name": user, "domain": {"id": "default"}}},
-        }
-    }
-    status, headers, _ = wsgi_request(gateway, "POST", "/identity/v3/auth/tokens", json.dumps(body).encode())
-    assert status.startswith("201")
-    return dict(headers)["X-Subject-Token"]
 
 
 @pytest.fixture

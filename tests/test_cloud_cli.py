@@ -15,33 +15,20 @@ import sys
 from pathlib import Path
 
 import pytest
-from _helpers import FAST_WALL, environment_without_os_variables, json_documents
+from _helpers import FAST_WALL, OPENSTACK, environment_without_os_variables, json_documents, run_openstack
 
 from lifecycle.api import serve_in_thread
 from lifecycle.api.accounts import Accounts
-from lifecycle.api.serve import FakeCompute
 
-BIN = Path(sys.executable).parent
-OPENSTACK = BIN / "openstack"
 pytestmark = pytest.mark.skipif(
     not OPENSTACK.exists(), reason="python-openstackclient is not installed: pip install python-openstackclient"
 )
 
 
-def run_cli(fake: FakeCompute, tmp_path: Path, cloud: str, commands: list[str]) -> subprocess.CompletedProcess[str]:
-    config = tmp_path / "clouds.yaml"
-    config.write_text(fake.clouds_yaml(), encoding="utf-8")
-    env = environment_without_os_variables()
-    env.update(OS_CLIENT_CONFIG_FILE=str(config), OS_CLOUD=cloud, HOME=str(tmp_path))
-    return subprocess.run(
-        [str(OPENSTACK)], input="\n".join(commands) + "\n", env=env, capture_output=True, text=True, timeout=120
-    )
-
-
 def test_cli_creates_by_image_and_network_name_and_walks_the_lifecycle(tmp_path: Path) -> None:
     """server create --image NAME --network NAME --wait, then list/show/stop/start/delete, as a member."""
     with serve_in_thread(**FAST_WALL) as fake:
-        done = run_cli(
+        done = run_openstack(
             fake,
             tmp_path,
             "lifecycle-demo",
@@ -80,7 +67,7 @@ def test_cli_member_gets_nova_403_and_other_projects_404(tmp_path: Path) -> None
         cloud = fake.cloud
         mine = cloud.seed("active", name="mine", project_id=cloud.accounts.project("demo").id)
         cloud.seed("active", name="theirs", project_id=cloud.accounts.project("alt_demo").id)
-        member = run_cli(
+        member = run_openstack(
             fake,
             tmp_path,
             "lifecycle-demo",
@@ -91,7 +78,7 @@ def test_cli_member_gets_nova_403_and_other_projects_404(tmp_path: Path) -> None
         assert "ForbiddenException: 403" in member.stderr
         assert "Policy doesn't allow os_compute_api:os-migrate-server:migrate_live to be performed." in member.stderr
         assert "No Server found for theirs" in member.stderr
-        admin = run_cli(fake, tmp_path, "lifecycle", ["server list -n --all-projects -f json"])
+        admin = run_openstack(fake, tmp_path, "lifecycle", ["server list -n --all-projects -f json"])
         (everything,) = json_documents(admin.stdout)
         assert sorted(s["Name"] for s in everything) == ["mine", "theirs"]
 

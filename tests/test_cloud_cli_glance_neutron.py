@@ -13,30 +13,16 @@ defaults) and Nova (a server booted on a port only unbinds it when deleted).
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from _helpers import FAST_WALL, environment_without_os_variables, json_documents
+from _helpers import FAST_WALL, OPENSTACK, json_documents, run_openstack
 
 from lifecycle.api import serve_in_thread
-from lifecycle.api.serve import FakeCompute
 
-OPENSTACK = Path(sys.executable).parent / "openstack"
 pytestmark = pytest.mark.skipif(
     not OPENSTACK.exists(), reason="python-openstackclient is not installed: pip install python-openstackclient"
 )
-
-
-def run_cli(fake: FakeCompute, tmp_path: Path, cloud: str, commands: list[str]) -> subprocess.CompletedProcess[str]:
-    config = tmp_path / "clouds.yaml"
-    config.write_text(fake.clouds_yaml(), encoding="utf-8")
-    env = environment_without_os_variables()
-    env.update(OS_CLIENT_CONFIG_FILE=str(config), OS_CLOUD=cloud, HOME=str(tmp_path))
-    return subprocess.run(
-        [str(OPENSTACK)], input="\n".join(commands) + "\n", env=env, capture_output=True, text=True, timeout=120
-    )
 
 
 def test_cli_image_update_save_visibility_quota_and_ports(tmp_path: Path) -> None:
@@ -44,7 +30,7 @@ def test_cli_image_update_save_visibility_quota_and_ports(tmp_path: Path) -> Non
     (tmp_path / "img.raw").write_bytes(data)
     out = tmp_path / "out.raw"
     with serve_in_thread(**FAST_WALL) as fake:
-        done = run_cli(
+        done = run_openstack(
             fake,
             tmp_path,
             "lifecycle-demo",
@@ -98,7 +84,7 @@ def test_cli_image_update_save_visibility_quota_and_ports(tmp_path: Path) -> Non
         assert ports == []
         assert "Traceback" not in done.stderr, done.stderr
 
-        other = run_cli(
+        other = run_openstack(
             fake,
             tmp_path,
             "lifecycle-alt_demo",

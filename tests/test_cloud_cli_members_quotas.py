@@ -11,36 +11,22 @@ quota is Neutron's 409 ``Quota exceeded for resources: ['port'].``
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from _helpers import FAST_WALL, environment_without_os_variables, json_documents
+from _helpers import FAST_WALL, OPENSTACK, json_documents, run_openstack
 
 from lifecycle.api import serve_in_thread
-from lifecycle.api.serve import FakeCompute
 
-OPENSTACK = Path(sys.executable).parent / "openstack"
 pytestmark = pytest.mark.skipif(
     not OPENSTACK.exists(), reason="python-openstackclient is not installed: pip install python-openstackclient"
 )
 
 
-def run_cli(fake: FakeCompute, tmp_path: Path, cloud: str, commands: list[str]) -> subprocess.CompletedProcess[str]:
-    config = tmp_path / "clouds.yaml"
-    config.write_text(fake.clouds_yaml(), encoding="utf-8")
-    env = environment_without_os_variables()
-    env.update(OS_CLIENT_CONFIG_FILE=str(config), OS_CLOUD=cloud, HOME=str(tmp_path))
-    return subprocess.run(
-        [str(OPENSTACK)], input="\n".join(commands) + "\n", env=env, capture_output=True, text=True, timeout=120
-    )
-
-
 def test_cli_image_members_and_port_quota(tmp_path: Path) -> None:
     with serve_in_thread(**FAST_WALL) as fake:
         alt = fake.cloud.accounts.project("alt_demo").id
-        owner = run_cli(
+        owner = run_openstack(
             fake,
             tmp_path,
             "lifecycle-demo",
@@ -53,7 +39,7 @@ def test_cli_image_members_and_port_quota(tmp_path: Path) -> None:
         image, member, members = json_documents(owner.stdout)
         assert (member["member_id"], member["status"], image["visibility"]) == (alt, "pending", "shared")
         assert [(m["Member ID"], m["Status"]) for m in members] == [(alt, "pending")]
-        shared = run_cli(
+        shared = run_openstack(
             fake,
             tmp_path,
             "lifecycle-alt_demo",
@@ -70,8 +56,8 @@ def test_cli_image_members_and_port_quota(tmp_path: Path) -> None:
         assert "golden" in [i["Name"] for i in accepted]
         assert shown["id"] == image["id"]
         assert shared.stderr.count("No Image found for golden") == 1, shared.stderr
-        run_cli(fake, tmp_path, "lifecycle", ["quota set --ports 1 demo"])
-        full = run_cli(
+        run_openstack(fake, tmp_path, "lifecycle", ["quota set --ports 1 demo"])
+        full = run_openstack(
             fake,
             tmp_path,
             "lifecycle-demo",
