@@ -6,39 +6,17 @@ its doc/api_samples, never from the fake's own tables.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
-from _helpers import wsgi_request
 
 from lifecycle.api import Cloud, ComputeApp
-from lifecycle.api.context import ENVIRON_KEY, RequestContext
+from lifecycle.api.context import RequestContext
 from lifecycle.api.images import CIRROS_ID
+from tests.test_api_routes import call
 
 DEMO = RequestContext(project_id="p-demo", user_id="demo", roles=("member", "reader"))
 ALT = RequestContext(project_id="p-alt", user_id="alt", roles=("member", "reader"))
-
-
-class Reply:
-    def __init__(self, status: str, headers: list[tuple[str, str]], body: bytes) -> None:
-        self.code = int(status.split()[0])
-        self.json: Any = json.loads(body) if body else None
-
-    @property
-    def message(self) -> str:
-        (envelope,) = self.json.values()
-        return str(envelope["message"])
-
-
-def call(
-    app: ComputeApp, method: str, path: str, body: Any = None, *, version: str = "2.100", context: Any = None
-) -> Reply:
-    raw = b"" if body is None else json.dumps(body).encode()
-    headers: dict[str, Any] = {"HTTP_OPENSTACK_API_VERSION": f"compute {version}"}
-    if context is not None:
-        headers[ENVIRON_KEY] = context
-    return Reply(*wsgi_request(app, "GET" if method is None else method, f"/v2.1{path}", raw, headers))
 
 
 @pytest.fixture
