@@ -80,3 +80,21 @@ def test_a_refused_shrink_leaves_no_failure_behind(app: ComputeApp) -> None:
     refused = call(app, "POST", f"/servers/{sid}/action", {"resize": {"flavorRef": "1"}}, context=member)
     assert refused.code == 409
     assert app.cloud.fleet.faults.rules == []
+
+
+def test_a_shrink_no_host_can_take_fails_at_the_scheduler_and_leaves_no_rule(app: ComputeApp) -> None:
+    """conductor _cold_migrate: NoValidHost at resize_prep comes before the driver's disk check; nothing lingers."""
+    sid = app.cloud.seed("active", flavor="2")
+    for host in app.cloud.hosts.values():
+        host.disabled = True
+    assert call(app, "POST", f"/servers/{sid}/action", {"resize": {"flavorRef": "1"}}).code == 202
+    app.cloud.settle(sid)
+    fault = app.cloud.server(sid).fault
+    assert fault is not None
+    assert fault.kind == "no_valid_host"
+    assert [r for r in app.cloud.fleet.faults.rules if not r.exhausted] == []
+    for host in app.cloud.hosts.values():
+        host.disabled = False
+    assert call(app, "POST", f"/servers/{sid}/action", {"resize": {"flavorRef": "3"}}).code == 202
+    app.cloud.settle(sid)
+    assert call(app, "GET", f"/servers/{sid}").json["server"]["status"] == "VERIFY_RESIZE"

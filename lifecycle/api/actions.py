@@ -33,7 +33,6 @@ from lifecycle.api.versions import Version, text
 from lifecycle.model import dialects
 from lifecycle.model.spec import Dialect, Operation
 from lifecycle.model.states import VmState
-from lifecycle.simulate.faults import FaultRule
 from lifecycle.simulate.server import Server
 
 __all__ = ["ACTIONS", "Reply", "action_operations", "run_action"]
@@ -154,12 +153,7 @@ def _resize(call: Call) -> Reply:
             shrink = _shrinks_disk(call, flavor)
         else:
             flavor, shrink = None, None
-        try:
-            _perform(call, "resize", new_flavor=flavor)
-        except Exception:
-            if shrink is not None:
-                call.record.server.fleet.faults.discard(shrink)
-            raise
+        _perform(call, "resize", new_flavor=flavor, fails_at=shrink)
         # compute/api.py resize: extra_instance_updates (auto_disk_config) apply at the request
         call.record.disk_config = call.dict_args().get("OS-DCF:diskConfig", call.record.disk_config)
     return 202, None, {}
@@ -174,23 +168,22 @@ def _restore(call: Call) -> Reply:
     return 202, None, {}
 
 
-def _shrinks_disk(call: Call, new: Flavor) -> FaultRule | None:
+def _shrinks_disk(call: Call, new: Flavor) -> tuple[str, str] | None:
     """A smaller disk: 400 for none at all (the API), else the libvirt driver's rollback at resize_migrating.
 
     ``compute/api.py:API.resize``: a zero-disk flavor is only for volume-backed
     servers (``CannotResizeDisk``, 400). ``virt/libvirt/driver.py``
     ``migrate_disk_and_power_off``: a smaller root disk (not volume-backed) or
     ephemeral disk raises ``InstanceFaultRollback(ResizeError("Unable to resize
-    disk down."))``: the server goes back to its vm_state with that fault. The
-    returned rule makes the run fail so; the caller drops it if the request is refused.
+    disk down."))``: the server goes back to its vm_state with that fault. Returns
+    where and how the run fails, for :meth:`Cloud.perform`'s ``fails_at``.
     """
     old = call.record.flavor
     volume_backed = call.server.settings.volume_backed
     if new.disk == 0 and old.disk != 0 and not volume_backed:
         raise bad_request("Resize to zero disk flavor is not allowed.")
     if (new.disk < old.disk and not volume_backed) or new.ephemeral < old.ephemeral:
-        fleet = call.record.server.fleet
-        return fleet.inject_failure("resize", server=call.record.server, at_step="resize_migrating", fault="rollback")
+        return "resize_migrating", "rollback"
     return None
 
 

@@ -416,6 +416,7 @@ class Cloud:
         admin: bool = False,
         bypass_lock: bool = False,
         move: Move | None = None,
+        fails_at: tuple[str, str] | None = None,
     ) -> None:
         """Request ``operation`` on a server; raises the model's errors (409, or 400/404 refusals).
 
@@ -424,6 +425,9 @@ class Cloud:
         or forces, its zone): the destination is kept on the record, or, when no host
         passes the filters, the run fails with the model's ``no_valid_host`` fault
         where the conductor fails it (a one-run rule, dropped if the request is refused).
+        ``fails_at``: ``(task_state, failure kind)`` the compute driver will fail this
+        run with (libvirt's disk-down rollback), the same kind of one-run rule; a run
+        the scheduler already fails never reaches the driver, so it then adds none.
 
         ``new_flavor`` is the flavor a resize switches to once it reaches
         VERIFY_RESIZE; ``microversion`` is the request's (the run follows that
@@ -445,6 +449,10 @@ class Cloud:
                 operation != "unshelve" or server.vm_state is VmState.SHELVED_OFFLOADED
             )
             dest, rule = self._schedule(record, operation, move) if scheduled else (None, None)
+            unplaced = rule is not None
+            if not unplaced and fails_at is not None:
+                task, kind = fails_at
+                rule = server.fleet.inject_failure(operation, server=server, at_step=task, times=1, fault=kind)
             try:
                 server.perform(operation, admin=admin or bypass_lock)
             except RequestRefusedError as exc:
@@ -460,8 +468,8 @@ class Cloud:
                 raise
             if scheduled:
                 record.target_host = dest
-                record.unplaced = None if rule is None else (move or self.move_spec(record, operation, None))
-                if rule is not None:
+                record.unplaced = (move or self.move_spec(record, operation, None)) if unplaced else None
+                if unplaced:
                     from lifecycle.api.scheduler import NOT_ENOUGH_HOSTS
 
                     record.fault_reason = NOT_ENOUGH_HOSTS
