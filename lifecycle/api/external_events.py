@@ -24,8 +24,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from lifecycle.api import policy
 from lifecycle.api.errors import ApiError
-from lifecycle.api.routing import Route, forbidden, no_query
+from lifecycle.api.routing import Route, no_query
 from lifecycle.api.schema import Field, array, enum, obj, string, uuid_text, validate, versioned
 from lifecycle.errors import LifecycleError
 
@@ -47,7 +48,6 @@ EVENT_NAMES: dict[tuple[int, int], tuple[str, ...]] = {
 TAG_REQUIRED = ("volume-extended", "power-update", "accelerator-request-bound")
 STATUSES = ("failed", "completed", "in-progress")  # nova/objects/external_event.py EVENT_STATUSES
 POWER_OPERATIONS = {"POWER_ON": "power_update_on", "POWER_OFF": "power_update_off"}
-POLICY = "os_compute_api:os-server-external-events:create"
 
 
 def _names_since(version: tuple[int, int]) -> tuple[str, ...]:
@@ -75,8 +75,7 @@ BODY = _body_rule()
 
 def _create(app: ComputeApp, request: Request) -> Reply:
     no_query(request)
-    if "service" not in request.context.roles:
-        raise forbidden(f"Policy doesn't allow {POLICY} to be performed.")
+    policy.authorize_route(request.context, "external_events", request.context.project_id)
     body = request.json()
     validate(body, BODY, request.version)
     result = 200

@@ -4,7 +4,8 @@ Nova's defaults name four rules (``nova/policies/base.py``): ``context_is_admin`
 (role admin), and ``project_manager_or_admin``, ``project_member_or_admin``,
 ``project_reader_or_admin`` (that role *on the server's project*, or admin).
 Roles imply each other as Keystone's bootstrap makes them (admin -> manager ->
-member -> reader). A refusal is Nova's ``PolicyNotAuthorized``: 403
+member -> reader). ``service_api`` (``role:service``) is the one rule an admin
+does not pass. A refusal is Nova's ``PolicyNotAuthorized``: 403
 ``Policy doesn't allow <rule name> to be performed.``
 
 Ownership is not policy: a server of another project is not found at all
@@ -20,12 +21,14 @@ from lifecycle.api.accounts import implied
 from lifecycle.api.context import RequestContext
 from lifecycle.api.errors import ApiError
 
-__all__ = ["ACTION_RULES", "ADMIN", "MANAGER", "MEMBER", "READER", "allowed", "authorize", "redact"]
+__all__ = ["ACTION_RULES", "ADMIN", "MANAGER", "MEMBER", "READER", "SERVICE", "allowed", "authorize", "redact"]
 
 ADMIN = "context_is_admin"
 MANAGER = "project_manager_or_admin"
 MEMBER = "project_member_or_admin"
 READER = "project_reader_or_admin"
+SERVICE = "service_api"
+"""``base.SERVICE_ROLE``: the ``service`` role itself; being admin is not enough."""
 _ROLE = {MANAGER: "manager", MEMBER: "member", READER: "reader"}
 
 _S = "os_compute_api:servers:"
@@ -89,6 +92,8 @@ ROUTE_RULES: Mapping[str, tuple[str, str]] = {
     "all_tenants:detail": (_S + "detail:get_all_tenants", ADMIN),
     "unlock_override": ("os_compute_api:os-lock-server:unlock:unlock_override", ADMIN),
     "list_security_groups": ("os_compute_api:os-security-groups:list", READER),
+    # nova/policies/server_external_events.py
+    "external_events": ("os_compute_api:os-server-external-events:create", SERVICE),
 }
 """Other checks the server routes make: route -> (policy name, default rule)."""
 
@@ -101,6 +106,8 @@ _EVERYONES = "OS-EXT-SRV-ATTR:hostname"
 
 def allowed(context: RequestContext, rule: str, project_id: str) -> bool:
     """Whether ``rule`` lets ``context`` act on a resource of ``project_id``."""
+    if rule == SERVICE:
+        return "service" in context.roles
     if context.is_admin:
         return True
     role = _ROLE.get(rule)
