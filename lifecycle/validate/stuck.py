@@ -112,13 +112,19 @@ _VM_RULES: dict[VmState, tuple[str, int]] = {
 
 
 def parse_time(text: Any) -> float | None:
-    """An API timestamp (``2026-01-01T00:00:30Z``, with or without a zone or fraction) as epoch seconds, or None."""
+    """An API timestamp (``2026-01-01T00:00:30Z``, with or without a zone or fraction) as epoch seconds, or None.
+
+    ``T`` and a space (Nova's notifications) both separate date and time; no zone is UTC.
+    """
     if not isinstance(text, str) or not text:
         return None
     try:
-        moment = datetime.datetime.fromisoformat(text.replace(" ", "T", 1))
+        moment = datetime.datetime.fromisoformat(text)
     except ValueError:
-        return None
+        try:
+            moment = datetime.datetime.fromisoformat(text.replace(" ", "T", 1))
+        except ValueError:
+            return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=datetime.UTC)
     return moment.timestamp()

@@ -23,7 +23,6 @@ server being gone, which is legal right after a delete.
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import io
 import json
 import os
@@ -1202,7 +1201,7 @@ class Audit:
         if when is not None:
             moment = self._times.get(when, _MISSING)
             if moment is _MISSING:
-                moment = _epoch(when)
+                moment = parse_time(when)
                 if len(self._times) >= _REPEATS:
                     self._times.clear()
                 self._times[when] = moment
@@ -1250,19 +1249,6 @@ class Audit:
         stuck = Stuck(state.trace.server_id, line, state.since_line, state.label, now - state.since, limit[0], limit[1])
         state.trace.stuck.append(stuck)
         return stuck
-
-
-_UTC = datetime.UTC
-_from_iso = datetime.datetime.fromisoformat
-
-
-def _epoch(text: str) -> float | None:
-    """:func:`~lifecycle.validate.stuck.parse_time` with the common forms (``T`` or a space) parsed directly."""
-    try:
-        moment = _from_iso(text)
-    except ValueError:
-        return parse_time(text)
-    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=_UTC)).timestamp()
 
 
 def _bad_time(field: str, text: str) -> str:
