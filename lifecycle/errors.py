@@ -178,13 +178,15 @@ class ServerNotFoundError(LifecycleError, KeyError):
     """No server with this id or name in a simulated fleet (the API's 404), or a name several servers share."""
 
     def __init__(
-        self, server: str, *, known: int, suggestions: Iterable[str] = (), ambiguous: Iterable[str] = ()
+        self, server: object, *, known: int, suggestions: Iterable[str] = (), ambiguous: Iterable[str] = ()
     ) -> None:
         self.server = server
         self.known = known
         self.suggestions: tuple[str, ...] = tuple(suggestions)
         self.ambiguous: tuple[str, ...] = tuple(ambiguous)
-        if self.ambiguous:
+        if not isinstance(server, str):  # callers without type checking pass None or ints
+            message = f"server ids and names are strings (got {shown(server)})"
+        elif self.ambiguous:
             ids = ", ".join(self.ambiguous)
             message = f"server name {server!r} is shared by {len(self.ambiguous)} servers ({ids}); use an id"
         else:

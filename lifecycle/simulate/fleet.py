@@ -310,8 +310,7 @@ class Fleet(FleetEvents, FleetFaults, FleetPeriodic, FleetTimetable):
         """
         key: object = id_or_name  # callers without type checking pass None or ints
         if not isinstance(key, str):
-            kind = type(key).__name__
-            raise ServerNotFoundError(f"{key!r} (a {kind}; ids and names are strings)", known=len(self._servers))
+            raise ServerNotFoundError(key, known=len(self._servers))
         self.tick()
         found = self._servers.get(id_or_name)
         if found is None:
